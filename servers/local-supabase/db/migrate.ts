@@ -1,0 +1,84 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.sql', import.meta.url));
+
+export interface MigrateOptions {
+  databaseUrl: string;
+  /** Folder holding `migrations/` and `seed.sql` (the Supabase CLI layout). */
+  supabaseDir: string;
+  /** Run `seed.sql` (local mode only: it holds the demo accounts). */
+  seed: boolean;
+  onProgress?: (message: string) => void;
+}
+
+export interface MigrateResult {
+  applied: string[];
+  skipped: number;
+}
+
+/**
+ * Bootstraps a Supabase-shaped database, applies `supabase/migrations/*.sql` in file-name
+ * order (each in its own transaction, recorded in `supabase_migrations.schema_migrations`
+ * like the Supabase CLI), then runs `seed.sql`. Safe to run on every start.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const client = new pg.Client({ connectionString: options.databaseUrl });
+  await client.connect();
+  try {
+    await runFile(client, BOOTSTRAP, 'bootstrap.sql');
+    const dir = path.join(options.supabaseDir, 'migrations');
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
+    const done = new Set(
+      (await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map((row) => row.version),
+    );
+    const applied: string[] = [];
+    for (const file of files) {
+      const { version, name } = parseMigrationName(file);
+      if (done.has(version)) continue;
+      const sql = await readFile(path.join(dir, file), 'utf8');
+      await client.query('begin');
+      try {
+        await client.query(sql);
+        await client.query('insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)', [version, name, [sql]]);
+        await client.query('commit');
+      } catch (cause) {
+        await client.query('rollback');
+        throw new Error(`migrate: ${file} failed: ${describePgError(cause)}`, { cause });
+      }
+      applied.push(file);
+      options.onProgress?.(`applied ${file}`);
+    }
+    if (options.seed) await runFile(client, path.join(options.supabaseDir, 'seed.sql'), 'seed.sql');
+    return { applied, skipped: files.length - applied.length };
+  } finally {
+    await client.end();
+  }
+}
+
+async function runFile(client: pg.Client, file: string, label: string): Promise<void> {
+  const sql = await readFile(file, 'utf8');
+  try {
+    await client.query(sql);
+  } catch (cause) {
+    throw new Error(`migrate: ${label} failed: ${describePgError(cause)}`, { cause });
+  }
+}
+
+function parseMigrationName(file: string): { version: string; name: string } {
+  const match = /^(\d+)_(.+)\.sql$/.exec(file);
+  if (!match?.[1] || !match[2]) throw new Error(`migrate: ${file} is not named <timestamp>_<name>.sql as the Supabase CLI requires`);
+  return { version: match[1], name: match[2] };
+}
+
+function describePgError(error: unknown): string {
+  if (error instanceof Error) {
+    const pgError = error as Error & { position?: string; detail?: string; hint?: string };
+    return [pgError.message, pgError.detail, pgError.hint && `hint: ${pgError.hint}`, pgError.position && `at character ${pgError.position}`]
+      .filter(Boolean)
+      .join(' — ');
+  }
+  return String(error);
+}
