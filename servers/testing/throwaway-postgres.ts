@@ -1,0 +1,44 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '../local-supabase/db/migrate.js';
+import { startPostgres, type RunningPostgres } from '../local-supabase/db/start-postgres.js';
+import { freePort } from '../port.js';
+
+const SUPABASE_DIR = fileURLToPath(new URL('../../supabase/', import.meta.url));
+
+export interface ThrowawayPostgres {
+  port: number;
+  databaseUrl: string;
+  /** Stops and starts the same cluster (same data, same port): a real Postgres restart. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real, migrated and seeded PostgreSQL 18 in a temp dir on a free port, for
+ * integration tests. Removed on `stop()`.
+ */
+export async function startThrowawayPostgres(options: { seed?: boolean } = {}): Promise<ThrowawayPostgres> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'switchyard-pg-'));
+  // The postmaster runs as the unprivileged `postgres` user when we are root: it must traverse the dir.
+  await chmod(dir, 0o755);
+  const port = await freePort();
+  const password = 'throwaway-password';
+  const start = () => startPostgres({ dataDir: path.join(dir, 'data'), port, password });
+  let running: RunningPostgres = await start();
+  await migrate({ databaseUrl: running.databaseUrl, supabaseDir: SUPABASE_DIR, seed: options.seed ?? true });
+  return {
+    port,
+    databaseUrl: running.databaseUrl,
+    async restart() {
+      await running.stop();
+      running = await start();
+    },
+    async stop() {
+      await running.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
