@@ -1,0 +1,33 @@
+import Link from 'next/link';
+import { signOutAction } from '@/app/login/actions';
+import { ThemeToggle } from '@/components/theme-toggle';
+import type { SessionUser } from '@/lib/auth/verify-access-token';
+
+export function AppHeader({ user }: { user: SessionUser }) {
+  return (
+    <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
+      <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 py-3">
+        <Link href="/" className="font-semibold tracking-tight">
+          Switchyard
+        </Link>
+        <nav className="flex gap-3 text-sm text-slate-600 dark:text-slate-300">
+          <Link href="/" className="hover:text-slate-900 dark:hover:text-white">Dashboard</Link>
+          {user.role === 'admin' ? (
+            <Link href="/settings/rollout" className="hover:text-slate-900 dark:hover:text-white">Rollout</Link>
+          ) : null}
+        </nav>
+        <div className="ml-auto flex items-center gap-3 text-sm">
+          <span className="hidden text-slate-500 sm:inline dark:text-slate-400" title={`role: ${user.role}`}>
+            {user.email} <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{user.role}</span>
+          </span>
+          <ThemeToggle />
+          <form action={signOutAction}>
+            <button type="submit" className="rounded-md border border-slate-300 px-2.5 py-1 hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+              Sign out
+            </button>
+          </form>
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Parsed lazily (so `next build` works without a
+ * running stack) and checked at server start by `instrumentation.ts`, which fails fast
+ * listing every missing or invalid key.
+ */
+const serverEnvSchema = z.object({
+  SUPABASE_URL: z.url({ protocol: /^https?$/ }),
+  SUPABASE_ANON_KEY: z.string().min(20),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(20),
+  SUPABASE_JWT_SECRET: z.string().min(32),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  INGEST_API_KEY: z.string().min(32).optional(),
+  LEGACY_WS_URL: z.url({ protocol: /^wss?$/ }),
+  LEGACY_PUBLISH_URL: z.url({ protocol: /^https?$/ }),
+  LEGACY_PUBLISH_KEY: z.string().min(32),
+  ROLLOUT_COOKIE_SECRET: z.string().min(32),
+  FLAGS_SECRET: z.string().min(32).optional(),
+  SWITCHYARD_MODE: z.enum(['local', 'supabase']).default('local'),
+});
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>;
+
+let cached: ServerEnv | undefined;
+
+export function serverEnv(): ServerEnv {
+  cached ??= parseServerEnv(process.env);
+  return cached;
+}
+
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const result = serverEnvSchema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(
+      `env: the server cannot start; fix these keys (see .env.example, or run \`npm run dev\` for the local stack):\n${problems.join('\n')}`,
+    );
+  }
+  return result.data;
+}
+
+/** What the browser may know: URLs and the public anon key, never a secret. */
+export interface PublicConfig {
+  supabaseUrl: string;
+  supabaseAnonKey: string;
+  legacyWsUrl: string;
+}
+
+export function publicConfig(env: ServerEnv = serverEnv()): PublicConfig {
+  return { supabaseUrl: env.SUPABASE_URL, supabaseAnonKey: env.SUPABASE_ANON_KEY, legacyWsUrl: env.LEGACY_WS_URL };
+}

@@ -1,0 +1,23 @@
+import 'server-only';
+import { createServerClient } from '@supabase/ssr';
+import { cookies } from 'next/headers';
+import { serverEnv } from '@/lib/env';
+
+/** Supabase client for server components, route handlers and server actions (user's cookies). */
+export async function createSupabaseServerClient() {
+  const env = serverEnv();
+  const cookieStore = await cookies();
+  return createServerClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
+    cookies: {
+      getAll: () => cookieStore.getAll(),
+      setAll: (toSet) => {
+        try {
+          for (const { name, value, options } of toSet) cookieStore.set(name, value, options);
+        } catch (error) {
+          // Server components cannot set cookies; middleware refreshes the session instead.
+          if (!(error instanceof Error) || !/Cookies can only be modified/.test(error.message)) throw error;
+        }
+      },
+    },
+  });
+}
