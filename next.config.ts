@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   typedRoutes: false,
   poweredByHeader: false,
   devIndicators: false,
+  // `npm test` type-checks the whole repo (app, lib, servers) in its own step.
+  typescript: { ignoreBuildErrors: true },
 };
 
 export default nextConfig;

@@ -5,8 +5,9 @@ import { serverEnv } from '@/lib/env';
 
 /** Supabase client for server components, route handlers and server actions (user's cookies). */
 export async function createSupabaseServerClient() {
-  const env = serverEnv();
+  // Reading cookies first marks the route dynamic, so builds never need the env.
   const cookieStore = await cookies();
+  const env = serverEnv();
   return createServerClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
     cookies: {
       getAll: () => cookieStore.getAll(),

@@ -1,0 +1,33 @@
+import { DEMO, expect, signIn, test } from './fixtures';
+
+test.describe('signing in', () => {
+  test('a visitor is sent to the login page', async ({ page }) => {
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login\?next=%2F$/);
+    await expect(page.getByRole('heading', { name: 'Sign in to Switchyard' })).toBeVisible();
+  });
+
+  test('the demo viewer signs in and lands on the dashboard shell', async ({ page }) => {
+    await signIn(page, 'viewer');
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole('heading', { name: 'Cache monitoring' })).toBeVisible();
+    await expect(page.getByText(DEMO.viewer.email).first()).toBeVisible();
+  });
+
+  test('a wrong password shows a readable error and keeps the visitor out', async ({ page }) => {
+    await page.goto('/login');
+    await page.getByLabel('Email').fill(DEMO.viewer.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test('signing out ends the session', async ({ page }) => {
+    await signIn(page, 'admin');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+});

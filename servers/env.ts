@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Settings of the standalone processes (`npm run dev`, `npm run stack`): ports, data
+ * directory and mode. The only place under servers/ (besides each main.ts) that reads
+ * process.env.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const schema = z.object({
+  SWITCHYARD_MODE: z.enum(['local', 'supabase']).default('local'),
+  SWITCHYARD_DATA_DIR: z.string().default('.local'),
+  APP_PORT: port.default(3000),
+  SUPABASE_API_PORT: port.default(54321),
+  POSTGRES_PORT: port.default(54322),
+  LEGACY_WS_PORT: port.default(8787),
+  SIMULATOR_RATE: z.coerce.number().min(0).max(100_000).default(20),
+  SIMULATOR_SEED: z.coerce.number().int().default(42),
+});
+
+export type StackSettings = z.infer<typeof schema> & { dataDir: string };
+
+export function stackSettings(source: Record<string, string | undefined> = process.env): StackSettings {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`env: invalid settings for the local stack:\n${problems}`);
+  }
+  return { ...result.data, dataDir: path.resolve(result.data.SWITCHYARD_DATA_DIR) };
+}
+
+/** The whole process environment, for handing down to child processes. */
+export function inheritedEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}
