@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+export const COHORTS = ['legacy', 'shadow', 'realtime'] as const;
+export type Cohort = (typeof COHORTS)[number];
+
+/** Migration stages, in order. Percent stages put that share of buckets on Realtime. */
+export const STAGES = ['legacy-only', 'shadow', '25', '50', '75', '100', 'decommissioned'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const BROWSER_FAMILIES = ['chrome', 'firefox', 'safari', 'edge', 'other'] as const;
+export type BrowserFamily = (typeof BROWSER_FAMILIES)[number];
+
+const segmentRuleSchema = z
+  .object({
+    emailDomains: z.array(z.string().toLowerCase().regex(/^[a-z0-9.-]+\.[a-z0-9-]+$|^[a-z0-9-]+\.local$/)).max(100).default([]),
+    roles: z.array(z.enum(['admin', 'viewer'])).max(2).default([]),
+    browsers: z.array(z.enum(BROWSER_FAMILIES)).max(5).default([]),
+    segments: z.array(z.string().min(1).max(64)).max(50).default([]),
+    userIds: z.array(z.string().min(1).max(128)).max(10_000).default([]),
+  })
+  .strict();
+
+export const segmentSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+    name: z.string().min(1).max(80),
+    enabled: z.boolean().default(true),
+    cohort: z.enum(COHORTS),
+    rule: segmentRuleSchema,
+  })
+  .strict();
+export type Segment = z.infer<typeof segmentSchema>;
+
+export const rolloutConfigSchema = z
+  .object({
+    /** Increments on every saved change; clients and cookies carry it. */
+    version: z.number().int().min(1),
+    /** Salt of the bucket hash; constant for a rollout. */
+    rolloutKey: z.string().min(1).max(64),
+    /** Bumped to reshuffle every user into new buckets on purpose. */
+    bucketVersion: z.number().int().min(1),
+    stage: z.enum(STAGES),
+    /** Share of buckets on Realtime (0–100, 0.01 steps). */
+    percentage: z.number().min(0).max(100),
+    /** Keep already-exposed users on Realtime when the percentage shrinks. */
+    ratchet: z.boolean(),
+    /** Highest percentage exposed since the last explicit rollback or reshuffle. */
+    highWater: z.number().min(0).max(100),
+    killSwitch: z.boolean(),
+    overrides: z.record(z.string().min(1).max(128), z.enum(COHORTS)),
+    segments: z.array(segmentSchema).max(100),
+    updatedAt: z.string(),
+    updatedBy: z.string(),
+  })
+  .strict();
+export type RolloutConfig = z.infer<typeof rolloutConfigSchema>;
+
+export const DEFAULT_CONFIG: RolloutConfig = {
+  version: 1,
+  rolloutKey: 'realtime-migration',
+  bucketVersion: 1,
+  stage: 'legacy-only',
+  percentage: 0,
+  ratchet: true,
+  highWater: 0,
+  killSwitch: false,
+  overrides: {},
+  segments: [],
+  updatedAt: new Date(0).toISOString(),
+  updatedBy: 'system',
+};
+
+/** The percentage a stage implies when an admin steps to it. */
+export function stagePercentage(stage: Stage): number {
+  switch (stage) {
+    case 'legacy-only':
+    case 'shadow':
+      return 0;
+    case '25':
+      return 25;
+    case '50':
+      return 50;
+    case '75':
+      return 75;
+    case '100':
+    case 'decommissioned':
+      return 100;
+  }
+}
