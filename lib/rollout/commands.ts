@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { COHORTS, segmentSchema, STAGES, stagePercentage, type RolloutConfig } from '@/lib/rollout/config';
+
+/** Every change an admin can make, as data (validated at the API boundary). */
+export const rolloutCommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('set-stage'), stage: z.enum(STAGES) }).strict(),
+  z.object({ type: z.literal('set-percentage'), percentage: z.number().min(0).max(100).multipleOf(0.01) }).strict(),
+  z.object({ type: z.literal('set-ratchet'), ratchet: z.boolean() }).strict(),
+  z.object({ type: z.literal('set-kill-switch'), killSwitch: z.boolean() }).strict(),
+  z.object({ type: z.literal('set-override'), userId: z.string().min(1).max(128), cohort: z.enum(COHORTS) }).strict(),
+  z.object({ type: z.literal('remove-override'), userId: z.string().min(1).max(128) }).strict(),
+  z.object({ type: z.literal('upsert-segment'), segment: segmentSchema }).strict(),
+  z.object({ type: z.literal('remove-segment'), segmentId: z.string().min(1).max(40) }).strict(),
+  z.object({ type: z.literal('bump-bucket-version') }).strict(),
+  /** Explicit rollback: empties the ratchet down to the target stage. */
+  z.object({ type: z.literal('rollback'), toStage: z.enum(STAGES) }).strict(),
+]);
+export type RolloutCommand = z.infer<typeof rolloutCommandSchema>;
+
+/** The next config for a command (version/audit fields are set by the store). Pure. */
+export function applyCommand(config: RolloutConfig, command: RolloutCommand): RolloutConfig {
+  switch (command.type) {
+    case 'set-stage': {
+      const percentage = stagePercentage(command.stage);
+      return withPercentage({ ...config, stage: command.stage }, percentage);
+    }
+    case 'set-percentage':
+      return withPercentage(config, command.percentage);
+    case 'set-ratchet':
+      return { ...config, ratchet: command.ratchet, highWater: command.ratchet ? config.highWater : config.percentage };
+    case 'set-kill-switch':
+      return { ...config, killSwitch: command.killSwitch };
+    case 'set-override':
+      return { ...config, overrides: { ...config.overrides, [command.userId]: command.cohort } };
+    case 'remove-override': {
+      const overrides = { ...config.overrides };
+      delete overrides[command.userId];
+      return { ...config, overrides };
+    }
+    case 'upsert-segment': {
+      const others = config.segments.filter((segment) => segment.id !== command.segment.id);
+      const index = config.segments.findIndex((segment) => segment.id === command.segment.id);
+      const segments = index === -1 ? [...others, command.segment] : config.segments.map((segment) => (segment.id === command.segment.id ? command.segment : segment));
+      return { ...config, segments };
+    }
+    case 'remove-segment':
+      return { ...config, segments: config.segments.filter((segment) => segment.id !== command.segmentId) };
+    case 'bump-bucket-version':
+      // A deliberate reshuffle: the exposed set is a different one from now on.
+      return { ...config, bucketVersion: config.bucketVersion + 1, highWater: config.percentage };
+    case 'rollback': {
+      const percentage = stagePercentage(command.toStage);
+      return { ...config, stage: command.toStage, percentage, highWater: percentage };
+    }
+  }
+}
+
+function withPercentage(config: RolloutConfig, percentage: number): RolloutConfig {
+  return { ...config, percentage, highWater: Math.max(config.highWater, percentage) };
+}
+
+/** One-line human summary for the audit log. */
+export function describeCommand(command: RolloutCommand): string {
+  switch (command.type) {
+    case 'set-stage':
+      return `stage → ${command.stage}`;
+    case 'set-percentage':
+      return `percentage → ${command.percentage} %`;
+    case 'set-ratchet':
+      return `ratchet ${command.ratchet ? 'on' : 'off'}`;
+    case 'set-kill-switch':
+      return command.killSwitch ? 'KILL SWITCH ON (everyone to legacy)' : 'kill switch off';
+    case 'set-override':
+      return `override ${command.userId} → ${command.cohort}`;
+    case 'remove-override':
+      return `override removed for ${command.userId}`;
+    case 'upsert-segment':
+      return `segment ${command.segment.id} (${command.segment.name}) → ${command.segment.cohort}${command.segment.enabled ? '' : ' [disabled]'}`;
+    case 'remove-segment':
+      return `segment ${command.segmentId} removed`;
+    case 'bump-bucket-version':
+      return 'bucket version bumped (reshuffle)';
+    case 'rollback':
+      return `ROLLBACK to ${command.toStage}`;
+  }
+}
