@@ -1,31 +1,40 @@
 import { createServerClient } from '@supabase/ssr';
-import { NextResponse, type NextRequest } from 'next/server';
+import type { NextRequest } from 'next/server';
 import { verifyAccessToken, type SessionUser } from '@/lib/auth/verify-access-token';
 import type { ServerEnv } from '@/lib/env';
 
 /** Paths anyone may open; everything else needs a session. API routes answer 401 themselves. */
 const PUBLIC_PATHS = [/^\/login(\/|$)/, /^\/api\//, /^\/_next\//, /^\/favicon/, /^\/\.well-known\//];
 
+export interface CookieToSet {
+  name: string;
+  value: string;
+  options?: Record<string, unknown>;
+}
+
 export interface SessionResult {
-  /** The response to continue with (carries refreshed auth cookies). */
-  response: NextResponse;
   user: SessionUser | null;
+  /** Refreshed auth cookies: set on the forwarded request and on the response. */
+  cookies: CookieToSet[];
+  /** Where to send a visitor of a protected page, or null. */
+  redirectTo: URL | null;
 }
 
 /**
  * Edge-safe session step for `middleware.ts`: refreshes an expired Supabase session
  * (rotating the refresh token into fresh cookies), verifies the access token locally,
- * and sends visitors of protected pages to /login.
+ * and names the login redirect for visitors of protected pages.
  */
 export async function refreshSession(request: NextRequest, env: Pick<ServerEnv, 'SUPABASE_URL' | 'SUPABASE_ANON_KEY' | 'SUPABASE_JWT_SECRET'>): Promise<SessionResult> {
-  let response = NextResponse.next({ request });
+  const cookies: CookieToSet[] = [];
   const supabase = createServerClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
     cookies: {
       getAll: () => request.cookies.getAll(),
       setAll: (toSet) => {
-        for (const { name, value } of toSet) request.cookies.set(name, value);
-        response = NextResponse.next({ request });
-        for (const { name, value, options } of toSet) response.cookies.set(name, value, options);
+        for (const cookie of toSet) {
+          request.cookies.set(cookie.name, cookie.value);
+          cookies.push(cookie);
+        }
       },
     },
   });
@@ -34,13 +43,11 @@ export async function refreshSession(request: NextRequest, env: Pick<ServerEnv, 
   const user = await verifyAccessToken(data.session?.access_token, env.SUPABASE_JWT_SECRET);
 
   const path = request.nextUrl.pathname;
+  let redirectTo: URL | null = null;
   if (!user && !PUBLIC_PATHS.some((pattern) => pattern.test(path))) {
-    const login = request.nextUrl.clone();
-    login.pathname = '/login';
-    login.search = `?next=${encodeURIComponent(path + request.nextUrl.search)}`;
-    const redirect = NextResponse.redirect(login);
-    for (const cookie of response.cookies.getAll()) redirect.cookies.set(cookie);
-    return { response: redirect, user: null };
+    redirectTo = request.nextUrl.clone();
+    redirectTo.pathname = '/login';
+    redirectTo.search = `?next=${encodeURIComponent(path + request.nextUrl.search)}`;
   }
-  return { response, user };
+  return { user, cookies, redirectTo };
 }

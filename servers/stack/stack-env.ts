@@ -19,6 +19,7 @@ export function stackEnv(settings: StackSettings, secrets: LocalSecrets): Record
     ROLLOUT_COOKIE_SECRET: secrets.rolloutCookieSecret,
     FLAGS_SECRET: secrets.flagsSecret,
     SWITCHYARD_MODE: 'local',
+    APP_URL: `http://127.0.0.1:${settings.APP_PORT}`,
   };
 }
 
