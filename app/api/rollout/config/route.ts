@@ -1,0 +1,25 @@
+import { NextResponse } from 'next/server';
+import { handleApiError } from '@/lib/api/handle-api-error';
+import { readJsonBody } from '@/lib/api/read-json-body';
+import { requireApiAdmin } from '@/lib/auth/require-api-user';
+import { changeRequestSchema } from '@/lib/rollout/admin-requests';
+import { rolloutOverview, saveRolloutChange } from '@/lib/rollout/admin-service';
+
+export async function GET() {
+  try {
+    await requireApiAdmin();
+    return NextResponse.json(await rolloutOverview(), { headers: { 'cache-control': 'no-store' } });
+  } catch (error) {
+    return handleApiError(error);
+  }
+}
+
+export async function POST(request: Request) {
+  try {
+    const admin = await requireApiAdmin();
+    const change = await readJsonBody(request, changeRequestSchema, { maxBytes: 256 * 1024 });
+    return NextResponse.json({ config: await saveRolloutChange(admin, change) });
+  } catch (error) {
+    return handleApiError(error);
+  }
+}

@@ -1,0 +1,48 @@
+import 'server-only';
+import { ApiError } from '@/lib/api/api-error';
+import type { SessionUser } from '@/lib/auth/verify-access-token';
+import { db } from '@/lib/db/pool';
+import type { ChangeRequest } from '@/lib/rollout/admin-requests';
+import { blastRadius, type BlastRadius } from '@/lib/rollout/blast-radius';
+import { applyCommand, type RolloutCommand } from '@/lib/rollout/commands';
+import { rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
+import { changeConfig, ConfigConflictError, listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
+import { evaluate, type Decision, type RolloutSubject } from '@/lib/rollout/evaluate';
+import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
+import { findSubject, listKnownSubjects } from '@/lib/rollout/subjects-store';
+
+export async function rolloutOverview(): Promise<{ config: RolloutConfig; audit: AuditEntry[] }> {
+  const pool = db();
+  const [config, audit] = await Promise.all([loadConfig(pool), listAudit(pool, 50)]);
+  return { config, audit };
+}
+
+/** Saves an admin's change (audited); 409 when someone else saved first. */
+export async function saveRolloutChange(admin: SessionUser, request: ChangeRequest): Promise<RolloutConfig> {
+  try {
+    const change = await changeConfig(db(), { actor: { id: admin.id, email: admin.email }, commands: request.commands, reason: request.reason, expectedVersion: request.expectedVersion });
+    invalidateRolloutConfig();
+    return change.after;
+  } catch (error) {
+    if (error instanceof ConfigConflictError) throw new ApiError('conflict', error.message, { cause: error });
+    if (error instanceof Error && error.name === 'ZodError') throw new ApiError('validation_failed', `rollout: the change would produce an invalid config: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/** Who would move if these commands were saved — before saving. */
+export async function previewRolloutChange(commands: RolloutCommand[]): Promise<BlastRadius & { proposed: RolloutConfig }> {
+  const pool = db();
+  const [current, subjects] = await Promise.all([loadConfig(pool), listKnownSubjects(pool)]);
+  const proposed = rolloutConfigSchema.safeParse(commands.reduce(applyCommand, current));
+  if (!proposed.success) throw new ApiError('validation_failed', 'The change would produce an invalid config.');
+  return { ...blastRadius(current, proposed.data, subjects), proposed: proposed.data };
+}
+
+/** Bucket, matching rule and cohort for one user (by id or email). */
+export async function explainUser(query: string): Promise<{ subject: RolloutSubject; decision: Decision }> {
+  const pool = db();
+  const subject = await findSubject(pool, query);
+  if (!subject) throw new ApiError('not_found', `No known user matches "${query}".`);
+  return { subject, decision: evaluate(await loadConfig(pool), subject) };
+}

@@ -1,0 +1,36 @@
+import 'server-only';
+import { serverEnv } from '@/lib/env';
+import { signCohortCookie } from '@/lib/rollout/cohort-cookie';
+import type { Cohort, Stage } from '@/lib/rollout/config';
+import { resolveCohort } from '@/lib/rollout/resolve-cohort';
+import { currentRolloutConfig } from '@/lib/rollout/server-config';
+
+/** What an open dashboard polls to follow rollout changes live (no page reload). */
+export interface MyCohort {
+  cohort: Cohort;
+  bucket: number;
+  configVersion: number;
+  stage: Stage;
+  killSwitch: boolean;
+  /** The legacy feed is off: never open a legacy socket. */
+  legacyAvailable: boolean;
+}
+
+export async function myCohort(): Promise<{ body: MyCohort; cookie: string | null }> {
+  const [resolved, config] = await Promise.all([resolveCohort(), currentRolloutConfig()]);
+  const cookie =
+    resolved.source === 'recomputed'
+      ? await signCohortCookie({ userId: resolved.subject.userId, bucket: resolved.bucket, cohort: resolved.cohort, configVersion: resolved.configVersion }, serverEnv().ROLLOUT_COOKIE_SECRET)
+      : null;
+  return {
+    body: {
+      cohort: resolved.cohort,
+      bucket: resolved.bucket,
+      configVersion: config.version,
+      stage: config.stage,
+      killSwitch: config.killSwitch,
+      legacyAvailable: config.stage !== 'decommissioned' || config.killSwitch,
+    },
+    cookie,
+  };
+}
