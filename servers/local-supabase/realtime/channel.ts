@@ -1,0 +1,62 @@
+import type { PostgresChangesBinding } from './postgres-changes/contract.js';
+import type { JwtClaims } from './jwt.js';
+import type { RollingRate } from './rolling-rate.js';
+import type { Vsn } from './serializer.js';
+import { encodePush } from './serializer.js';
+
+/** What a channel needs from its connection. */
+export interface SessionPort {
+  readonly id: string;
+  readonly vsn: Vsn;
+  readonly channels: Map<string, JoinedChannel>;
+  send(data: string | Buffer, binary?: boolean): void;
+}
+
+/** One successful `phx_join` on one connection, alive until leave/close/disconnect. */
+export interface JoinedChannel {
+  readonly session: SessionPort;
+  readonly topic: string;
+  /** `JSON.stringify(topic)`, precomputed for fan-out frames. */
+  readonly topicJson: string;
+  /** Topic without the `realtime:` prefix (what `system` messages call `channel`). */
+  readonly name: string;
+  readonly joinRef: string;
+  readonly isPrivate: boolean;
+  /** Room key: public and private channels of one name are different rooms. */
+  readonly roomKey: string;
+  readonly self: boolean;
+  readonly ack: boolean;
+  presenceEnabled: boolean;
+  readonly presenceKey: string;
+  /** phx_ref and payload JSON of this channel's tracked presence, if any. */
+  presenceRef: string | null;
+  presenceJson: string | null;
+  readonly presenceCalls: RollingRate;
+  token: string;
+  claims: JwtClaims;
+  readonly bindings: PostgresChangesBinding[];
+  /** Subscriber key handed to the postgres_changes extension. */
+  readonly pgKey: string;
+  expiryTimer: NodeJS.Timeout | undefined;
+  closed: boolean;
+}
+
+export const TOPIC_PREFIX = 'realtime:';
+
+/** Without a `realtime.messages` table, private channels admit these roles only. */
+export const PRIVATE_CHANNEL_ROLES: ReadonlySet<string> = new Set(['authenticated', 'service_role']);
+
+export function roomKeyOf(topic: string, isPrivate: boolean): string {
+  return `${isPrivate ? 'private' : 'public'}|${topic}`;
+}
+
+/** Pushes a channel-process message (`system`, `presence_state`): current join_ref, ref null. */
+export function pushToChannel(channel: JoinedChannel, event: string, payload: unknown): void {
+  if (channel.closed) return;
+  channel.session.send(encodePush(channel.session.vsn, channel.joinRef, null, channel.topic, event, payload));
+}
+
+/** `system` message as realtime_channel.ex shapes it. */
+export function pushSystem(channel: JoinedChannel, extension: 'system' | 'postgres_changes', status: 'ok' | 'error', message: string): void {
+  pushToChannel(channel, 'system', { extension, status, message, channel: channel.name });
+}

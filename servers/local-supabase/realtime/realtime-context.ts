@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { BroadcastHub } from './broadcast-hub.js';
+import type { JwtVerifier } from './jwt.js';
+import { createJwtVerifier } from './jwt.js';
+import type { RealtimeLimits } from './limits.js';
+import type { PostgresChanges } from './postgres-changes/contract.js';
+import { RollingRate } from './rolling-rate.js';
+
+/** A live connection as the server-wide context sees it. */
+export interface SessionHandle {
+  readonly id: string;
+  readonly channels: Map<string, unknown>;
+  terminate(): void;
+  idleSince(): number;
+}
+
+/** Shared state of one Realtime instance (one "tenant"). */
+export interface RealtimeContext {
+  readonly limits: RealtimeLimits;
+  readonly verify: JwtVerifier;
+  readonly hub: BroadcastHub;
+  readonly postgresChanges: PostgresChanges | undefined;
+  readonly sessions: Set<SessionHandle>;
+  readonly joinRate: RollingRate;
+  readonly eventRate: RollingRate;
+  readonly presenceRate: RollingRate;
+  /** Deliveries (frames sent to subscribers) for `messagesPerSecond`. */
+  readonly deliveries: RollingRate;
+  readonly totals: { deliveries: number; joins: number; connections: number };
+  readonly faults: { postgresDropRate: number; ignoreHeartbeats: boolean };
+  log(line: string): void;
+  nextPhxRef(): string;
+  nextId(): string;
+}
+
+export function createRealtimeContext(options: {
+  jwtSecret: string;
+  limits: RealtimeLimits;
+  postgresChanges: PostgresChanges | undefined;
+  onLog: ((line: string) => void) | undefined;
+}): RealtimeContext {
+  const { limits } = options;
+  // phx_refs must be unique across server restarts too (clients merge presence by phx_ref).
+  const prefix = `F${randomBytes(6).toString('base64url')}`;
+  let counter = 0;
+  return {
+    limits,
+    verify: createJwtVerifier(options.jwtSecret),
+    hub: new BroadcastHub(),
+    postgresChanges: options.postgresChanges,
+    sessions: new Set(),
+    joinRate: new RollingRate(limits.maxJoinsPerSecond, limits.rateWindowMs),
+    eventRate: new RollingRate(limits.maxEventsPerSecond, limits.rateWindowMs),
+    presenceRate: new RollingRate(limits.maxPresenceEventsPerSecond, limits.rateWindowMs),
+    deliveries: new RollingRate(Number.POSITIVE_INFINITY, 5_000),
+    totals: { deliveries: 0, joins: 0, connections: 0 },
+    faults: { postgresDropRate: 0, ignoreHeartbeats: false },
+    log: (line) => options.onLog?.(`realtime: ${line}`),
+    nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
+    nextId: () => (counter += 1).toString(36),
+  };
+}
+
+/** Counts `n` deliveries towards the statistics. */
+export function countDeliveries(ctx: RealtimeContext, n: number): void {
+  if (n === 0) return;
+  ctx.deliveries.record(n);
+  ctx.totals.deliveries += n;
+}

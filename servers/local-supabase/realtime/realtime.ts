@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { JoinedChannel } from './channel.js';
+import { TOPIC_PREFIX } from './channel.js';
+import { crashChannel, shutdownChannel } from './channel-close.js';
+import type { RealtimeLimits } from './limits.js';
+import { resolveLimits } from './limits.js';
+import type { PostgresChanges } from './postgres-changes/contract.js';
+import { createRealtimeContext } from './realtime-context.js';
+import { handleRestBroadcast } from './rest-broadcast.js';
+import { handleRealtimeUpgrade } from './upgrade.js';
+
+/** Options of {@link createRealtime}. */
+export interface RealtimeOptions {
+  /** HS256 secret the apikey / access tokens are signed with. */
+  jwtSecret: string;
+  /** postgres_changes extension; without it, postgres bindings get a `system` error. Not closed by `close()`. */
+  postgresChanges?: PostgresChanges;
+  limits?: Partial<RealtimeLimits>;
+  onLog?: (line: string) => void;
+}
+
+/** Point-in-time counters of a Realtime instance. */
+export interface RealtimeStats {
+  connections: number;
+  channels: number;
+  rooms: number;
+  /** Deliveries (frames fanned out to subscribers) per second, averaged over the last 5 s. */
+  messagesPerSecond: number;
+  /** Client events (socket broadcast/presence + REST messages) per second over the rate window. */
+  inboundEventsPerSecond: number;
+  joinsPerSecond: number;
+  totalDeliveries: number;
+  totalJoins: number;
+  totalConnections: number;
+}
+
+/** In-process fault injection for tests and validation drills; everything is off by default. */
+export interface RealtimeFaults {
+  /** Drops this fraction (0..1) of postgres_changes deliveries, independently per subscriber. */
+  dropPostgresChangesRate(p: number): void;
+  /** While on, heartbeats get no reply (the client then closes with "heartbeat timeout"). */
+  ignoreHeartbeats(on: boolean): void;
+  /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
+  dropConnections(): number;
+  /** `phx_error` to every channel on `topic` (`realtime:` prefix optional) → client rejoins. */
+  crashChannels(topic: string): number;
+  /** `system` error + `phx_close` to every channel on `topic` → client `CLOSED`, no rejoin. */
+  closeChannels(topic: string, message?: string): number;
+}
+
+/** A composable Realtime endpoint: mount its handlers on any `http.Server`. */
+export interface Realtime {
+  /** Takes the upgrade when the path is `/realtime/v1/websocket` or `/socket/websocket`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Serves `/realtime/v1/api/broadcast…` (and `/api/broadcast…`); resolves false for other paths. */
+  handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  stats(): RealtimeStats;
+  faults: RealtimeFaults;
+  /** Drops every connection and stops timers. */
+  close(): Promise<void>;
+}
+
+export function createRealtime(options: RealtimeOptions): Realtime {
+  const limits = resolveLimits(options.limits);
+  const ctx = createRealtimeContext({ jwtSecret: options.jwtSecret, limits, postgresChanges: options.postgresChanges, onLog: options.onLog });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
+  const idleSweep = setInterval(() => {
+    const cutoff = Date.now() - limits.idleTimeoutMs;
+    for (const session of ctx.sessions) if (session.idleSince() < cutoff) session.terminate();
+  }, Math.max(50, Math.min(10_000, limits.idleTimeoutMs / 4)));
+  idleSweep.unref();
+
+  const channelsOn = (topic: string): JoinedChannel[] => {
+    const full = topic.startsWith(TOPIC_PREFIX) ? topic : TOPIC_PREFIX + topic;
+    const found: JoinedChannel[] = [];
+    for (const session of ctx.sessions) {
+      const channel = session.channels.get(full) as JoinedChannel | undefined;
+      if (channel) found.push(channel);
+    }
+    return found;
+  };
+
+  return {
+    handleUpgrade: (req, socket, head) => handleRealtimeUpgrade(ctx, wss, req, socket, head),
+    handleHttp: async (req, res) => {
+      try {
+        return await handleRestBroadcast(ctx, req, res);
+      } catch (error) {
+        ctx.log(`REST broadcast failed: ${error instanceof Error ? error.message : String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Internal Server Error' }));
+        return true;
+      }
+    },
+    stats: () => {
+      const hub = ctx.hub.stats();
+      return {
+        connections: ctx.sessions.size,
+        channels: hub.channels,
+        rooms: hub.rooms,
+        messagesPerSecond: ctx.deliveries.perSecond(),
+        inboundEventsPerSecond: ctx.eventRate.perSecond(),
+        joinsPerSecond: ctx.joinRate.perSecond(),
+        totalDeliveries: ctx.totals.deliveries,
+        totalJoins: ctx.totals.joins,
+        totalConnections: ctx.totals.connections,
+      };
+    },
+    faults: {
+      dropPostgresChangesRate: (p) => {
+        ctx.faults.postgresDropRate = Math.min(1, Math.max(0, p));
+      },
+      ignoreHeartbeats: (on) => {
+        ctx.faults.ignoreHeartbeats = on;
+      },
+      dropConnections: () => {
+        const sessions = [...ctx.sessions];
+        for (const session of sessions) session.terminate();
+        return sessions.length;
+      },
+      crashChannels: (topic) => {
+        const channels = channelsOn(topic);
+        for (const channel of channels) crashChannel(ctx, channel);
+        return channels.length;
+      },
+      closeChannels: (topic, message = 'Server requested disconnect') => {
+        const channels = channelsOn(topic);
+        for (const channel of channels) shutdownChannel(ctx, channel, message);
+        return channels.length;
+      },
+    },
+    close: async () => {
+      clearInterval(idleSweep);
+      for (const session of [...ctx.sessions]) session.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, roomKeyOf } from './channel.js';
+import type { FanoutFrame } from './fanout-frame.js';
+import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
+import type { JwtClaims } from './jwt.js';
+import type { RealtimeContext } from './realtime-context.js';
+import { countDeliveries } from './realtime-context.js';
+import { ENCODING_BINARY } from './serializer.js';
+
+const BATCH_PATHS: ReadonlySet<string> = new Set(['/realtime/v1/api/broadcast', '/api/broadcast']);
+const SINGLE_PATH = /^(?:\/realtime\/v1)?\/api\/broadcast\/([^/]+)\/events\/([^/]+)$/;
+
+const batchBody = z.object({
+  messages: z.array(
+    z.object({
+      topic: z.string().min(1),
+      event: z.string().min(1),
+      payload: z.record(z.string(), z.unknown()),
+      private: z.boolean().optional(),
+      id: z.string().optional(),
+    }),
+  ),
+});
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'authorization, apikey, content-type, x-client-info, x-supabase-api-version',
+  'access-control-max-age': '86400',
+};
+
+/**
+ * `POST /realtime/v1/api/broadcast` (batch) and `POST /realtime/v1/api/broadcast/:topic/events/:event`
+ * (broadcast_controller.ex). Returns false for any other path.
+ */
+export async function handleRestBroadcast(ctx: RealtimeContext, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const single = SINGLE_PATH.exec(url.pathname);
+  if (!single && !BATCH_PATHS.has(url.pathname)) return false;
+  if (req.method === 'OPTIONS') return respond(res, 204);
+  if (req.method !== 'POST') return respond(res, 405, { message: 'Method Not Allowed' });
+  const claims = authorize(ctx, req);
+  if (!claims) return respond(res, 401, { message: 'Unauthorized' });
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (single && contentType !== '' && contentType !== 'application/json' && contentType !== 'application/octet-stream') {
+    return respond(res, 415, { error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
+  }
+  const maxBytes = ctx.limits.maxPayloadSizeKb * 1000;
+  const body = await readBody(req, single ? maxBytes + 1 : maxBytes * 4 + 1024);
+  if (body === null) return respond(res, 413, { message: 'Payload Too Large' });
+
+  if (single) {
+    const topic = safeDecode(single[1] ?? '');
+    const event = safeDecode(single[2] ?? '');
+    if (!topic || !event) return respond(res, 422, { errors: { topic: ['is invalid'] } });
+    if (body.length > maxBytes) return respond(res, 422, { errors: { payload: ['Payload size exceeds tenant limit'] } });
+    let frame: FanoutFrame;
+    if (contentType === 'application/octet-stream') {
+      frame = userBroadcastFanout(TOPIC_PREFIX + topic, event, ENCODING_BINARY, body, null);
+    } else {
+      const payload = parseJson(body);
+      if (payload === undefined || payload === null) return respond(res, 422, { errors: { payload: ['is invalid'] } });
+      frame = jsonFanout(JSON.stringify(TOPIC_PREFIX + topic), 'broadcast', JSON.stringify({ type: 'broadcast', event, payload }));
+    }
+    if (ctx.eventRate.hit()) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+    deliver(ctx, claims, topic, url.searchParams.get('private') === 'true', frame);
+    return respond(res, 202);
+  }
+
+  const parsed = batchBody.safeParse(parseJson(body));
+  if (!parsed.success) return respond(res, 422, { errors: { messages: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) } });
+  const { messages } = parsed.data;
+  if (messages.length > ctx.limits.maxBatchMessages) {
+    return respond(res, 429, { message: 'Too many messages to broadcast, please reduce the batch size' });
+  }
+  const frames = messages.map((m) => {
+    const json = JSON.stringify(m.id ? { type: 'broadcast', event: m.event, payload: m.payload, meta: { id: m.id } } : { type: 'broadcast', event: m.event, payload: m.payload });
+    return { message: m, json };
+  });
+  if (frames.some((f) => Buffer.byteLength(f.json) > maxBytes)) return respond(res, 422, { errors: { messages: ['Payload size exceeds tenant limit'] } });
+  if (ctx.eventRate.hit(messages.length)) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+  for (const { message, json } of frames) {
+    const frame = jsonFanout(JSON.stringify(TOPIC_PREFIX + message.topic), 'broadcast', json);
+    deliver(ctx, claims, message.topic, message.private === true, frame);
+  }
+  return respond(res, 202);
+}
+
+/** REST broadcasts never exclude anyone; private ones need a write-capable role (else skipped). */
+function deliver(ctx: RealtimeContext, claims: JwtClaims, name: string, isPrivate: boolean, frame: FanoutFrame): void {
+  if (isPrivate && !PRIVATE_CHANNEL_ROLES.has(claims.role)) return;
+  const room = ctx.hub.get(roomKeyOf(TOPIC_PREFIX + name, isPrivate));
+  if (room) countDeliveries(ctx, ctx.hub.fanOut(room, frame));
+}
+
+/** `Authorization: Bearer <jwt>` first, else the `apikey` header (auth_tenant.ex). */
+function authorize(ctx: RealtimeContext, req: IncomingMessage): JwtClaims | null {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const apikey = req.headers.apikey;
+  const token = bearer ?? (Array.isArray(apikey) ? apikey[0] : apikey);
+  if (!token) return null;
+  const result = ctx.verify(token.trim());
+  return result.ok ? result.claims : null;
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limit) return null;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function safeDecode(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}
+
+function respond(res: ServerResponse, status: number, body?: unknown): true {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { ...CORS_HEADERS, ...(text ? { 'content-type': 'application/json; charset=utf-8' } : {}), 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+  return true;
+}

@@ -1,0 +1,131 @@
+import type { WebSocket } from 'ws';
+import { handleBroadcast } from './broadcast-in.js';
+import type { JoinedChannel, SessionPort } from './channel.js';
+import { closeChannel, teardownChannel } from './channel-close.js';
+import type { Envelope } from './frame-schema.js';
+import { KNOWN_EVENTS, channelEvent, parseTextFrame } from './frame-schema.js';
+import { handleJoin } from './join.js';
+import { handlePresence } from './presence-in.js';
+import type { RealtimeContext, SessionHandle } from './realtime-context.js';
+import type { Vsn } from './serializer.js';
+import { decodeUserBroadcastPush, encodeReply } from './serializer.js';
+import { applyAccessToken } from './token-lifecycle.js';
+
+/** Phoenix closes the connection when a frame cannot be decoded (the socket process crashes). */
+const CLOSE_UNDECODABLE = 1011;
+
+/** One WebSocket connection: decodes frames, routes them to its joined channels. */
+export class SocketSession implements SessionPort, SessionHandle {
+  readonly channels = new Map<string, JoinedChannel>();
+  private lastInbound = Date.now();
+
+  constructor(
+    private readonly ctx: RealtimeContext,
+    private readonly ws: WebSocket,
+    readonly id: string,
+    readonly vsn: Vsn,
+    /** The socket's `apikey`; the token a join falls back to. */
+    readonly apikey: string,
+  ) {
+    ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary));
+    ws.on('close', () => this.dispose());
+    ws.on('error', (error) => ctx.log(`socket ${id} error: ${error.message}`));
+  }
+
+  send(data: string | Buffer, binary = false): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ws.send(data, { binary });
+  }
+
+  idleSince(): number {
+    return this.lastInbound;
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private receive(data: Buffer, isBinary: boolean): void {
+    this.lastInbound = Date.now();
+    try {
+      if (isBinary) this.receiveBinary(data);
+      else this.route(parseTextFrame(this.vsn, data.toString('utf8')));
+    } catch (error) {
+      this.ctx.log(`socket ${this.id}: closing after undecodable frame: ${error instanceof Error ? error.message : String(error)}`);
+      this.ws.close(CLOSE_UNDECODABLE, 'invalid frame');
+    }
+  }
+
+  private receiveBinary(data: Buffer): void {
+    if (this.vsn !== '2.0.0') throw new Error('realtime: binary frames need vsn 2.0.0');
+    const push = decodeUserBroadcastPush(data);
+    const channel = this.joined(push.topic, push.joinRef);
+    if (!channel) return this.unmatched({ joinRef: push.joinRef, ref: push.ref, topic: push.topic });
+    this.guard(() => handleBroadcast(this.ctx, channel, { kind: 'binary', ref: push.ref, push }));
+  }
+
+  private route(envelope: Envelope): void {
+    const { topic, event, ref } = envelope;
+    if (topic === 'phoenix' && event === 'heartbeat') {
+      if (!this.ctx.faults.ignoreHeartbeats) this.send(encodeReply(this.vsn, null, ref, topic, 'ok', {}));
+      return;
+    }
+    const parsed = KNOWN_EVENTS.has(event) ? channelEvent.safeParse({ event, payload: envelope.payload }) : undefined;
+    if (parsed?.success && parsed.data.event === 'phx_join') {
+      const payload = parsed.data.payload;
+      return this.guard(() => handleJoin(this.ctx, this, envelope, payload));
+    }
+    const channel = this.joined(topic, envelope.joinRef);
+    if (event === 'phx_leave') {
+      this.send(encodeReply(this.vsn, envelope.joinRef, ref, topic, 'ok', {}));
+      if (channel) this.guard(() => closeChannel(this.ctx, channel));
+      return;
+    }
+    if (!channel) return this.unmatched(envelope);
+    // Unknown events and malformed payloads: logged, no reply (realtime_channel.ex catch-all).
+    if (!parsed?.success) return this.ctx.log(`unexpected message of type \`${event}\` on ${topic}`);
+    const message = parsed.data;
+    this.guard(() => {
+      switch (message.event) {
+        case 'access_token':
+          return applyAccessToken(this.ctx, channel, message.payload.access_token);
+        case 'broadcast':
+          return handleBroadcast(this.ctx, channel, { kind: 'json', ref, payload: message.payload });
+        case 'presence':
+          return handlePresence(this.ctx, channel, ref, message.payload);
+        default:
+          return this.ctx.log(`unexpected message of type \`${message.event}\` on ${topic}`);
+      }
+    });
+  }
+
+  /** The channel joined on `topic`, if `joinRef` is absent or current (stale refs don't match). */
+  private joined(topic: string, joinRef: string | null): JoinedChannel | undefined {
+    const channel = this.channels.get(topic);
+    return channel && (joinRef === null || joinRef === channel.joinRef) ? channel : undefined;
+  }
+
+  private unmatched(message: { joinRef: string | null; ref: string | null; topic: string }): void {
+    this.send(encodeReply(this.vsn, message.joinRef, message.ref, message.topic, 'error', { reason: 'unmatched topic' }));
+  }
+
+  /** Handler bugs must not take the connection (or the server) down. */
+  private guard(run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.ctx.log(`socket ${this.id}: handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  private dispose(): void {
+    if (!this.ctx.sessions.delete(this)) return;
+    for (const channel of [...this.channels.values()]) teardownChannel(this.ctx, channel);
+  }
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
