@@ -1,0 +1,49 @@
+/**
+ * `tsx servers/legacy-ws/main.ts`: the legacy WebSocket feed as a standalone process.
+ * The only file of this server that reads process.env.
+ */
+import { z } from 'zod';
+import { startLegacyServer } from './legacy-server.js';
+
+const envSchema = z.object({
+  LEGACY_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  LEGACY_PUBLISH_KEY: z.string().min(32, 'must be at least 32 characters'),
+});
+
+function readEnv(source: Record<string, string | undefined>) {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${source[String(issue.path[0])] === undefined ? 'missing' : issue.message}`);
+  throw new Error(`legacy-ws: invalid environment:\n${problems.join('\n')}`);
+}
+
+async function main() {
+  const env = readEnv(process.env);
+  const server = await startLegacyServer({
+    port: env.LEGACY_WS_PORT,
+    jwtSecret: env.SUPABASE_JWT_SECRET,
+    publishKey: env.LEGACY_PUBLISH_KEY,
+    onLog: ({ level, message, details }) => {
+      const line = `[legacy-ws] ${level} ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`;
+      (level === 'info' ? process.stdout : process.stderr).write(line);
+    },
+  });
+  process.stdout.write(`[legacy-ws] ready ${server.feedUrl} (publish: ${server.publishUrl})\n`);
+  const stop = () => {
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`[legacy-ws] shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
