@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   devIndicators: false,
   // `npm test` type-checks the whole repo (app, lib, servers) in its own step.
   typescript: { ignoreBuildErrors: true },
+  // forbidden() → 403 for viewers on admin pages.
+  experimental: { authInterrupts: true },
 };
 
 export default nextConfig;

@@ -1,0 +1,115 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import { describeCommand, type RolloutCommand } from '@/lib/rollout/commands';
+import type { BlastRadius } from '@/lib/rollout/blast-radius';
+import { postJson } from '@/lib/swr/fetcher';
+import { Badge, Button, Card, inputClass } from '@/components/ui';
+
+/**
+ * The pending change before it is saved: what it does, who moves (blast radius), and
+ * why (required). Nothing is saved until the admin confirms here.
+ */
+export function ReviewPanel({
+  commands,
+  danger,
+  onSave,
+  onDiscard,
+}: {
+  commands: RolloutCommand[];
+  danger: boolean;
+  onSave: (reason: string) => Promise<void>;
+  onDiscard: () => void;
+}) {
+  const [preview, setPreview] = useState<BlastRadius | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
+  const [saving, setSaving] = useState(false);
+  const [saveError, setSaveError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    setPreview(null);
+    setPreviewError(null);
+    postJson<BlastRadius>('/api/rollout/preview', { commands })
+      .then((result) => !cancelled && setPreview(result))
+      .catch((error: unknown) => !cancelled && setPreviewError(error instanceof Error ? error.message : String(error)));
+    return () => {
+      cancelled = true;
+    };
+  }, [commands]);
+
+  async function save() {
+    setSaving(true);
+    setSaveError(null);
+    try {
+      await onSave(reason);
+      setReason('');
+    } catch (error) {
+      setSaveError(error instanceof Error ? error.message : String(error));
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  return (
+    <Card title="Review change" className={danger ? 'border-red-400 dark:border-red-700' : 'border-brand-500'}>
+      <ul className="mb-3 list-inside list-disc text-sm">
+        {commands.map((command, index) => (
+          <li key={index}>{describeCommand(command)}</li>
+        ))}
+      </ul>
+      <div className="mb-3 rounded-md bg-slate-50 p-3 text-sm dark:bg-slate-950" aria-label="Blast radius">
+        {previewError ? <p className="text-red-600">Preview failed: {previewError}</p> : null}
+        {!preview && !previewError ? <p className="text-slate-500">Computing who would move…</p> : null}
+        {preview ? (
+          <>
+            <p>
+              <strong>{preview.moves.length}</strong> of {preview.known} known users change cohort;{' '}
+              <strong>{preview.transportChanges}</strong> switch the transport that renders their dashboard.
+            </p>
+            <p className="mt-1 text-xs text-slate-500">
+              legacy {preview.before.legacy} → {preview.after.legacy} · shadow {preview.before.shadow} → {preview.after.shadow} · realtime {preview.before.realtime} →{' '}
+              {preview.after.realtime}
+            </p>
+            {Object.keys(preview.bySegment).length > 0 ? (
+              <p className="mt-1 flex flex-wrap gap-1">
+                {Object.entries(preview.bySegment).map(([segment, count]) => (
+                  <Badge key={segment}>
+                    {segment}: {count}
+                  </Badge>
+                ))}
+              </p>
+            ) : null}
+            {preview.moves.length > 0 ? (
+              <ul className="mt-2 max-h-32 overflow-auto text-xs text-slate-600 dark:text-slate-400">
+                {preview.moves.slice(0, 50).map((move) => (
+                  <li key={move.userId}>
+                    {move.email ?? move.userId}: {move.from} → {move.to}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </>
+        ) : null}
+      </div>
+      <label className="block text-sm">
+        <span className="font-medium">Reason (goes to the audit log)</span>
+        <input value={reason} onChange={(event) => setReason(event.target.value)} className={`mt-1 w-full ${inputClass}`} placeholder="e.g. consistency 99.97 % over 12,400 events" />
+      </label>
+      {saveError ? (
+        <p role="alert" className="mt-2 text-sm text-red-600">
+          {saveError}
+        </p>
+      ) : null}
+      <div className="mt-3 flex gap-2">
+        <Button variant={danger ? 'danger' : 'primary'} onClick={() => void save()} disabled={saving || reason.trim().length < 3}>
+          {saving ? 'Saving…' : danger ? 'Confirm' : 'Save change'}
+        </Button>
+        <Button onClick={onDiscard} disabled={saving}>
+          Discard
+        </Button>
+      </div>
+    </Card>
+  );
+}
