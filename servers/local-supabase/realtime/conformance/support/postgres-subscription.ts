@@ -1,0 +1,86 @@
+import type { RealtimeChannel, RealtimeChannelOptions, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import { subscribeLogged, waitForStatus, type StatusEntry } from './channel-status.js';
+import { EventLog, type WaitOptions } from './event-log.js';
+
+export interface Binding {
+  event: '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+  schema: string;
+  table?: string;
+  filter?: string;
+}
+
+export type Change = RealtimePostgresChangesPayload<Record<string, any>>;
+
+/** A postgres_changes callback invocation: which binding (index) fired, with what. */
+export interface ChangeEvent {
+  binding: number;
+  change: Change;
+}
+
+export interface SystemMessage {
+  extension: string;
+  status: string;
+  message: string;
+  channel?: string;
+}
+
+export interface PostgresSubscription {
+  channel: RealtimeChannel;
+  statuses: EventLog<StatusEntry>;
+  system: EventLog<SystemMessage>;
+  /** Callbacks of the test's own bindings (the marker binding is not in here). */
+  changes: EventLog<ChangeEvent>;
+  /** Ids of `public.markers` rows this channel saw. */
+  markers: EventLog<number>;
+  /** Resolves once the marker row `id` arrived: every earlier commit has been dispatched. */
+  waitMarker(id: number, options?: WaitOptions): Promise<void>;
+}
+
+const MARKER_BINDING: Binding = { event: 'INSERT', schema: 'public', table: 'markers' };
+
+export interface ListenOptions {
+  /** Append a binding on `public.markers` (default true). */
+  marker?: boolean;
+  config?: RealtimeChannelOptions['config'];
+  /** Registers further listeners before subscribe() (presence/postgres ones are refused after). */
+  setup?: (channel: RealtimeChannel) => void;
+}
+
+/** Registers the bindings (in order) plus a `system` listener, and subscribes. */
+export function listenPostgres(client: SupabaseClient, name: string, bindings: readonly Binding[], options: ListenOptions = {}): PostgresSubscription {
+  const channel = client.channel(name, { config: options.config ?? {} });
+  const system = new EventLog<SystemMessage>(`system of ${name}`);
+  const changes = new EventLog<ChangeEvent>(`changes of ${name}`);
+  const markers = new EventLog<number>(`markers of ${name}`);
+  channel.on('system', {}, (payload: SystemMessage) => system.push(payload));
+  bindings.forEach((binding, index) => {
+    channel.on('postgres_changes', binding as never, (change: Change) => changes.push({ binding: index, change }));
+  });
+  if (options.marker ?? true) {
+    channel.on('postgres_changes', MARKER_BINDING as never, (change: Change) => markers.push((change.new as { id: number }).id));
+  }
+  options.setup?.(channel);
+  const statuses = subscribeLogged(channel);
+  return {
+    channel,
+    statuses,
+    system,
+    changes,
+    markers,
+    async waitMarker(id, waitOptions = {}) {
+      await markers.waitFor((seen) => seen === id, { what: `marker ${id}`, ...waitOptions });
+    },
+  };
+}
+
+export function isSubscribedToPostgres(message: SystemMessage): boolean {
+  return message.extension === 'postgres_changes' && message.status === 'ok' && message.message === 'Subscribed to PostgreSQL';
+}
+
+/** Subscribes and waits for `SUBSCRIBED` and then `Subscribed to PostgreSQL` (§2.5): changes committed afterwards are delivered. */
+export async function subscribePostgres(client: SupabaseClient, name: string, bindings: readonly Binding[], options: ListenOptions = {}): Promise<PostgresSubscription> {
+  const subscription = listenPostgres(client, name, bindings, options);
+  await waitForStatus(subscription.statuses, 'SUBSCRIBED');
+  await subscription.system.waitFor(isSubscribedToPostgres, { what: 'Subscribed to PostgreSQL' });
+  return subscription;
+}
