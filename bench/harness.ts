@@ -3,6 +3,10 @@
  * `bench/run.ts` prints them and rewrites docs/benchmarks.md. Benchmarks measure; tests
  * never assert wall-clock times.
  */
+import { percentile } from '../lib/stats/percentile';
+
+export { percentile };
+
 export interface BenchRow {
   /** Table the row belongs to, e.g. "Delivery latency (ingest → client callback)". */
   table: string;
@@ -19,14 +23,6 @@ export interface BenchModule {
   id: string;
   title: string;
   run(): Promise<BenchRow[]>;
-}
-
-/** Nearest-rank percentile of an unsorted sample (p in 0..100). */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
 }
 
 export function round(value: number, digits = 2): number {
