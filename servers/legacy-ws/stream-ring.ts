@@ -8,7 +8,10 @@ export interface RingEntry {
 }
 
 export interface ResumePlan {
-  /** Ids after `lastId` this ring cannot replay (evicted, or from before the server saw the stream). */
+  /**
+   * Ids after `lastId` this ring cannot vouch for (evicted, or from before the first id it
+   * received). Conservative: it may cover ids that are also replayed or never existed.
+   */
   gap: { from: number; to?: number; reason: GapReason } | null;
   /** Retained entries with id > lastId, in id order. */
   entries: RingEntry[];
@@ -35,7 +38,8 @@ export function createStreamRing(capacity: number): StreamRing {
   let head = 0;
   let size = 0;
   let highest: number | null = null;
-  let lowest: number | null = null;
+  /** One below the first id received: the server cannot vouch for anything up to it (conservative; never lowered). */
+  let startFloor: number | null = null;
   let evictedUpTo: number | null = null;
 
   const at = (index: number) => slots[(head + index) % capacity] as RingEntry;
@@ -59,7 +63,7 @@ export function createStreamRing(capacity: number): StreamRing {
       let position = size > 0 && idAt(size - 1) < id ? size : countUpTo(id);
       if (position > 0 && idAt(position - 1) === id) return false;
       highest = highest === null ? id : Math.max(highest, id);
-      lowest = lowest === null ? id : Math.min(lowest, id);
+      startFloor ??= id - 1;
       if (size === capacity) {
         if (position === 0) {
           // Older than everything retained: delivered live by the caller, never retained.
@@ -84,8 +88,8 @@ export function createStreamRing(capacity: number): StreamRing {
     resumeAfter(lastId) {
       const entries: RingEntry[] = [];
       for (let index = countUpTo(lastId); index < size; index += 1) entries.push(at(index));
-      if (lowest === null) return { gap: { from: lastId + 1, reason: 'restarted' }, entries };
-      const horizon = Math.max(evictedUpTo ?? -1, lowest - 1);
+      if (startFloor === null) return { gap: { from: lastId + 1, reason: 'restarted' }, entries };
+      const horizon = Math.max(evictedUpTo ?? -1, startFloor);
       if (lastId >= horizon) return { gap: null, entries };
       return { gap: { from: lastId + 1, to: horizon, reason: evictedUpTo === null ? 'restarted' : 'evicted' }, entries };
     },
