@@ -5,6 +5,7 @@ import { createJwtVerifier } from './jwt.js';
 import type { RealtimeLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
 import { RollingRate } from './rolling-rate.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** A live connection as the server-wide context sees it. */
 export interface SessionHandle {
@@ -27,6 +28,7 @@ export interface RealtimeContext {
   /** Deliveries (frames sent to subscribers) for `messagesPerSecond`. */
   readonly deliveries: RollingRate;
   readonly totals: { deliveries: number; joins: number; connections: number };
+  readonly coalescer: WriteCoalescer;
   readonly faults: { postgresDropRate: number; ignoreHeartbeats: boolean };
   log(line: string): void;
   nextPhxRef(): string;
@@ -54,6 +56,7 @@ export function createRealtimeContext(options: {
     presenceRate: new RollingRate(limits.maxPresenceEventsPerSecond, limits.rateWindowMs),
     deliveries: new RollingRate(Number.POSITIVE_INFINITY, 5_000),
     totals: { deliveries: 0, joins: 0, connections: 0 },
+    coalescer: new WriteCoalescer(),
     faults: { postgresDropRate: 0, ignoreHeartbeats: false },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,

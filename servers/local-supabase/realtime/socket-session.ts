@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { handleBroadcast } from './broadcast-in.js';
 import type { JoinedChannel, SessionPort } from './channel.js';
@@ -22,6 +23,8 @@ export class SocketSession implements SessionPort, SessionHandle {
   constructor(
     private readonly ctx: RealtimeContext,
     private readonly ws: WebSocket,
+    /** The upgraded TCP socket under `ws`, corked per event-loop turn to batch writes. */
+    private readonly socket: Duplex,
     readonly id: string,
     readonly vsn: Vsn,
     /** The socket's `apikey`; the token a join falls back to. */
@@ -34,6 +37,7 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   send(data: string | Buffer, binary = false): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    this.ctx.coalescer.hold(this.socket);
     this.ws.send(data, { binary });
   }
 

@@ -47,7 +47,7 @@ export function handleRealtimeUpgrade(ctx: RealtimeContext, wss: WebSocketServer
   }
   const vsn: Vsn = vsnParam;
   wss.handleUpgrade(req, socket, head, (ws) => {
-    const session = new SocketSession(ctx, ws, ctx.nextId(), vsn, apikey);
+    const session = new SocketSession(ctx, ws, socket, ctx.nextId(), vsn, apikey);
     ctx.sessions.add(session);
     ctx.totals.connections += 1;
   });

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 
 /** A frame as received: parsed JSON for text frames, raw bytes for binary frames. */
-export type ReceivedFrame = { binary: false; json: unknown } | { binary: true; bytes: Buffer };
+export type ReceivedFrame = { binary: false; json: unknown; bytes?: undefined } | { binary: true; bytes: Buffer; json?: undefined };
 
 /** Minimal Phoenix-speaking test client over `ws` that records every inbound frame. */
 export interface RawSocket {
