@@ -12,6 +12,8 @@ export const rolloutCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upsert-segment'), segment: segmentSchema }).strict(),
   z.object({ type: z.literal('remove-segment'), segmentId: z.string().min(1).max(40) }).strict(),
   z.object({ type: z.literal('bump-bucket-version') }).strict(),
+  z.object({ type: z.literal('set-auto-advance'), autoAdvance: z.boolean(), soakMinutes: z.number().int().min(1).max(10_080).optional() }).strict(),
+  z.object({ type: z.literal('set-plan'), plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']) }).strict(),
   /** Explicit rollback: empties the ratchet down to the target stage. */
   z.object({ type: z.literal('rollback'), toStage: z.enum(STAGES) }).strict(),
 ]);
@@ -22,7 +24,7 @@ export function applyCommand(config: RolloutConfig, command: RolloutCommand): Ro
   switch (command.type) {
     case 'set-stage': {
       const percentage = stagePercentage(command.stage);
-      return withPercentage({ ...config, stage: command.stage }, percentage);
+      return withPercentage({ ...config, stage: command.stage, stageSince: new Date().toISOString() }, percentage);
     }
     case 'set-percentage':
       return withPercentage(config, command.percentage);
@@ -45,12 +47,16 @@ export function applyCommand(config: RolloutConfig, command: RolloutCommand): Ro
     }
     case 'remove-segment':
       return { ...config, segments: config.segments.filter((segment) => segment.id !== command.segmentId) };
+    case 'set-auto-advance':
+      return { ...config, autoAdvance: command.autoAdvance, soakMinutes: command.soakMinutes ?? config.soakMinutes };
+    case 'set-plan':
+      return { ...config, plan: command.plan };
     case 'bump-bucket-version':
       // A deliberate reshuffle: the exposed set is a different one from now on.
       return { ...config, bucketVersion: config.bucketVersion + 1, highWater: config.percentage };
     case 'rollback': {
       const percentage = stagePercentage(command.toStage);
-      return { ...config, stage: command.toStage, percentage, highWater: percentage };
+      return { ...config, stage: command.toStage, percentage, highWater: percentage, stageSince: new Date().toISOString() };
     }
   }
 }
@@ -80,6 +86,10 @@ export function describeCommand(command: RolloutCommand): string {
       return `segment ${command.segmentId} removed`;
     case 'bump-bucket-version':
       return 'bucket version bumped (reshuffle)';
+    case 'set-auto-advance':
+      return `auto-advance ${command.autoAdvance ? `on (soak ${command.soakMinutes ?? 'unchanged'} min)` : 'off'}`;
+    case 'set-plan':
+      return `Supabase plan → ${command.plan}`;
     case 'rollback':
       return `ROLLBACK to ${command.toStage}`;
   }

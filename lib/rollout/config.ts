@@ -49,6 +49,13 @@ export const rolloutConfigSchema = z
     killSwitch: z.boolean(),
     overrides: z.record(z.string().min(1).max(128), z.enum(COHORTS)),
     segments: z.array(segmentSchema).max(100),
+    /** Advance to the next stage by itself once every gate passes for `soakMinutes`. */
+    autoAdvance: z.boolean().default(false),
+    soakMinutes: z.number().int().min(1).max(10_080).default(30),
+    /** The Supabase plan whose Realtime quotas bound the rollout (quota headroom gate). */
+    plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']).default('pro'),
+    /** When the current stage began (gates only count data since then). */
+    stageSince: z.string().default(new Date(0).toISOString()),
     updatedAt: z.string(),
     updatedBy: z.string(),
   })
@@ -66,6 +73,10 @@ export const DEFAULT_CONFIG: RolloutConfig = {
   killSwitch: false,
   overrides: {},
   segments: [],
+  autoAdvance: false,
+  soakMinutes: 30,
+  plan: 'pro',
+  stageSince: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),
   updatedBy: 'system',
 };
