@@ -20,6 +20,8 @@ export interface RealtimeLimits {
   clientPresenceWindowMs: number;
   /** WebSocket frame cap in bytes (the server's `max_frame_size`). */
   maxFrameBytes: number;
+  /** A connection whose unsent backlog exceeds this is dropped (a stalled reader must not exhaust memory). */
+  maxOutboundBufferBytes: number;
   /** Messages per REST batch request. */
   maxBatchMessages: number;
   /** Rolling window over which the per-second rates are averaged. */
@@ -47,6 +49,7 @@ export const DEFAULT_REALTIME_LIMITS: Readonly<RealtimeLimits> = Object.freeze({
   clientPresenceMaxCalls: 5,
   clientPresenceWindowMs: 30_000,
   maxFrameBytes: 5_000_000,
+  maxOutboundBufferBytes: 64_000_000,
   maxBatchMessages: 10_000,
   rateWindowMs: 1_000,
   idleTimeoutMs: 60_000,

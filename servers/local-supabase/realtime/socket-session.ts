@@ -37,6 +37,11 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   send(data: string | Buffer, binary = false): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.ctx.limits.maxOutboundBufferBytes) {
+      this.ctx.log(`socket ${this.id}: dropped, ${this.ws.bufferedAmount} bytes unsent (slow consumer)`);
+      this.ws.terminate();
+      return;
+    }
     this.ctx.coalescer.hold(this.socket);
     this.ws.send(data, { binary });
   }

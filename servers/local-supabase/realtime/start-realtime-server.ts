@@ -63,11 +63,28 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
   };
 }
 
-/** The extension is another module (built in parallel); load it lazily so this file type-checks without it. */
-async function loadPostgresChanges(databaseUrl: string, onLog: ((line: string) => void) | undefined): Promise<PostgresChanges> {
+type PostgresChangesModule = {
+  createPostgresChanges(options: { databaseUrl: string; onLog?: (line: string) => void }): PostgresChanges | Promise<PostgresChanges>;
+};
+
+/**
+ * The extension lives in its own module (`postgres-changes/postgres-changes.ts`), loaded lazily.
+ * If that module is absent the server still runs; postgres bindings then get the `system` error.
+ */
+async function loadPostgresChanges(databaseUrl: string, onLog: ((line: string) => void) | undefined): Promise<PostgresChanges | undefined> {
   const modulePath = './postgres-changes/postgres-changes.js';
-  const module = (await import(modulePath)) as {
-    createPostgresChanges(options: { databaseUrl: string; onLog?: (line: string) => void }): PostgresChanges | Promise<PostgresChanges>;
-  };
-  return module.createPostgresChanges({ databaseUrl, onLog });
+  let module: PostgresChangesModule;
+  try {
+    module = (await import(modulePath)) as PostgresChangesModule;
+  } catch (error) {
+    const missing = error instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND|Failed to load url/.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`);
+    if (!missing || !error.message.includes('postgres-changes')) throw new Error('realtime: cannot load the postgres_changes extension', { cause: error });
+    onLog?.('realtime: postgres_changes extension not available; postgres bindings will get a system error');
+    return undefined;
+  }
+  try {
+    return await module.createPostgresChanges({ databaseUrl, onLog });
+  } catch (error) {
+    throw new Error('realtime: cannot start the postgres_changes extension', { cause: error });
+  }
 }
