@@ -1,4 +1,4 @@
-import type { RealtimeChannel, RealtimeChannelOptions, RealtimePostgresChangesPayload, SupabaseClient } from '@supabase/supabase-js';
+import type { RealtimeChannel, RealtimeChannelOptions, SupabaseClient } from '@supabase/supabase-js';
 import { subscribeLogged, waitForStatus, type StatusEntry } from './channel-status.js';
 import { EventLog, type WaitOptions } from './event-log.js';
 
@@ -9,7 +9,16 @@ export interface Binding {
   filter?: string;
 }
 
-export type Change = RealtimePostgresChangesPayload<Record<string, any>>;
+/** What a postgres_changes callback receives (realtime-js transform of the frame, §3.2). */
+export interface Change {
+  schema: string;
+  table: string;
+  commit_timestamp: string;
+  eventType: 'INSERT' | 'UPDATE' | 'DELETE';
+  new: Record<string, any>;
+  old: Record<string, any>;
+  errors: string[] | null;
+}
 
 /** A postgres_changes callback invocation: which binding (index) fired, with what. */
 export interface ChangeEvent {
