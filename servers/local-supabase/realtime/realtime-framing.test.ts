@@ -164,4 +164,28 @@ describe('realtime socket framing', () => {
     expect(payloadOf(await socket.next(v2('phx_reply', '5')))).toEqual({ status: 'ok', response: {} });
     expect((await socket.next(v2('phx_close'))).json).toEqual(['4', '4', 'realtime:leaving', 'phx_close', {}]);
   });
+
+  it('closes the previous join with phx_close when the same topic is joined again', async () => {
+    const socket = await open();
+    await join(socket, 'realtime:twice', '1');
+    expect((await join(socket, 'realtime:twice', '2')).status).toBe('ok');
+    expect((await socket.next(v2('phx_close'))).json).toEqual(['1', '1', 'realtime:twice', 'phx_close', {}]);
+  });
+
+  it('answers an oversized broadcast with payload_size_exceeded and relays nothing', async () => {
+    const small = await startRealtimeServer({ port: 0, jwtSecret: SECRET, limits: { maxPayloadSizeKb: 1 } });
+    try {
+      const sender = await openRawSocket(small.url, { apikey: anonKey, vsn: '2.0.0' });
+      sockets.push(sender);
+      sender.send(['1', '1', 'realtime:big', 'phx_join', { config: { broadcast: { self: true, ack: true } } }]);
+      await sender.next(v2('phx_reply', '1'));
+      sender.sendBinary(kind3('1', '2', 'realtime:big', 'e', { blob: 'x'.repeat(2_000) }));
+      expect(payloadOf(await sender.next(v2('phx_reply', '2')))).toEqual({ status: 'error', response: 'payload_size_exceeded' });
+      sender.sendBinary(kind3('1', '3', 'realtime:big', 'e', { ok: true }));
+      await sender.next(v2('phx_reply', '3'));
+      expect(sender.frames.filter((f) => f.binary)).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -1,0 +1,80 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signApiKey } from '../secrets.js';
+import type { PostgresChangeData } from './postgres-changes/contract.js';
+import type { Realtime } from './realtime.js';
+import { createRealtime } from './realtime.js';
+import type { RawSocket } from './testing/raw-socket.js';
+import { openRawSocket, payloadOf, v2 } from './testing/raw-socket.js';
+import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js';
+
+const SECRET = 'pg-delivery-secret-pg-delivery-secret';
+const BINDINGS = [{ event: 'INSERT', schema: 'public', table: 'cache_metrics' }];
+const extension = new ScriptedPostgresChanges();
+let realtime: Realtime;
+let server: http.Server;
+let url: string;
+let anonKey: string;
+const sockets: RawSocket[] = [];
+
+function change(id: number): PostgresChangeData {
+  return { schema: 'public', table: 'cache_metrics', type: 'INSERT', commit_timestamp: '2026-01-01T00:00:00.000Z', columns: [{ name: 'id', type: 'int8' }], record: { id, label: 'ü' }, errors: null };
+}
+
+beforeAll(async () => {
+  // Mounted on a plain http.Server, the way the local Supabase API server composes it.
+  realtime = createRealtime({ jwtSecret: SECRET, postgresChanges: extension });
+  server = http.createServer((req, res) => void realtime.handleHttp(req, res));
+  server.on('upgrade', (req, socket, head) => realtime.handleUpgrade(req, socket, head) || socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  anonKey = await signApiKey(SECRET, 'anon');
+});
+afterAll(async () => {
+  for (const socket of sockets) socket.close();
+  await realtime.close();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function subscriber(vsn: '1.0.0' | '2.0.0', topic: string): Promise<{ socket: RawSocket; ids: number[] }> {
+  const socket = await openRawSocket(url, { apikey: anonKey, vsn });
+  sockets.push(socket);
+  const join = { config: { postgres_changes: BINDINGS } };
+  if (vsn === '2.0.0') socket.send(['1', '1', topic, 'phx_join', join]);
+  else socket.send({ topic, event: 'phx_join', payload: join, ref: '1', join_ref: '1' });
+  const reply = await socket.next((f) => (vsn === '2.0.0' ? v2('phx_reply', '1')(f) : (f.json as { ref?: string }).ref === '1'));
+  const response = vsn === '2.0.0' ? payloadOf(reply).response : (reply.json as { payload: { response: any } }).payload.response;
+  return { socket, ids: response.postgres_changes.map((b: { id: number }) => b.id) };
+}
+
+describe('postgres_changes delivery through the socket layer', () => {
+  it('confirms the subscription and frames each change with the binding ids in both versions', async () => {
+    const modern = await subscriber('2.0.0', 'realtime:metrics');
+    const legacy = await subscriber('1.0.0', 'realtime:metrics');
+    expect(payloadOf(await modern.socket.next(v2('system')))).toEqual({ extension: 'postgres_changes', status: 'ok', message: 'Subscribed to PostgreSQL', channel: 'metrics' });
+    extension.emit(change(1));
+    expect((await modern.socket.next(v2('postgres_changes'))).json).toEqual([null, null, 'realtime:metrics', 'postgres_changes', { ids: modern.ids, data: change(1) }]);
+    const legacyFrame = await legacy.socket.next((f) => (f.json as { event?: string }).event === 'postgres_changes');
+    expect(legacyFrame.json).toEqual({ topic: 'realtime:metrics', event: 'postgres_changes', payload: { ids: legacy.ids, data: change(1) }, ref: null });
+  });
+
+  it('drops every delivery while the fault rate is 1 and none after it returns to 0', async () => {
+    const { socket } = await subscriber('2.0.0', 'realtime:faulty');
+    realtime.faults.dropPostgresChangesRate(1);
+    extension.emit(change(2));
+    realtime.faults.dropPostgresChangesRate(0);
+    extension.emit(change(3));
+    const frame = await socket.next(v2('postgres_changes'));
+    expect(payloadOf(frame).data.record.id).toBe(3);
+    expect(socket.frames.filter(v2('postgres_changes'))).toHaveLength(1);
+  });
+
+  it('unsubscribes from the extension when the channel leaves', async () => {
+    const { socket } = await subscriber('2.0.0', 'realtime:leaver');
+    const before = extension.unsubscribed.length;
+    socket.send(['1', '2', 'realtime:leaver', 'phx_leave', {}]);
+    await socket.next(v2('phx_close'));
+    expect(extension.unsubscribed.length).toBe(before + 1);
+  });
+});
