@@ -12,6 +12,7 @@ export function AppHeader({ user }: { user: SessionUser }) {
         </Link>
         <nav className="flex gap-3 text-sm text-slate-600 dark:text-slate-300">
           <Link href="/" className="hover:text-slate-900 dark:hover:text-white">Dashboard</Link>
+          <Link href="/validation" className="hover:text-slate-900 dark:hover:text-white">Validation</Link>
           {user.role === 'admin' ? (
             <Link href="/settings/rollout" className="hover:text-slate-900 dark:hover:text-white">Rollout</Link>
           ) : null}

@@ -1,0 +1,72 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+import uPlot, { type AlignedData, type Options } from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface Series {
+  label: string;
+  color: string;
+  /** Values aligned with `times`; null leaves a gap. */
+  values: Array<number | null>;
+  dashed?: boolean;
+}
+
+/**
+ * A streaming-friendly line chart (uPlot: canvas, ~50 KB, updates via setData without
+ * re-creating the chart). Times in ms since epoch. Resizes with its container.
+ */
+export function TimeSeriesChart({
+  times,
+  series,
+  height = 160,
+  yLabel,
+  yRange,
+  format = (v) => String(v),
+  ariaLabel,
+}: {
+  times: number[];
+  series: Series[];
+  height?: number;
+  yLabel?: string;
+  yRange?: [number | null, number | null];
+  format?: (value: number) => string;
+  ariaLabel: string;
+}) {
+  const container = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const seriesKey = series.map((s) => `${s.label}:${s.color}:${s.dashed ? 1 : 0}`).join('|');
+
+  useEffect(() => {
+    const element = container.current;
+    if (!element) return;
+    const dark = document.documentElement.classList.contains('dark');
+    const axis = { stroke: dark ? '#94a3b8' : '#64748b', grid: { stroke: dark ? '#1e293b' : '#e2e8f0', width: 1 }, ticks: { show: false } };
+    const options: Options = {
+      width: element.clientWidth || 300,
+      height,
+      legend: { show: true, live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true }, y: yRange ? { range: (_u, min, max) => [yRange[0] ?? min, yRange[1] ?? max] } : {} },
+      axes: [axis, { ...axis, label: yLabel, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) }],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dashed ? [4, 4] : undefined, points: { show: false }, spanGaps: false }))],
+    };
+    const chart = new uPlot(options, [[], ...series.map(() => [])] as unknown as AlignedData, element);
+    plot.current = chart;
+    const observer = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height }));
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+    // Re-create only when the set of series changes; data flows through setData below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [seriesKey, height, yLabel]);
+
+  useEffect(() => {
+    plot.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)] as unknown as AlignedData);
+  }, [times, series]);
+
+  return <div ref={container} role="img" aria-label={ariaLabel} className="w-full" />;
+}
