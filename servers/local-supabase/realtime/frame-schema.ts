@@ -43,6 +43,11 @@ const joinConfig = z.object({
     .catch(undefined),
   postgres_changes: z.array(z.record(z.string(), z.unknown())).optional().catch(undefined),
   private: flexBool.optional().catch(undefined),
+  postgres_changes_options: z
+    .object({ wait: flexBool.optional().catch(undefined), timeout: z.number().optional().catch(undefined) })
+    .passthrough()
+    .optional()
+    .catch(undefined),
 });
 
 const token = z.string().nullish().catch(undefined);

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { bindingId } from './binding-id.js';
 import type { JoinedChannel, SessionPort } from './channel.js';
-import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, pushToChannel, roomKeyOf } from './channel.js';
-import { closeChannel } from './channel-close.js';
+import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, pushSystem, pushToChannel, roomKeyOf } from './channel.js';
+import { closeChannel, teardownChannel } from './channel-close.js';
 import type { Envelope, JoinPayload } from './frame-schema.js';
 import { jwtJoinReason } from './jwt.js';
 import type { PostgresChangesBinding } from './postgres-changes/contract.js';
@@ -71,12 +71,41 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
     closed: false,
   };
   session.channels.set(topic, channel);
+  const reply = encodeReply(session.vsn, envelope.joinRef, ref, topic, 'ok', { postgres_changes: echoed });
+  const wait = config.postgres_changes_options?.wait === true && bindings.length > 0;
+  if (!wait) {
+    activate(ctx, channel, reply);
+    subscribePostgresChanges(ctx, channel);
+    return;
+  }
+  // `postgres_changes_options.wait`: reply only once the subscription is live (timeout ≤ 20 s).
+  const timeoutMs = Math.min(MAX_WAIT_MS, Math.max(0, config.postgres_changes_options?.timeout ?? DEFAULT_WAIT_MS));
+  const fail = (reason: string) => {
+    if (channel.closed) return;
+    teardownChannel(ctx, channel);
+    refuse(reason);
+  };
+  const timer = setTimeout(() => fail(`PostgresChangesSubscribeTimeout: Timed out after ${timeoutMs}ms waiting for the postgres_changes subscription`), timeoutMs);
+  timer.unref();
+  subscribePostgresChanges(ctx, channel, (result) => {
+    clearTimeout(timer);
+    if (channel.closed) return;
+    if (result.status === 'error') return fail(`RealtimeDisabledForConfiguration: ${result.message}`);
+    activate(ctx, channel, reply);
+    pushSystem(channel, 'postgres_changes', 'ok', result.message);
+  });
+}
+
+const DEFAULT_WAIT_MS = 15_000;
+const MAX_WAIT_MS = 20_000;
+
+/** Makes a validated channel live: room membership, join reply, presence_state, expiry timer. */
+function activate(ctx: RealtimeContext, channel: JoinedChannel, reply: string): void {
   const room = ctx.hub.add(channel);
   ctx.totals.joins += 1;
-  session.send(encodeReply(session.vsn, envelope.joinRef, ref, topic, 'ok', { postgres_changes: echoed }));
+  channel.session.send(reply);
   if (channel.presenceEnabled) pushToChannel(channel, 'presence_state', room.presence.state());
   scheduleTokenExpiry(ctx, channel);
-  subscribePostgresChanges(ctx, channel);
 }
 
 /** The client's entry verbatim (every key it sent, nothing added) plus a deterministic id. */

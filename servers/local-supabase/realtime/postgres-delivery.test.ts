@@ -77,4 +77,36 @@ describe('postgres_changes delivery through the socket layer', () => {
     await socket.next(v2('phx_close'));
     expect(extension.unsubscribed.length).toBe(before + 1);
   });
+
+  it('holds the join reply until the subscription is live when postgres_changes_options.wait is set', async () => {
+    extension.outcome = 'later';
+    try {
+      const socket = await openRawSocket(url, { apikey: anonKey, vsn: '2.0.0' });
+      sockets.push(socket);
+      socket.send(['5', '5', 'realtime:waiting', 'phx_join', { config: { postgres_changes: BINDINGS, postgres_changes_options: { wait: true, timeout: 5_000 } } }]);
+      socket.send([null, '6', 'phoenix', 'heartbeat', {}]);
+      await socket.next(v2('phx_reply', '6'));
+      expect(socket.frames.some(v2('phx_reply', '5'))).toBe(false);
+      extension.settle({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+      expect(payloadOf(await socket.next(v2('phx_reply', '5'))).status).toBe('ok');
+      expect(payloadOf(await socket.next(v2('system'))).message).toBe('Subscribed to PostgreSQL');
+    } finally {
+      extension.outcome = { status: 'ok', message: 'Subscribed to PostgreSQL' };
+    }
+  });
+
+  it('refuses a waiting join whose subscription fails', async () => {
+    extension.outcome = { status: 'error', message: 'Error parsing `filter` params: ["foo", "1"]' };
+    try {
+      const socket = await openRawSocket(url, { apikey: anonKey, vsn: '2.0.0' });
+      sockets.push(socket);
+      socket.send(['5', '5', 'realtime:refused', 'phx_join', { config: { postgres_changes: BINDINGS, postgres_changes_options: { wait: true } } }]);
+      expect(payloadOf(await socket.next(v2('phx_reply', '5')))).toEqual({
+        status: 'error',
+        response: { reason: 'RealtimeDisabledForConfiguration: Error parsing `filter` params: ["foo", "1"]' },
+      });
+    } finally {
+      extension.outcome = { status: 'ok', message: 'Subscribed to PostgreSQL' };
+    }
+  });
 });

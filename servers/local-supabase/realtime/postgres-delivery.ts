@@ -15,12 +15,25 @@ const serializedChanges = new WeakMap<PostgresChangeData, SerializedChange>();
 /** Message when the server runs without a postgres_changes extension (no DATABASE_URL). */
 export const NO_DATABASE_MESSAGE = 'Realtime was unable to connect to the project database';
 
-/** Subscribes the channel's bindings; without an extension answers the error `system` message. */
-export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedChannel): void {
+export type SubscriptionResult = { status: 'ok'; message: string } | { status: 'error'; message: string };
+
+/**
+ * Subscribes the channel's bindings; without an extension answers the error `system` message.
+ * `onFirstStatus`, when given, receives the first outcome instead of it being pushed (join `wait`).
+ */
+export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedChannel, onFirstStatus?: (result: SubscriptionResult) => void): void {
   if (channel.bindings.length === 0) return;
   const extension = ctx.postgresChanges;
+  let firstStatus = onFirstStatus;
+  const report = (result: SubscriptionResult) => {
+    if (channel.closed) return;
+    const hook = firstStatus;
+    firstStatus = undefined;
+    if (hook) hook(result);
+    else pushSystem(channel, 'postgres_changes', result.status, result.message);
+  };
   if (!extension) {
-    pushSystem(channel, 'postgres_changes', 'error', NO_DATABASE_MESSAGE);
+    report({ status: 'error', message: NO_DATABASE_MESSAGE });
     return;
   }
   const subscriber: PostgresChangesSubscriber = {
@@ -28,15 +41,13 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     bindings: channel.bindings,
     claims: channel.claims,
     deliver: (frame) => deliverChange(ctx, channel, frame.ids, frame.data),
-    status: (result) => {
-      if (!channel.closed) pushSystem(channel, 'postgres_changes', result.status, result.message);
-    },
+    status: report,
   };
   try {
     extension.subscribe(subscriber);
   } catch (error) {
     ctx.log(`postgres_changes subscribe threw for ${channel.topic}: ${String(error)}`);
-    pushSystem(channel, 'postgres_changes', 'error', NO_DATABASE_MESSAGE);
+    report({ status: 'error', message: NO_DATABASE_MESSAGE });
   }
 }
 

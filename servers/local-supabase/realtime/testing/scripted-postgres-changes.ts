@@ -8,10 +8,17 @@ export class ScriptedPostgresChanges implements PostgresChanges {
   readonly subscribers = new Map<string, PostgresChangesSubscriber>();
   readonly unsubscribed: string[] = [];
   readonly claimUpdates: Array<{ key: string; claims: SubscriberClaims }> = [];
+  /** Outcome reported to new subscribers; `'later'` leaves it to {@link settle}. */
+  outcome: { status: 'ok' | 'error'; message: string } | 'later' = { status: 'ok', message: 'Subscribed to PostgreSQL' };
 
   subscribe(subscriber: PostgresChangesSubscriber): void {
     this.subscribers.set(subscriber.key, subscriber);
-    subscriber.status({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+    if (this.outcome !== 'later') subscriber.status(this.outcome);
+  }
+
+  /** Reports an outcome to every current subscriber (for subscriptions left pending). */
+  settle(result: { status: 'ok' | 'error'; message: string }): void {
+    for (const subscriber of this.subscribers.values()) subscriber.status(result);
   }
 
   updateClaims(key: string, claims: SubscriberClaims): void {
