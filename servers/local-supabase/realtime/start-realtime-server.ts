@@ -73,9 +73,9 @@ type PostgresChangesModule = {
  */
 async function loadPostgresChanges(databaseUrl: string, onLog: ((line: string) => void) | undefined): Promise<PostgresChanges | undefined> {
   const modulePath = './postgres-changes/postgres-changes.js';
-  let module: PostgresChangesModule;
+  let extensionModule: PostgresChangesModule;
   try {
-    module = (await import(modulePath)) as PostgresChangesModule;
+    extensionModule = (await import(modulePath)) as PostgresChangesModule;
   } catch (error) {
     const missing = error instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND|Failed to load url/.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`);
     if (!missing || !error.message.includes('postgres-changes')) throw new Error('realtime: cannot load the postgres_changes extension', { cause: error });
@@ -83,7 +83,7 @@ async function loadPostgresChanges(databaseUrl: string, onLog: ((line: string) =
     return undefined;
   }
   try {
-    return await module.createPostgresChanges({ databaseUrl, onLog });
+    return await extensionModule.createPostgresChanges({ databaseUrl, onLog });
   } catch (error) {
     throw new Error('realtime: cannot start the postgres_changes extension', { cause: error });
   }
