@@ -188,4 +188,22 @@ describe('realtime socket framing', () => {
       await small.close();
     }
   });
+
+  it('survives a barrage of malformed frames while other clients keep working', async () => {
+    const bystander = await open();
+    await join(bystander, 'realtime:steady', '1');
+    const textFrames = ['[1,2,3]', '{"a":1}', '[null,"1",5,"heartbeat",{}]', 'null', '"str"', '[null,null,"realtime:x","phx_join",null]', '["1","1","realtime:y","phx_join","not-an-object"]'];
+    const binaryFrames = [Buffer.from([3, 10, 0, 0, 0, 0, 1]), Buffer.from([3]), Buffer.from([3, 0, 0, 0, 0, 0, 9]), Buffer.alloc(0)];
+    const outcomes = await Promise.all(
+      [...textFrames.map((t) => (s: RawSocket) => s.ws.send(t)), ...binaryFrames.map((b) => (s: RawSocket) => s.sendBinary(b))].map(async (sendBad) => {
+        const socket = await open();
+        sendBad(socket);
+        socket.send([null, 'hb', 'phoenix', 'heartbeat', {}]);
+        return Promise.race([socket.closed().then((code) => `closed ${code}`), socket.next(v2('phx_reply', 'hb')).then(() => 'alive')]);
+      }),
+    );
+    for (const outcome of outcomes) expect(['closed 1011', 'alive']).toContain(outcome);
+    bystander.send([null, 'still', 'phoenix', 'heartbeat', {}]);
+    expect(payloadOf(await bystander.next(v2('phx_reply', 'still'))).status).toBe('ok');
+  });
 });

@@ -31,7 +31,7 @@ export class SocketSession implements SessionPort, SessionHandle {
     readonly apikey: string,
   ) {
     ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary));
-    ws.on('close', () => this.dispose());
+    ws.on('close', () => this.guard(() => this.dispose()));
     ws.on('error', (error) => ctx.log(`socket ${id} error: ${error.message}`));
   }
 

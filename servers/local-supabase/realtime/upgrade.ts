@@ -16,8 +16,8 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthor
  * hands accepted sockets to a new session. Returns false when the path is not ours.
  */
 export function handleRealtimeUpgrade(ctx: RealtimeContext, wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (!WEBSOCKET_PATHS.has(url.pathname)) return false;
+  const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined;
+  if (!url || !WEBSOCKET_PATHS.has(url.pathname)) return false;
   socket.on('error', (error) => ctx.log(`upgrade socket error: ${error.message}`));
   const refuse = (status: number, error: string) => {
     ctx.log(`upgrade refused (${status}): ${error}`);
