@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { describeCommand, type RolloutCommand } from '@/lib/rollout/commands';
 import type { BlastRadius } from '@/lib/rollout/blast-radius';
-import { postJson } from '@/lib/swr/fetcher';
+import { FetchError, postJson } from '@/lib/swr/fetcher';
 import { Badge, Button, Card, inputClass } from '@/components/ui';
 
 /**
@@ -18,7 +18,7 @@ export function ReviewPanel({
 }: {
   commands: RolloutCommand[];
   danger: boolean;
-  onSave: (reason: string) => Promise<void>;
+  onSave: (reason: string, force: boolean) => Promise<void>;
   onDiscard: () => void;
 }) {
   const [preview, setPreview] = useState<BlastRadius | null>(null);
@@ -26,6 +26,8 @@ export function ReviewPanel({
   const [reason, setReason] = useState('');
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [gateRefused, setGateRefused] = useState(false);
+  const [force, setForce] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -43,10 +45,13 @@ export function ReviewPanel({
     setSaving(true);
     setSaveError(null);
     try {
-      await onSave(reason);
+      await onSave(reason, force);
       setReason('');
+      setForce(false);
+      setGateRefused(false);
     } catch (error) {
       setSaveError(error instanceof Error ? error.message : String(error));
+      setGateRefused(error instanceof FetchError && error.code === 'gate_failed');
     } finally {
       setSaving(false);
     }
@@ -101,6 +106,12 @@ export function ReviewPanel({
         <p role="alert" className="mt-2 text-sm text-red-600">
           {saveError}
         </p>
+      ) : null}
+      {gateRefused ? (
+        <label className="mt-2 flex items-center gap-2 text-sm text-red-700 dark:text-red-400">
+          <input type="checkbox" checked={force} onChange={(event) => setForce(event.target.checked)} />
+          Force past the gates (recorded as FORCED in the audit log)
+        </label>
       ) : null}
       <div className="mt-3 flex gap-2">
         <Button variant={danger ? 'danger' : 'primary'} onClick={() => void save()} disabled={saving || reason.trim().length < 3}>

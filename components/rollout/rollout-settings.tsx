@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { AuditLog } from '@/components/rollout/audit-log';
 import { ExplainUser } from '@/components/rollout/explain-user';
+import { GatesPanel } from '@/components/rollout/gates-panel';
 import { OverridesEditor } from '@/components/rollout/overrides-editor';
 import { ReviewPanel } from '@/components/rollout/review-panel';
 import { SegmentsEditor } from '@/components/rollout/segments-editor';
@@ -29,8 +30,8 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
   const proposedStage = pending.find((c): c is Extract<RolloutCommand, { type: 'set-stage' }> => c.type === 'set-stage')?.stage ?? null;
   const danger = pending.some((c) => (c.type === 'set-kill-switch' && c.killSwitch) || c.type === 'rollback');
 
-  async function save(reason: string) {
-    await postJson('/api/rollout/config', { commands: pending, reason, expectedVersion: config.version });
+  async function save(reason: string, force: boolean) {
+    await postJson('/api/rollout/config', { commands: pending, reason, expectedVersion: config.version, force });
     setPending([]);
     await mutate();
   }
@@ -86,6 +87,8 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
             </Button>
           </div>
         </Card>
+
+        <GatesPanel config={config} onPropose={propose} />
 
         <Card
           title="Kill switch"

@@ -8,6 +8,7 @@ export const API_ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   conflict: 409,
+  gate_failed: 409,
   rate_limited: 429,
   upstream_unavailable: 503,
   internal_error: 500,

@@ -46,8 +46,8 @@ const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)} %`;
  * (excess over the noise baseline, 95 % bound, n ≥ 3,000), Realtime p95 latency, error
  * rate, and projected quota headroom. Too little data ⇒ `wait`, never `pass`. Pure.
  */
-export function evaluateGates(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number): GateResult[] {
-  const t = GATE_THRESHOLDS;
+export function evaluateGates(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, overrides: Partial<Record<keyof typeof GATE_THRESHOLDS, number>> = {}): GateResult[] {
+  const t = { ...GATE_THRESHOLDS, ...overrides };
   const results: GateResult[] = [];
 
   const baselineFloor = metrics.baselineCompared > 0 ? lowerBound(metrics.baselineDiscrepancies, metrics.baselineCompared) : 0;

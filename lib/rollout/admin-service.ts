@@ -1,11 +1,14 @@
 import 'server-only';
+import { ZodError } from 'zod';
 import { ApiError } from '@/lib/api/api-error';
 import type { SessionUser } from '@/lib/auth/verify-access-token';
 import { db } from '@/lib/db/pool';
 import type { ChangeRequest } from '@/lib/rollout/admin-requests';
 import { blastRadius, type BlastRadius } from '@/lib/rollout/blast-radius';
 import { applyCommand, type RolloutCommand } from '@/lib/rollout/commands';
-import { rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
+import { rolloutConfigSchema, STAGES, type RolloutConfig } from '@/lib/rollout/config';
+import { checkGates } from '@/lib/migration/gate-runner';
+import { isLiveStage } from '@/lib/migration/stage-order';
 import { changeConfig, ConfigConflictError, listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
 import { evaluate, type Decision, type RolloutSubject } from '@/lib/rollout/evaluate';
 import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
@@ -17,15 +20,30 @@ export async function rolloutOverview(): Promise<{ config: RolloutConfig; audit:
   return { config, audit };
 }
 
-/** Saves an admin's change (audited); 409 when someone else saved first. */
+/**
+ * Saves an admin's change (audited); 409 when someone else saved first, or when it
+ * advances into a live stage while a gate does not pass (unless forced, which is audited).
+ */
 export async function saveRolloutChange(admin: SessionUser, request: ChangeRequest): Promise<RolloutConfig> {
+  const pool = db();
+  let reason = request.reason;
+  const current = await loadConfig(pool);
+  const advancing = request.commands.find((c) => c.type === 'set-stage' && STAGES.indexOf(c.stage) > STAGES.indexOf(current.stage) && isLiveStage(c.stage));
+  if (advancing) {
+    const check = await checkGates(pool);
+    if (check.verdict !== 'pass') {
+      const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : 'failing'} (${r.value}; needs ${r.threshold})`);
+      if (!request.force) throw new ApiError('gate_failed', `Advancing is refused while a gate does not pass — ${blocking.join('; ')}. An admin may force it with a reason.`);
+      reason = `FORCED past gates [${blocking.join('; ')}]: ${reason}`;
+    }
+  }
   try {
-    const change = await changeConfig(db(), { actor: { id: admin.id, email: admin.email }, commands: request.commands, reason: request.reason, expectedVersion: request.expectedVersion });
+    const change = await changeConfig(pool, { actor: { id: admin.id, email: admin.email }, commands: request.commands, reason, expectedVersion: request.expectedVersion });
     invalidateRolloutConfig();
     return change.after;
   } catch (error) {
     if (error instanceof ConfigConflictError) throw new ApiError('conflict', error.message, { cause: error });
-    if (error instanceof Error && error.name === 'ZodError') throw new ApiError('validation_failed', `rollout: the change would produce an invalid config: ${error.message}`, { cause: error });
+    if (error instanceof ZodError) throw new ApiError('validation_failed', `The change would produce an invalid config: ${error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, { cause: error });
     throw error;
   }
 }

@@ -48,11 +48,12 @@ export interface ValidationReport {
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
 /** The validation report for a time window, optionally narrowed to a cohort/browser. */
-export async function buildReport(pool: pg.Pool, query: ReportQuery, now = Date.now()): Promise<ValidationReport> {
+export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { now?: number; minConsistency?: number } = {}): Promise<ValidationReport> {
+  const now = options.now ?? Date.now();
   const sinceMs = now - parseDuration(query.since);
   const filter = { sinceMs, cohorts: query.cohort ? [query.cohort] : undefined, browsers: query.browser ? [query.browser] : undefined };
   const [config, metrics] = await Promise.all([loadConfig(pool), loadStageMetrics(pool, filter)]);
-  const gates = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage));
+  const gates = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage), options.minConsistency === undefined ? {} : { minConsistency: options.minConsistency });
   const windows = await pool.query<{ minute: Date; counts: WindowCounts; latency_legacy: number[]; latency_realtime: number[] }>(
     `select minute, counts, latency_legacy, latency_realtime from public.validation_windows
       where minute >= date_trunc('minute', to_timestamp($1 / 1000.0)) and ($2::text is null or cohort = $2) and ($3::text is null or browser = $3)

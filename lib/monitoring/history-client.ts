@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
+import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
+
+const pageSchema = z.object({
+  stream: z.string(),
+  items: z.array(z.unknown()),
+  next_after: z.number().int().nonnegative().nullable(),
+});
+
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
+export interface HistoryClientOptions {
+  /** Injected: `fetch` in the browser (same-origin cookies), anything fetch-shaped in tests. */
+  fetch: FetchLike;
+  /** Default `/api/monitoring/events`; absolute in Node. */
+  baseUrl?: string;
+  pageSize?: number;
+  /** Pages per fill before stopping (the ordered stream asks again if a hole remains). */
+  maxPages?: number;
+  onInvalid?(reason: string): void;
+}
+
+export interface FillResult<E extends MonitoringEvent = MonitoringEvent> {
+  events: E[];
+  /** Every id in (afterId, throughId] that exists was returned. */
+  throughId: number;
+}
+
+/** The history / gap-fill API (`GET /api/monitoring/events`), parsed at the edge. */
+export interface HistoryClient {
+  /** The newest `limit` rows, ascending by id. */
+  latest(stream: Stream, limit: number): Promise<MonitoringEvent[]>;
+  /** Rows after `afterId`, paging until exhausted or past `untilId`. */
+  after(stream: Stream, afterId: number, untilId?: number | null): Promise<FillResult>;
+}
+
+export function createHistoryClient(options: HistoryClientOptions): HistoryClient {
+  const baseUrl = options.baseUrl ?? '/api/monitoring/events';
+  const pageSize = options.pageSize ?? 500;
+  const maxPages = options.maxPages ?? 20;
+
+  async function page(params: Record<string, string>): Promise<{ events: MonitoringEvent[]; nextAfter: number | null }> {
+    const url = `${baseUrl}?${new URLSearchParams(params).toString()}`;
+    let response: Response;
+    try {
+      response = await options.fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    } catch (error) {
+      throw new Error(`monitoring: history request failed (${url})`, { cause: error });
+    }
+    if (!response.ok) throw new Error(`monitoring: history request failed (HTTP ${response.status}, ${url})`);
+    const body = pageSchema.safeParse(await response.json().catch(() => null));
+    if (!body.success) throw new Error(`monitoring: history response is malformed (${url})`, { cause: body.error });
+    return { events: parseItems(body.data.items), nextAfter: body.data.next_after };
+  }
+
+  function parseItems(items: unknown[]): MonitoringEvent[] {
+    const receivedAt = Date.now();
+    const events: MonitoringEvent[] = [];
+    for (const item of items) {
+      const parsed = parseEnvelope(item, { transport: 'history', receivedAt });
+      if (parsed.ok) events.push(parsed.event);
+      else options.onInvalid?.(parsed.reason);
+    }
+    return events;
+  }
+
+  return {
+    async latest(stream, limit) {
+      const { events } = await page({ stream, latest: 'true', limit: String(limit) });
+      return events.sort((a, b) => a.id - b.id);
+    },
+    async after(stream, afterId, untilId = null) {
+      const events: MonitoringEvent[] = [];
+      let cursor = afterId;
+      for (let pages = 0; pages < maxPages; pages += 1) {
+        const result = await page({ stream, after: String(cursor), limit: String(pageSize) });
+        events.push(...result.events);
+        if (result.nextAfter === null || result.nextAfter <= cursor) break;
+        cursor = result.nextAfter;
+        if (untilId !== null && cursor >= untilId) break;
+      }
+      return { events, throughId: Math.max(afterId, cursor, ...events.map((event) => event.id)) };
+    },
+  };
+}
