@@ -50,12 +50,24 @@ export function openClient(feedUrl: string): Promise<FeedTestClient> {
     frames.push(JSON.parse(String(data)) as Frame);
     for (const listener of listeners) listener();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  let closedWith: { code: number; reason: string } | undefined;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => {
+      closedWith = { code, reason: String(reason) };
+      resolve(closedWith);
+      for (const listener of listeners) listener();
+    }),
+  );
   const until = <T>(check: () => T | undefined, what: string) =>
     new Promise<T>((resolve, reject) => {
       const attempt = () => {
         const value = check();
-        if (value === undefined) return;
+        if (value === undefined) {
+          if (!closedWith) return;
+          cleanup();
+          reject(new Error(`feed-test-kit: socket closed (${closedWith.code} ${closedWith.reason}) before ${what}`));
+          return;
+        }
         cleanup();
         resolve(value);
       };

@@ -66,12 +66,13 @@ describe('legacy feed authentication', () => {
   });
 
   it('closes with 4002 when the token expires mid-session', async () => {
-    const client = await openReadyClient(server.feedUrl, await signUserToken({ expiresInS: 1 }));
+    // exp has whole-second resolution: 2 s leaves at least 1 s to authenticate first.
+    const client = await openReadyClient(server.feedUrl, await signUserToken({ expiresInS: 2 }));
     expect((await client.closed).code).toBe(CLOSE_CODES.tokenExpired);
   });
 
   it('keeps the session past the old expiry after a token refresh', async () => {
-    const shortLived = await signUserToken({ expiresInS: 1 });
+    const shortLived = await signUserToken({ expiresInS: 2 });
     const client = await openReadyClient(server.feedUrl, shortLived);
     const witness = await openReadyClient(server.feedUrl, shortLived);
     client.send({ type: 'token', token: await signUserToken({ expiresInS: 3600 }) });
