@@ -1,0 +1,64 @@
+import type { Envelope, MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
+import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
+import type { Transport, TransportHandlers, TransportSessionOptions } from '@/lib/monitoring/transport';
+import type { TransportFailure } from '@/lib/monitoring/transport-failure';
+
+export interface ScriptedSession {
+  handlers: TransportHandlers;
+  options: TransportSessionOptions;
+  closed: boolean;
+  live(): void;
+  send(envelope: Envelope): void;
+  fail(failure: TransportFailure): void;
+}
+
+/**
+ * A transport double for controller tests (the controller is the subject; the real
+ * transports have their own tests against real servers). The test drives each session.
+ */
+export interface ScriptedTransport extends Transport {
+  sessions: ScriptedSession[];
+  current(): ScriptedSession | undefined;
+  /** Sessions open right now. */
+  open(): ScriptedSession[];
+  /** When set, new sessions go live on their own right after connect (as a microtask). */
+  autoLive: boolean;
+}
+
+export function createScriptedTransport(kind: TransportKind): ScriptedTransport {
+  const sessions: ScriptedSession[] = [];
+  const transport: ScriptedTransport = {
+    kind,
+    sessions,
+    autoLive: false,
+    current: () => sessions.at(-1),
+    open: () => sessions.filter((session) => !session.closed),
+    connect(handlers, options) {
+      const session: ScriptedSession = {
+        handlers,
+        options,
+        closed: false,
+        live: () => !session.closed && handlers.onLive(),
+        send(envelope) {
+          if (session.closed) return;
+          const parsed = parseEnvelope(envelope, { transport: kind, receivedAt: Date.now() });
+          if (parsed.ok) handlers.onEvent(parsed.event as MonitoringEvent);
+          else handlers.onInvalid(parsed.reason);
+        },
+        fail(failure) {
+          if (session.closed) return;
+          session.closed = true;
+          handlers.onClosed(failure);
+        },
+      };
+      sessions.push(session);
+      if (transport.autoLive) queueMicrotask(() => session.live());
+      return {
+        close() {
+          session.closed = true;
+        },
+      };
+    },
+  };
+  return transport;
+}
