@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { parseClientFrame, type ClientFrame } from './client-frames.js';
 import { CLOSE_CODES, type CloseCode } from './close-codes.js';
@@ -8,6 +9,8 @@ import { encodeFrame, type ErrorCode, type ServerFrame } from './server-frames.j
 import type { TokenCheck } from './verify-token.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** While corked, flush whenever this much is pending, so a big batch never counts against the bound at once. */
+const CORK_FLUSH_BYTES = 64 * 1024;
 
 export interface ConnectionSettings {
   hub: FeedHub;
@@ -42,6 +45,9 @@ export function acceptConnection(ws: WebSocket, settings: ConnectionSettings): F
   let expiryTimer: NodeJS.Timeout | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let inbox = Promise.resolve();
+  let corked = false;
+  // ws exposes no cork(); its net.Socket is `_socket`. Without it, batches just write frame by frame.
+  const socket = (ws as unknown as { _socket?: Duplex })._socket;
   const authTimer = setTimeout(() => close(CLOSE_CODES.authTimeout, 'auth timeout'), settings.authTimeoutMs);
 
   const connection: FeedConnection = {
@@ -55,7 +61,21 @@ export function acceptConnection(ws: WebSocket, settings: ConnectionSettings): F
       }
       ws.send(frame, { binary: false });
       counters.peakClientBufferedBytes = Math.max(counters.peakClientBufferedBytes, ws.bufferedAmount);
+      if (corked && socket && socket.writableLength >= CORK_FLUSH_BYTES) {
+        socket.uncork();
+        socket.cork();
+      }
       return true;
+    },
+    cork() {
+      if (corked || !socket) return;
+      corked = true;
+      socket.cork();
+    },
+    uncork() {
+      if (!corked || !socket) return;
+      corked = false;
+      socket.uncork();
     },
     isAuthenticated: () => userId !== null && !closing,
     bufferedAmount: () => ws.bufferedAmount,

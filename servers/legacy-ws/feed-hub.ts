@@ -8,6 +8,9 @@ import { createStreamRing, type ResumePlan, type StreamRing } from './stream-rin
 export interface Subscriber {
   /** Writes one frame; false when it was not written (closing, or just closed as too slow). */
   send(frame: Buffer): boolean;
+  /** Hold writes until `uncork()`, so a batch leaves in one syscall rather than one per frame. */
+  cork(): void;
+  uncork(): void;
 }
 
 export interface FeedHub {
@@ -44,11 +47,18 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
   return {
     publish(envelopes) {
       let accepted = 0;
-      for (const envelope of envelopes) {
-        const frame = encodeEvent(envelope);
-        if (!rings[envelope.stream].insert({ envelope, frame })) continue;
-        accepted += 1;
-        for (const subscriber of subscribers[envelope.stream]) deliver(subscriber, frame);
+      const corked = new Set<Subscriber>();
+      if (envelopes.length > 1) for (const stream of new Set(envelopes.map((item) => item.stream))) for (const subscriber of subscribers[stream]) corked.add(subscriber);
+      for (const subscriber of corked) subscriber.cork();
+      try {
+        for (const envelope of envelopes) {
+          const frame = encodeEvent(envelope);
+          if (!rings[envelope.stream].insert({ envelope, frame })) continue;
+          accepted += 1;
+          for (const subscriber of subscribers[envelope.stream]) deliver(subscriber, frame);
+        }
+      } finally {
+        for (const subscriber of corked) subscriber.uncork();
       }
       counters.published += accepted;
       counters.duplicates += envelopes.length - accepted;
@@ -62,14 +72,19 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
       });
       const head = Object.fromEntries(streams.map((stream) => [stream, rings[stream].lastId()]));
       const replay = Object.fromEntries(plans.filter(({ plan }) => plan).map(({ stream, plan }) => [stream, plan?.entries.length ?? 0]));
-      if (!subscriber.send(encodeFrame({ type: 'subscribed', streams, head, replay }))) return;
-      for (const { stream, plan } of plans) {
-        if (plan?.gap) {
-          counters.gaps += 1;
-          if (!subscriber.send(encodeFrame({ type: 'gap', stream, ...plan.gap }))) return;
+      subscriber.cork();
+      try {
+        if (!subscriber.send(encodeFrame({ type: 'subscribed', streams, head, replay }))) return;
+        for (const { stream, plan } of plans) {
+          if (plan?.gap) {
+            counters.gaps += 1;
+            if (!subscriber.send(encodeFrame({ type: 'gap', stream, ...plan.gap }))) return;
+          }
+          for (const entry of plan?.entries ?? []) if (!deliver(subscriber, entry.frame)) return;
+          subscribers[stream].add(subscriber);
         }
-        for (const entry of plan?.entries ?? []) if (!deliver(subscriber, entry.frame)) return;
-        subscribers[stream].add(subscriber);
+      } finally {
+        subscriber.uncork();
       }
     },
 
