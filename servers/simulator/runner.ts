@@ -76,7 +76,7 @@ export function startSimulator(options: SimulatorRunnerOptions): SimulatorRunner
           const due = started + (second.second - 1) * 1000 + window.offsetMs;
           const wait = due - performance.now();
           s.lagMs = Math.max(0, Math.round(-wait));
-          if (!(await abortableSleep(wait, stop.signal))) break;
+          if (!(await abortableSleep(wait, stop.signal))) return snapshot();
         }
         for (const batch of toBatches(window.metrics, window.events)) {
           const outcome = await client.send(batch, stop.signal);
