@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -32,6 +33,7 @@ export const legacyFanoutBench: BenchModule = {
         .setExpirationTime(now + 3600)
         .sign(new TextEncoder().encode(jwtSecret));
       const input: FanoutWorkerInput = { feedUrl: server.feedUrl, publishUrl: server.publishUrl, publishKey, token, clients: CLIENTS, rate: RATE, seconds: SECONDS, burstEvents: BURST_EVENTS, burstBatch: BURST_BATCH };
+      const loadAtStart = round(loadavg()[0] ?? 0, 1);
       const { result, serverCpuS } = await runClients(input);
       const percent = (cpuS: number, wallS: number) => `${Math.round((100 * cpuS) / wallS)} %`;
       const stats = server.stats();
@@ -45,7 +47,7 @@ export const legacyFanoutBench: BenchModule = {
             'server CPU': percent(serverCpuS.latency, result.latencyWallS),
             'clients CPU': percent(result.clientCpuS.latency, result.latencyWallS),
           },
-          note: `publish via HTTP /internal/publish; ${lost} of ${result.expectedLatencySamples} deliveries missing; ${stats.slowConsumerDisconnects} slow-consumer closes`,
+          note: `publish via HTTP /internal/publish; ${lost} of ${result.expectedLatencySamples} deliveries missing; ${stats.slowConsumerDisconnects} slow-consumer closes; load avg ${loadAtStart} at start`,
         },
         {
           table: 'Fan-out throughput',
