@@ -9,7 +9,8 @@ const MAX_LOG = 50;
 export interface FallbackSwitchOptions {
   policy: FallbackPolicy;
   primary: TransportKind;
-  fallback: TransportKind;
+  /** null: there is nothing to fall back to, and the switch never engages. */
+  fallback: TransportKind | null;
   isPrimaryLive(): boolean;
   /** Start serving from the fallback transport (the primary keeps being probed). */
   engage(): void;
@@ -39,7 +40,8 @@ export function createFallbackSwitch(options: FallbackSwitchOptions): FallbackSw
   let returnTimer: ReturnType<typeof setTimeout> | undefined;
 
   const record = (kind: FallbackRecord['kind'], why: string) => {
-    const [from, to] = kind === 'engaged' ? [options.primary, options.fallback] : [options.fallback, options.primary];
+    const other = options.fallback ?? options.primary;
+    const [from, to] = kind === 'engaged' ? [options.primary, other] : [other, options.primary];
     log.push({ kind, at: Date.now(), from, to, reason: why });
     if (log.length > MAX_LOG) log.shift();
   };
@@ -47,7 +49,7 @@ export function createFallbackSwitch(options: FallbackSwitchOptions): FallbackSw
   function engage(why: string) {
     clearTimeout(downTimer);
     downTimer = undefined;
-    if (active) return;
+    if (active || options.fallback === null) return;
     active = true;
     since = Date.now();
     reason = why;

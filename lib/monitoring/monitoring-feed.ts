@@ -202,7 +202,7 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
   const fallbackSwitch = createFallbackSwitch({
     policy: options.fallbackPolicy ?? DEFAULT_FALLBACK_POLICY,
     primary: options.primary.kind,
-    fallback: options.fallback?.kind ?? options.primary.kind,
+    fallback: options.fallback?.kind ?? null,
     isPrimaryLive: () => primary.phase() === 'live',
     engage: () => fallback?.start(),
     release: () => fallback?.stop(),

@@ -7,6 +7,7 @@ export interface ScriptedSession {
   handlers: TransportHandlers;
   options: TransportSessionOptions;
   closed: boolean;
+  isLive: boolean;
   live(): void;
   send(envelope: Envelope): void;
   fail(failure: TransportFailure): void;
@@ -21,6 +22,8 @@ export interface ScriptedTransport extends Transport {
   current(): ScriptedSession | undefined;
   /** Sessions open right now. */
   open(): ScriptedSession[];
+  /** Delivers to every open session that went live (what a server would do). */
+  broadcast(envelope: Envelope): void;
   /** When set, new sessions go live on their own right after connect (as a microtask). */
   autoLive: boolean;
 }
@@ -33,12 +36,20 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
     autoLive: false,
     current: () => sessions.at(-1),
     open: () => sessions.filter((session) => !session.closed),
+    broadcast(envelope) {
+      for (const session of sessions) if (!session.closed && session.isLive) session.send(envelope);
+    },
     connect(handlers, options) {
       const session: ScriptedSession = {
         handlers,
         options,
         closed: false,
-        live: () => !session.closed && handlers.onLive(),
+        isLive: false,
+        live() {
+          if (session.closed) return;
+          session.isLive = true;
+          handlers.onLive();
+        },
         send(envelope) {
           if (session.closed) return;
           const parsed = parseEnvelope(envelope, { transport: kind, receivedAt: Date.now() });
