@@ -29,7 +29,7 @@ export default defineConfig({
   ],
   webServer: {
     // A separate data dir and ports, so tests never touch a developer's running stack.
-    command: 'npm run build && tsx servers/dev.ts --next start',
+    command: 'npm run build && tsx --conditions=react-server servers/dev.ts --next start',
     url: `http://127.0.0.1:${appPort}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
