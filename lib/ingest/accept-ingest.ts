@@ -1,0 +1,53 @@
+import 'server-only';
+import type pg from 'pg';
+import { ApiError } from '@/lib/api/api-error';
+import { readJsonBody } from '@/lib/api/read-json-body';
+import { ingestBatchSchema, MAX_BATCH_BYTES } from '@/lib/ingest/ingest-batch';
+import { authenticateIngestKey } from '@/lib/ingest/ingest-keys';
+import type { IngestRateLimit } from '@/lib/ingest/ingest-rate-limit';
+import type { LegacyPublisher } from '@/lib/ingest/legacy-publisher';
+import { storeIngestBatch, type StoredItem } from '@/lib/ingest/store-batch';
+
+/** What the ingest API works with; the route passes the app's, tests their own. */
+export interface IngestDeps {
+  pool: pg.Pool;
+  publisher: Pick<LegacyPublisher, 'enqueue'>;
+  rateLimit: IngestRateLimit;
+  counters?: IngestCounters;
+}
+
+export interface IngestCounters {
+  batches: number;
+  stored: number;
+  duplicates: number;
+}
+
+export interface IngestResponse {
+  metrics: StoredItem[];
+  events: StoredItem[];
+  duplicates: number;
+}
+
+/**
+ * `POST /api/ingest`: ingest key (401) → rate limit (429) → body: JSON ≤ 1 MB (415/413/400)
+ * → schema (400) → one all-or-nothing insert → the new rows go to the legacy feed in the
+ * background. Ids come back in input order; retried items get their original ids.
+ */
+export async function acceptIngest(request: Request, deps: IngestDeps): Promise<IngestResponse> {
+  const key = await authenticateIngestKey(deps.pool, request.headers.get('authorization'));
+  const allowed = deps.rateLimit.take(key);
+  if (!allowed.ok) {
+    throw new ApiError('rate_limited', `Too many requests for ingest key "${key.name}"; retry in ${allowed.retryAfterSeconds} s.`, {
+      headers: { 'retry-after': String(allowed.retryAfterSeconds) },
+    });
+  }
+  const batch = await readJsonBody(request, ingestBatchSchema, { maxBytes: MAX_BATCH_BYTES });
+  const result = await storeIngestBatch(deps.pool, batch);
+  deps.publisher.enqueue(result.inserted);
+  if (deps.counters) {
+    deps.counters.batches += 1;
+    deps.counters.stored += result.inserted.length;
+    deps.counters.duplicates += result.duplicates;
+  }
+  return { metrics: result.metrics, events: result.events, duplicates: result.duplicates };
+}
