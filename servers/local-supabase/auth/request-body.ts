@@ -45,8 +45,13 @@ function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
       reject(tooLarge(limit));
     };
     req.on('data', onData);
+    const unreadable = (cause?: unknown) => reject(new AuthHttpError(400, 'bad_json', 'Could not read request body', { cause }));
     req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', (error) => reject(new AuthHttpError(400, 'bad_json', 'Could not read request body', { cause: error })));
+    req.once('error', unreadable);
+    // An aborted upload may end in 'close' alone; settle so nothing waits on it forever.
+    req.once('close', () => {
+      if (!req.complete) unreadable();
+    });
   });
 }
 
