@@ -1,4 +1,5 @@
 import { createServerClient } from '@supabase/ssr';
+import { serverClientOptions } from '@/lib/supabase/no-realtime-transport';
 import type { NextRequest } from 'next/server';
 import { verifyAccessToken, type SessionUser } from '@/lib/auth/verify-access-token';
 import type { ServerEnv } from '@/lib/env';
@@ -28,6 +29,7 @@ export interface SessionResult {
 export async function refreshSession(request: NextRequest, env: Pick<ServerEnv, 'SUPABASE_URL' | 'SUPABASE_ANON_KEY' | 'SUPABASE_JWT_SECRET'>): Promise<SessionResult> {
   const cookies: CookieToSet[] = [];
   const supabase = createServerClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
+    ...serverClientOptions,
     cookies: {
       getAll: () => request.cookies.getAll(),
       setAll: (toSet) => {

@@ -49,7 +49,8 @@ export async function storeIngestBatch(pool: pg.Pool, batch: IngestBatch): Promi
   const events = uniqueItems(batch.events, 'events', new Map(batch.metrics.map((m, i) => [m.event_id, `metrics[${i}]`])));
   let rows: Array<EnvelopeRow & { stream: Stream }>;
   try {
-    ({ rows } = await pool.query<EnvelopeRow & { stream: Stream }>(INSERT_BOTH, [
+    // Named: prepared once per connection, so the planner's work is not repeated per batch.
+    ({ rows } = await pool.query<EnvelopeRow & { stream: Stream }>({ name: 'ingest-insert-both', text: INSERT_BOTH, values: [
       metrics.map((m) => m.event_id),
       metrics.map((m) => m.source),
       metrics.map((m) => m.cache_name),
@@ -70,7 +71,7 @@ export async function storeIngestBatch(pool: pg.Pool, batch: IngestBatch): Promi
       events.map((e) => e.cache_name),
       events.map((e) => e.message),
       events.map((e) => JSON.stringify(e.attributes)),
-    ]));
+    ] }));
   } catch (error) {
     throw asClientError(error);
   }

@@ -1,5 +1,6 @@
 import 'server-only';
 import { createServerClient } from '@supabase/ssr';
+import { serverClientOptions } from '@/lib/supabase/no-realtime-transport';
 import { cookies } from 'next/headers';
 import { serverEnv } from '@/lib/env';
 
@@ -9,6 +10,7 @@ export async function createSupabaseServerClient() {
   const cookieStore = await cookies();
   const env = serverEnv();
   return createServerClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
+    ...serverClientOptions,
     cookies: {
       getAll: () => cookieStore.getAll(),
       setAll: (toSet) => {

@@ -1,0 +1,109 @@
+/**
+ * `npm run dev`: the whole product on one machine, in order, with health checks —
+ * Postgres → migrations → local Supabase API → legacy WebSocket feed → Next.js →
+ * simulator — then the URLs and demo accounts. Ctrl-C stops everything cleanly.
+ * `--next start` serves a production build (`npm run build` first) instead of `next dev`.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { inheritedEnv, stackSettings } from './env.js';
+import { spawnChild, waitForHttp } from './stack/child-process.js';
+import { startLegacyServer } from './legacy-ws/legacy-server.js';
+import { startLocalStack } from './stack/local-stack.js';
+import { createProgress } from './stack/progress.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
+
+async function main() {
+  const nextMode = process.argv.includes('--next') ? process.argv[process.argv.indexOf('--next') + 1] : 'dev';
+  if (nextMode !== 'dev' && nextMode !== 'start') throw new Error(`dev: --next must be "dev" or "start", got ${nextMode}`);
+  const started = performance.now();
+  const settings = stackSettings();
+  const progress = createProgress();
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    progress.info('stopping…');
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => progress.info(`  stop failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    progress.info('stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    progress.info(`Switchyard · ${settings.SWITCHYARD_MODE} mode · data in ${settings.dataDir}`);
+    let env: Record<string, string | undefined> = inheritedEnv();
+    if (settings.SWITCHYARD_MODE === 'local') {
+      const stack = await startLocalStack(settings, progress, log);
+      stops.push(() => stack.close());
+      env = { ...env, ...stack.env };
+    } else {
+      progress.info('SWITCHYARD_MODE=supabase: using the Supabase project from the environment; the local stack is not started.');
+    }
+
+    const secrets = requireKeys(env, ['SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY']);
+    const legacy = await progress.step(
+      'legacy WebSocket feed',
+      () => startLegacyServer({ port: settings.LEGACY_WS_PORT, jwtSecret: secrets.SUPABASE_JWT_SECRET, publishKey: secrets.LEGACY_PUBLISH_KEY, onLog: (entry) => entry.level !== 'info' && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`) }),
+      (server) => server.feedUrl,
+    );
+    stops.push(() => legacy.close());
+
+    const next = await progress.step(
+      `next ${nextMode}`,
+      async () => {
+        const child = spawnChild('next', process.execPath, [NEXT_BIN, nextMode, '--hostname', '127.0.0.1', '--port', String(settings.APP_PORT)], {
+          env: { ...env, NEXT_TELEMETRY_DISABLED: '1', PORT: String(settings.APP_PORT) },
+          cwd: ROOT,
+          log,
+        });
+        stops.push(() => child.stop());
+        await waitForHttp(`http://127.0.0.1:${settings.APP_PORT}/api/health`, 120_000, () => child.process.exitCode === null);
+        return child;
+      },
+      () => `http://127.0.0.1:${settings.APP_PORT}`,
+    );
+    void next.exited.then((code) => {
+      if (!stopping) {
+        progress.info(`next exited unexpectedly (code ${code}); stopping the stack.`);
+        void shutdown(1);
+      }
+    });
+
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    progress.info(
+      [
+        '',
+        `Switchyard is ready in ${seconds} s → http://127.0.0.1:${settings.APP_PORT}`,
+        settings.SWITCHYARD_MODE === 'local'
+          ? [
+              `  Supabase API   ${env.SUPABASE_URL}   (auth + realtime; \`npm run --silent stack:env\` prints the keys)`,
+              `  Postgres       ${String(env.DATABASE_URL).replace(/:[^:@/]+@/, ':****@')}`,
+              '  Demo accounts  admin@switchyard.local / switchyard-admin (admin)',
+              '                 viewer@switchyard.local / switchyard-viewer',
+              '                 ops@switchyard.local / switchyard-ops',
+            ].join('\n')
+          : '',
+        '  Ctrl-C stops everything.',
+      ].join('\n'),
+    );
+  } catch (error) {
+    progress.info(`\nSwitchyard failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    await shutdown(1);
+  }
+}
+
+function requireKeys<K extends string>(env: Record<string, string | undefined>, keys: K[]): Record<K, string> {
+  const missing = keys.filter((key) => !env[key]);
+  if (missing.length > 0) throw new Error(`dev: missing ${missing.join(', ')} (set them in the environment for SWITCHYARD_MODE=supabase)`);
+  return Object.fromEntries(keys.map((key) => [key, env[key] as string])) as Record<K, string>;
+}
+
+void main();

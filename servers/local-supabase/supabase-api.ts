@@ -1,0 +1,52 @@
+import pg from 'pg';
+import { startApiServer, type ApiModule, type RunningApi } from './api-server.js';
+import { createAuth } from './auth/auth.js';
+import { createControlApi, type RealtimeControl } from './control-api.js';
+import { loadPostgresChanges } from './realtime/load-postgres-changes.js';
+import { createRealtime } from './realtime/realtime.js';
+import type { LocalSecrets } from './secrets.js';
+
+export interface SupabaseApiOptions {
+  port: number;
+  databaseUrl: string;
+  secrets: LocalSecrets;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * The local stand-in for `supabase start`'s API on one port: `/auth/v1/*` (GoTrue
+ * endpoints), `/realtime/v1/*` (Phoenix channels, postgres_changes from logical
+ * replication, broadcast, presence) and local-only fault controls.
+ */
+export async function startSupabaseApi(options: SupabaseApiOptions): Promise<RunningApi> {
+  const postgresChanges = await loadPostgresChanges(options.databaseUrl, options.onLog);
+  const realtime = createRealtime({ jwtSecret: options.secrets.jwtSecret, postgresChanges, onLog: options.onLog });
+  const control: RealtimeControl = { outage: false };
+  const realtimeModule: ApiModule = {
+    name: 'realtime',
+    handleHttp: (req, res) => realtime.handleHttp(req, res),
+    handleUpgrade(req, socket, head) {
+      if (control.outage && /^\/(realtime\/v1|socket)\/websocket/.test(req.url ?? '')) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"error":"Realtime is restarting, please standby"}');
+        return true;
+      }
+      return realtime.handleUpgrade(req, socket, head);
+    },
+    async close() {
+      await realtime.close();
+      await postgresChanges?.close();
+    },
+  };
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
+  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, onLog: options.onLog });
+  const authModule: ApiModule = {
+    name: 'auth',
+    handleHttp: (req, res) => auth.handle(req, res),
+    async close() {
+      await auth.close();
+      await pool.end();
+    },
+  };
+  const modules: ApiModule[] = [authModule, createControlApi(realtime, control, options.secrets.jwtSecret), realtimeModule];
+  return startApiServer({ port: options.port, modules, onLog: options.onLog });
+}
