@@ -1,5 +1,6 @@
 import { errors, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { hmacKey } from '@/lib/auth/hmac-key';
 
 const claimsSchema = z.object({
   sub: z.string().min(1),
@@ -30,7 +31,7 @@ export interface SessionUser {
 export async function verifyAccessToken(token: string | undefined | null, jwtSecret: string): Promise<SessionUser | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(jwtSecret), { algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, await hmacKey(jwtSecret), { algorithms: ['HS256'] });
     const claims = claimsSchema.parse(payload);
     if (claims.role !== 'authenticated') return null;
     const appRole = claims.app_metadata.role === 'admin' ? 'admin' : 'viewer';

@@ -1,4 +1,5 @@
 import 'server-only';
+import { BoundedQueue } from '@/lib/ingest/bounded-queue';
 import type { Envelope } from '@/lib/ingest/envelope';
 import { DEFAULT_PUBLISH_RETRY, isRetryablePublishStatus, publishBackoffMs, type PublishRetryPolicy } from '@/lib/ingest/publish-retry-policy';
 import { serverEnv } from '@/lib/env';
@@ -47,7 +48,7 @@ export function createLegacyPublisher(options: LegacyPublisherOptions): LegacyPu
   const timeoutMs = options.requestTimeoutMs ?? 5_000;
   const log = options.log ?? ((line: string) => console.warn(line));
   const stop = new AbortController();
-  const queue: Envelope[] = [];
+  const queue = new BoundedQueue<Envelope>(capacity);
   const s = { enqueued: 0, published: 0, retried: 0, dropped: 0, inFlight: 0, lastError: null as string | null, lastPublishedAt: null as string | null };
   let loop: Promise<void> | null = null;
   let unloggedDrops = 0;
@@ -83,7 +84,7 @@ export function createLegacyPublisher(options: LegacyPublisherOptions): LegacyPu
 
   async function run() {
     while (queue.length > 0 && !stop.signal.aborted) {
-      const batch = queue.splice(0, batchSize);
+      const batch = queue.take(batchSize);
       s.inFlight = batch.length;
       for (let attempt = 1; !stop.signal.aborted; attempt++) {
         const status = await send(batch);
@@ -113,9 +114,9 @@ export function createLegacyPublisher(options: LegacyPublisherOptions): LegacyPu
     enqueue(envelopes) {
       if (stop.signal.aborted || envelopes.length === 0) return;
       s.enqueued += envelopes.length;
-      queue.push(...envelopes);
       // A live feed wants fresh data after an outage: the oldest waiting envelopes go first.
-      if (queue.length > capacity) drop(queue.splice(0, queue.length - capacity).length, 'queue full');
+      const evicted = queue.push(envelopes);
+      if (evicted > 0) drop(evicted, 'queue full');
       loop ??= run();
     },
     stats: () => ({ queued: queue.length, capacity, ...s }),

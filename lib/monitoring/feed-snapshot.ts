@@ -63,3 +63,30 @@ export function deriveStatus(input: StatusInputs): ConnectionState {
   if (input.primary === 'stopped' && (!input.fallbackActive || input.fallback === 'stopped')) return 'error';
   return input.everLive ? 'reconnecting' : 'connecting';
 }
+
+const empty = new Map<TransportKind, FeedSnapshot>();
+
+/** The snapshot before a feed exists (stable per primary, as `useSyncExternalStore` needs). */
+export function idleSnapshot(primary: TransportKind): FeedSnapshot {
+  let snapshot = empty.get(primary);
+  if (!snapshot) {
+    snapshot = {
+      status: 'idle',
+      transport: null,
+      primary,
+      provenance: { legacy: 0, realtime: 0, history: 0 },
+      events: { cache_metrics: [], system_events: [] },
+      lastEventAt: null,
+      reconnects: 0,
+      fallback: { active: false, since: null, reason: null, log: [] },
+      gapFills: { total: 0, inFlight: 0, failed: 0, recovered: 0, lastAt: null },
+      paused: false,
+      invalidFrames: 0,
+      errors: { legacy: 0, realtime: 0 },
+      lastFailure: null,
+      shadow: null,
+    };
+    empty.set(primary, snapshot);
+  }
+  return snapshot;
+}

@@ -8,6 +8,9 @@ const pageSchema = z.object({
   next_after: z.number().int().nonnegative().nullable(),
 });
 
+/** The API's largest `limit`. */
+export const MAX_PAGE = 1_000;
+
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface HistoryClientOptions {
@@ -19,6 +22,20 @@ export interface HistoryClientOptions {
   /** Pages per fill before stopping (the ordered stream asks again if a hole remains). */
   maxPages?: number;
   onInvalid?(reason: string): void;
+}
+
+/** Parses one history response body (e.g. from SWR) into events; invalid items are reported and dropped. */
+export function parseHistoryPage(body: unknown, onInvalid?: (reason: string) => void): MonitoringEvent[] {
+  const page = pageSchema.safeParse(body);
+  if (!page.success) throw new Error('monitoring: history response is malformed', { cause: page.error });
+  const receivedAt = Date.now();
+  const events: MonitoringEvent[] = [];
+  for (const item of page.data.items) {
+    const parsed = parseEnvelope(item, { transport: 'history', receivedAt });
+    if (parsed.ok) events.push(parsed.event);
+    else onInvalid?.(parsed.reason);
+  }
+  return events.sort((a, b) => a.id - b.id);
 }
 
 export interface FillResult<E extends MonitoringEvent = MonitoringEvent> {
@@ -37,7 +54,7 @@ export interface HistoryClient {
 
 export function createHistoryClient(options: HistoryClientOptions): HistoryClient {
   const baseUrl = options.baseUrl ?? '/api/monitoring/events';
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = Math.min(options.pageSize ?? 500, MAX_PAGE);
   const maxPages = options.maxPages ?? 20;
 
   async function page(params: Record<string, string>): Promise<{ events: MonitoringEvent[]; nextAfter: number | null }> {
@@ -49,26 +66,19 @@ export function createHistoryClient(options: HistoryClientOptions): HistoryClien
       throw new Error(`monitoring: history request failed (${url})`, { cause: error });
     }
     if (!response.ok) throw new Error(`monitoring: history request failed (HTTP ${response.status}, ${url})`);
-    const body = pageSchema.safeParse(await response.json().catch(() => null));
-    if (!body.success) throw new Error(`monitoring: history response is malformed (${url})`, { cause: body.error });
-    return { events: parseItems(body.data.items), nextAfter: body.data.next_after };
-  }
-
-  function parseItems(items: unknown[]): MonitoringEvent[] {
-    const receivedAt = Date.now();
-    const events: MonitoringEvent[] = [];
-    for (const item of items) {
-      const parsed = parseEnvelope(item, { transport: 'history', receivedAt });
-      if (parsed.ok) events.push(parsed.event);
-      else options.onInvalid?.(parsed.reason);
+    const body: unknown = await response.json().catch(() => null);
+    const nextAfter = pageSchema.safeParse(body).data?.next_after ?? null;
+    try {
+      return { events: parseHistoryPage(body, options.onInvalid), nextAfter };
+    } catch (error) {
+      throw new Error(`monitoring: history response is malformed (${url})`, { cause: error });
     }
-    return events;
   }
 
   return {
     async latest(stream, limit) {
-      const { events } = await page({ stream, latest: 'true', limit: String(limit) });
-      return events.sort((a, b) => a.id - b.id);
+      const { events } = await page({ stream, latest: 'true', limit: String(Math.min(limit, MAX_PAGE)) });
+      return events;
     },
     async after(stream, afterId, untilId = null) {
       const events: MonitoringEvent[] = [];

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import { hmacKey } from '@/lib/auth/hmac-key';
 import { COHORTS, type Cohort } from '@/lib/rollout/config';
 
 export const COHORT_COOKIE = 'sy-cohort';
@@ -28,14 +29,14 @@ export async function signCohortCookie(claim: CohortClaim, secret: string, now =
     .setSubject(claim.userId)
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(now / 1000) + COHORT_COOKIE_TTL_S)
-    .sign(new TextEncoder().encode(secret));
+    .sign(await hmacKey(secret));
 }
 
 /** The claim, or null for a missing, forged, malformed or expired cookie (never throws on bad input). */
 export async function verifyCohortCookie(value: string | undefined, secret: string, now = Date.now()): Promise<CohortClaim | null> {
   if (!value) return null;
   try {
-    const { payload } = await jwtVerify(value, new TextEncoder().encode(secret), { algorithms: ['HS256'], currentDate: new Date(now) });
+    const { payload } = await jwtVerify(value, await hmacKey(secret), { algorithms: ['HS256'], currentDate: new Date(now) });
     const claims = claimsSchema.parse(payload);
     return { userId: claims.sub, bucket: claims.bucket, cohort: claims.cohort, configVersion: claims.v };
   } catch (error) {

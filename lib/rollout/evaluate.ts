@@ -53,16 +53,30 @@ function liveCohort(config: RolloutConfig, cohort: Cohort): Cohort {
 }
 
 export function matchesSegment(segment: Segment, subject: RolloutSubject): boolean {
+  // Conditions inside one segment AND together; an empty rule matches nobody. No
+  // allocation on the common path: this runs for every segment on every request.
   const { rule } = segment;
-  const checks: boolean[] = [];
-  if (rule.userIds.length > 0) checks.push(rule.userIds.includes(subject.userId));
-  if (rule.emailDomains.length > 0) {
-    const domain = subject.email?.split('@')[1]?.toLowerCase();
-    checks.push(domain !== undefined && rule.emailDomains.includes(domain));
+  let conditions = 0;
+  if (rule.userIds.length > 0) {
+    if (!rule.userIds.includes(subject.userId)) return false;
+    conditions += 1;
   }
-  if (rule.roles.length > 0) checks.push(subject.role !== 'anonymous' && rule.roles.includes(subject.role));
-  if (rule.browsers.length > 0) checks.push(rule.browsers.includes(subject.browser));
-  if (rule.segments.length > 0) checks.push(subject.segment !== null && rule.segments.includes(subject.segment));
-  // Conditions inside one segment AND together; an empty rule matches nobody.
-  return checks.length > 0 && checks.every(Boolean);
+  if (rule.emailDomains.length > 0) {
+    const at = subject.email?.lastIndexOf('@') ?? -1;
+    if (at < 0 || !rule.emailDomains.includes((subject.email as string).slice(at + 1).toLowerCase())) return false;
+    conditions += 1;
+  }
+  if (rule.roles.length > 0) {
+    if (subject.role === 'anonymous' || !rule.roles.includes(subject.role)) return false;
+    conditions += 1;
+  }
+  if (rule.browsers.length > 0) {
+    if (!rule.browsers.includes(subject.browser)) return false;
+    conditions += 1;
+  }
+  if (rule.segments.length > 0) {
+    if (subject.segment === null || !rule.segments.includes(subject.segment)) return false;
+    conditions += 1;
+  }
+  return conditions > 0;
 }

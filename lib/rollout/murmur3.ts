@@ -1,4 +1,6 @@
 const encoder = new TextEncoder();
+// Reused scratch buffer: ids are short, so hashing allocates nothing on the hot path.
+let scratch = new Uint8Array(256);
 
 /**
  * MurmurHash3 x86 32-bit of the UTF-8 bytes of `key` — the hash Unleash uses for
@@ -6,8 +8,9 @@ const encoder = new TextEncoder();
  * the edge (Web Crypto digests are async and far slower).
  */
 export function murmur3(key: string, seed = 0): number {
-  const bytes = encoder.encode(key);
-  const length = bytes.length;
+  if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
+  const bytes = scratch;
+  const length = encoder.encodeInto(key, bytes).written;
   const blocks = length & ~3;
   let h = seed >>> 0;
   for (let i = 0; i < blocks; i += 4) {

@@ -1,0 +1,22 @@
+'use client';
+
+import type { PublicConfig } from '@/lib/env';
+import type { TransportKind } from '@/lib/monitoring/model';
+import type { Transport } from '@/lib/monitoring/transport';
+import { createLegacyTransport } from '@/lib/monitoring/transports/legacy-transport';
+import { createRealtimeTransport } from '@/lib/monitoring/transports/realtime-transport';
+import { browserSupabase } from '@/lib/supabase/browser-client';
+
+/** Both transports wired to the browser: the tab's supabase client and the native WebSocket. */
+export function createBrowserTransports(config: PublicConfig): Record<TransportKind, Transport> {
+  const supabase = browserSupabase(config);
+  return {
+    realtime: createRealtimeTransport({ client: supabase }),
+    legacy: createLegacyTransport({
+      url: config.legacyWsUrl,
+      WebSocket: window.WebSocket,
+      // The session refreshes itself; each legacy session (and its refresh timer) reads the current token.
+      getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null,
+    }),
+  };
+}
