@@ -2,6 +2,7 @@ import 'server-only';
 import type pg from 'pg';
 import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/ingest/envelope';
 import type { HistoryQuery } from '@/lib/history/history-query';
+import { mapDatabaseError } from '@/lib/ingest/database-error';
 
 export interface HistoryPage {
   stream: Stream;
@@ -19,7 +20,12 @@ export async function readHistory(pool: pg.Pool, query: HistoryQuery): Promise<H
   const sql = latest
     ? `select * from (select ${envelopeColumns('t')} ${range} order by t.id desc limit $3) page order by id`
     : `select ${envelopeColumns('t')} ${range} order by t.id limit $3`;
-  const { rows } = await pool.query<EnvelopeRow>(sql, [after, before ?? null, limit]);
+  let rows: EnvelopeRow[];
+  try {
+    ({ rows } = await pool.query<EnvelopeRow>(sql, [after, before ?? null, limit]));
+  } catch (error) {
+    throw mapDatabaseError(error, 'history query');
+  }
   const items = rows.map((row) => toEnvelope(stream, row));
   const last = items.at(-1);
   return { stream, items, next_after: !latest && last && items.length === limit ? last.id : null };

@@ -1,6 +1,6 @@
 import 'server-only';
 import type pg from 'pg';
-import { ApiError } from '@/lib/api/api-error';
+import { mapDatabaseError } from '@/lib/ingest/database-error';
 import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/ingest/envelope';
 import type { IngestBatch } from '@/lib/ingest/ingest-batch';
 import { uniqueItems } from '@/lib/ingest/unique-items';
@@ -73,7 +73,7 @@ export async function storeIngestBatch(pool: pg.Pool, batch: IngestBatch): Promi
       events.map((e) => JSON.stringify(e.attributes)),
     ] }));
   } catch (error) {
-    throw asClientError(error);
+    throw mapDatabaseError(error, 'batch');
   }
   const inserted = rows.map((row) => toEnvelope(row.stream, row)).sort((a, b) => a.id - b.id);
   const ids = { cache_metrics: new Map<string, number>(), system_events: new Map<string, number>() };
@@ -94,19 +94,15 @@ export async function storeIngestBatch(pool: pg.Pool, batch: IngestBatch): Promi
 async function fillExisting(pool: pg.Pool, stream: Stream, eventIds: string[], ids: Map<string, number>): Promise<void> {
   const wanted = eventIds.filter((id) => !ids.has(id));
   if (wanted.length === 0) return;
-  const { rows } = await pool.query<{ id: number | string; event_id: string }>(`select id, event_id from public.${stream} where event_id = any($1::uuid[])`, [wanted]);
+  let rows: Array<{ id: number | string; event_id: string }>;
+  try {
+    ({ rows } = await pool.query<{ id: number | string; event_id: string }>(`select id, event_id from public.${stream} where event_id = any($1::uuid[])`, [wanted]));
+  } catch (error) {
+    throw mapDatabaseError(error, 'duplicate lookup');
+  }
   for (const row of rows) ids.set(row.event_id, Number(row.id));
 }
 
 function missing(stream: Stream, eventId: string): never {
   throw new Error(`ingest: ${stream} row ${eventId} was neither inserted nor found`);
-}
-
-/** Constraint and data errors the schema did not foresee are the caller's fault: 400, not 500. */
-function asClientError(error: unknown): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
-    return new ApiError('validation_failed', `The database rejected the batch: ${(error as Error).message}`, { cause: error });
-  }
-  return new Error('ingest: storing the batch failed', { cause: error });
 }
