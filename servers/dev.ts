@@ -8,7 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv, stackSettings } from './env.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
+import pg from 'pg';
+import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
 import { startLegacyServer } from './legacy-ws/legacy-server.js';
+import { startSimulator } from './simulator/runner.js';
 import { startLocalStack } from './stack/local-stack.js';
 import { createProgress } from './stack/progress.js';
 
@@ -21,7 +24,11 @@ async function main() {
   const started = performance.now();
   const settings = stackSettings();
   const progress = createProgress();
-  const log = (line: string) => process.stdout.write(`${line}\n`);
+  // Next logs every request in dev; the feed's own high-rate calls would drown the rest.
+  const noisy = /^\[next\]\s+(POST|GET) \/api\/(ingest|validation\/samples|rollout\/(me|snapshot)|monitoring\/events|health)\b.* [23]\d\d in /;
+  const log = (line: string) => {
+    if (!noisy.test(line)) process.stdout.write(`${line}\n`);
+  };
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -48,7 +55,15 @@ async function main() {
       progress.info('SWITCHYARD_MODE=supabase: using the Supabase project from the environment; the local stack is not started.');
     }
 
-    const secrets = requireKeys(env, ['SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY']);
+    const secrets = requireKeys(env, ['SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY', 'DATABASE_URL', 'INGEST_API_KEY']);
+    await progress.step('ingest key', async () => {
+      const pool = new pg.Pool({ connectionString: secrets.DATABASE_URL, max: 1 });
+      try {
+        await registerIngestKey(pool, 'local-simulator', secrets.INGEST_API_KEY);
+      } finally {
+        await pool.end();
+      }
+    }, () => 'registered (stored hashed)');
     const legacy = await progress.step(
       'legacy WebSocket feed',
       () => startLegacyServer({ port: settings.LEGACY_WS_PORT, jwtSecret: secrets.SUPABASE_JWT_SECRET, publishKey: secrets.LEGACY_PUBLISH_KEY, onLog: (entry) => entry.level !== 'info' && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`) }),
@@ -76,6 +91,26 @@ async function main() {
         void shutdown(1);
       }
     });
+
+    if (settings.SIMULATOR_RATE > 0) {
+      const simulator = await progress.step(
+        'simulator',
+        async () =>
+          startSimulator({
+            ingestUrl: `http://127.0.0.1:${settings.APP_PORT}/api/ingest`,
+            ingestKey: secrets.INGEST_API_KEY,
+            rate: settings.SIMULATOR_RATE,
+            seed: settings.SIMULATOR_SEED,
+            realtime: true,
+            logEverySeconds: 60,
+            onLog: (line) => log(`[simulator] ${line}`),
+          }),
+        () => `${settings.SIMULATOR_RATE} metric rows/s + events, seed ${settings.SIMULATOR_SEED}`,
+      );
+      stops.push(async () => {
+        await simulator.close();
+      });
+    }
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     progress.info(
