@@ -53,16 +53,25 @@ export function createLegacyPublisher(options: LegacyPublisherOptions): LegacyPu
   let loop: Promise<void> | null = null;
   let unloggedDrops = 0;
   let lastDropLog = 0;
+  let lastDropReason = '';
+  let dropLogTimer: NodeJS.Timeout | null = null;
 
   function drop(count: number, why: string) {
     s.dropped += count;
     unloggedDrops += count;
-    // Drops are logged, but at most every 5 s so an outage does not flood the log.
-    if (Date.now() - lastDropLog >= 5_000) {
-      log(`ingest: legacy publisher dropped ${unloggedDrops} envelope(s) (${why}); ${s.dropped} in total`);
-      unloggedDrops = 0;
-      lastDropLog = Date.now();
-    }
+    lastDropReason = why;
+    // Every drop is logged, but at most one line per 5 s so an outage does not flood the log.
+    const wait = lastDropLog + 5_000 - Date.now();
+    if (wait <= 0) logDrops();
+    else dropLogTimer ??= setTimeout(logDrops, wait).unref();
+  }
+
+  function logDrops() {
+    dropLogTimer = null;
+    if (unloggedDrops === 0) return;
+    log(`ingest: legacy publisher dropped ${unloggedDrops} envelope(s) (${lastDropReason}); ${s.dropped} in total`);
+    unloggedDrops = 0;
+    lastDropLog = Date.now();
   }
 
   async function send(batch: Envelope[]): Promise<number | null> {
@@ -123,6 +132,8 @@ export function createLegacyPublisher(options: LegacyPublisherOptions): LegacyPu
     async close() {
       stop.abort();
       await loop;
+      if (dropLogTimer) clearTimeout(dropLogTimer);
+      logDrops();
     },
   };
 }
