@@ -1,14 +1,23 @@
 import { AppHeader } from '@/components/app-header';
+import { Dashboard } from '@/components/dashboard/dashboard';
 import { requireUser } from '@/lib/auth/current-user';
+import { db } from '@/lib/db/pool';
+import { publicConfig } from '@/lib/env';
+import { myCohort } from '@/lib/rollout/my-cohort';
+import { recordSighting } from '@/lib/rollout/subjects-store';
+import { currentSubject } from '@/lib/rollout/resolve-cohort';
+import { transportCohortFlag } from '@/lib/rollout/transport-flag';
 
 export default async function DashboardPage() {
   const user = await requireUser('/');
+  const [cohort, mine, subject] = await Promise.all([transportCohortFlag(), myCohort(), currentSubject()]);
+  void recordSighting(db(), subject, cohort, mine.body.configVersion).catch((error: unknown) => console.error('rollout: could not record a sighting', error));
   return (
     <>
       <AppHeader user={user} />
-      <main className="mx-auto max-w-7xl px-4 py-6">
+      <main className="mx-auto max-w-7xl space-y-4 px-4 py-6">
         <h1 className="text-lg font-semibold">Cache monitoring</h1>
-        <p className="text-sm text-slate-500 dark:text-slate-400">Signed in as {user.email}.</p>
+        <Dashboard initialCohort={{ ...mine.body, cohort }} config={publicConfig()} />
       </main>
     </>
   );

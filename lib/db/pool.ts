@@ -9,6 +9,11 @@ const globalForPool = globalThis as unknown as { switchyardPool?: pg.Pool };
 
 /** The server's own connection pool (bypasses RLS: only validated server code writes). */
 export function db(): pg.Pool {
-  globalForPool.switchyardPool ??= new pg.Pool({ connectionString: serverEnv().DATABASE_URL, max: 10, idleTimeoutMillis: 30_000 });
+  if (!globalForPool.switchyardPool) {
+    const pool = new pg.Pool({ connectionString: serverEnv().DATABASE_URL, max: 10, idleTimeoutMillis: 30_000 });
+    // An idle client fails when Postgres restarts; without a listener Node would exit.
+    pool.on('error', (error) => console.error('db: idle connection failed (Postgres restarting?); the pool reconnects on the next query', error.message));
+    globalForPool.switchyardPool = pool;
+  }
   return globalForPool.switchyardPool;
 }

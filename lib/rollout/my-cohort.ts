@@ -14,6 +14,8 @@ export interface MyCohort {
   killSwitch: boolean;
   /** The legacy feed is off: never open a legacy socket. */
   legacyAvailable: boolean;
+  /** Server clock (ms), for the client's clock-offset estimate. */
+  serverTime: number;
 }
 
 export async function myCohort(): Promise<{ body: MyCohort; cookie: string | null }> {
@@ -30,6 +32,7 @@ export async function myCohort(): Promise<{ body: MyCohort; cookie: string | nul
       stage: config.stage,
       killSwitch: config.killSwitch,
       legacyAvailable: config.stage !== 'decommissioned' || config.killSwitch,
+      serverTime: Date.now(),
     },
     cookie,
   };

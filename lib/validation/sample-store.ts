@@ -14,8 +14,8 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch): Promi
     if (s.length > 0) {
       await client.query(
         `insert into public.validation_samples
-           (observer, cohort, browser, event_id, event_seq, stream, transport, lane, emitted_ms, received_ms, digest, seq, payload)
-         select $1, $2, $3, * from unnest($4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::int[], $13::jsonb[])`,
+           (observer, cohort, browser, event_id, event_seq, stream, transport, lane, emitted_ms, received_ms, digest, seq, payload, peer_payload)
+         select $1, $2, $3, * from unnest($4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[])`,
         [
           batch.observer,
           batch.cohort,
@@ -30,6 +30,7 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch): Promi
           s.map((x) => x.digest),
           s.map((x) => x.seq),
           s.map((x) => (x.payload === undefined ? null : JSON.stringify(x.payload))),
+          s.map((x) => (x.peer_payload === undefined ? null : JSON.stringify(x.peer_payload))),
         ],
       );
     }

@@ -22,8 +22,10 @@ export const sampleSchema = z
     digest: z.string().regex(/^[0-9a-f]{16}$/),
     /** Position of this delivery in the observer's raw arrival order on this transport lane. */
     seq: z.number().int().min(0),
-    /** Present only when the observer saw two transports disagree on this event. */
+    /** Present only when the observer saw two transports disagree on this event: this delivery's payload… */
     payload: z.record(z.string(), z.unknown()).optional(),
+    /** …and the other transport's, so both land in the discrepancy log side by side. */
+    peer_payload: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 export type Sample = z.infer<typeof sampleSchema>;

@@ -31,6 +31,7 @@ interface SampleRow {
   digest: string;
   seq: number;
   payload: Record<string, unknown> | null;
+  peer_payload: Record<string, unknown> | null;
 }
 
 /**
@@ -77,7 +78,7 @@ async function nextMinute(client: pg.PoolClient, now: number): Promise<number | 
 async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void> {
   const result = await client.query<SampleRow>(
     `select observer, cohort, browser, event_id, event_seq::float8 as event_seq, stream, transport, lane,
-            emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq, payload
+            emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq, payload, peer_payload
        from public.validation_samples where emitted_ms >= $1 and emitted_ms < $2`,
     [start, start + MINUTE_MS],
   );
@@ -100,6 +101,7 @@ async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void
       digest: row.digest,
       seq: row.seq,
       payload: row.payload ?? undefined,
+      peer_payload: row.peer_payload ?? undefined,
     });
     groups.set(key, list);
   }
@@ -146,7 +148,7 @@ async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void
           `insert into public.validation_discrepancies (minute, observer, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by)
            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
            on conflict (observer, event_id, kind) do nothing`,
-          [minute, event.observer, cohort, browser, event.outcome, event.stream, event.eventId, event.id, event.control?.payload ?? null, event.candidate?.payload ?? null, ignoredBy(event)],
+          [minute, event.observer, cohort, browser, event.outcome, event.stream, event.eventId, event.id, event.control?.payload ?? event.candidate?.peer_payload ?? null, event.candidate?.payload ?? event.control?.peer_payload ?? null, ignoredBy(event)],
         );
       }
     }

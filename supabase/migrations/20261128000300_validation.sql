@@ -18,7 +18,8 @@ create table public.validation_samples (
   received_ms bigint not null,
   digest text not null,
   seq integer not null,
-  payload jsonb
+  payload jsonb,
+  peer_payload jsonb
 );
 create index validation_samples_emitted_idx on public.validation_samples (emitted_ms);
 

@@ -1,0 +1,85 @@
+'use client';
+
+import { useMemo, useRef, useState } from 'react';
+import { CachePanel } from '@/components/dashboard/cache-panel';
+import { ConnectionIndicator, FeedBanners } from '@/components/dashboard/connection-indicator';
+import { EventsTable } from '@/components/dashboard/events-table';
+import { Button, Card } from '@/components/ui';
+import { cacheSeries } from '@/lib/dashboard/cache-series';
+import type { PublicConfig } from '@/lib/env';
+import type { TransportKind } from '@/lib/monitoring/model';
+import { useMonitoringFeed } from '@/lib/monitoring/use-monitoring-feed';
+import type { MyCohort } from '@/lib/rollout/my-cohort';
+import { useMyCohort } from '@/lib/swr/use-my-cohort';
+import { useSampler } from '@/lib/validation/use-sampler';
+
+const RANGES = [
+  { minutes: 5, bucketMs: 1_000 },
+  { minutes: 15, bucketMs: 5_000 },
+  { minutes: 60, bucketMs: 15_000 },
+] as const;
+
+/** The live dashboard: the cohort decides the transport; the feed hook owns the sockets. */
+export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
+  const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
+  const primary: TransportKind = cohort.cohort === 'realtime' || !cohort.legacyAvailable ? 'realtime' : 'legacy';
+  const shadow = cohort.cohort !== 'legacy' && cohort.legacyAvailable;
+  const errors = useRef<Record<TransportKind, number>>({ legacy: 0, realtime: 0 });
+  const sampler = useSampler(cohort.cohort, clockOffsetMs, () => errors.current);
+  const feed = useMonitoringFeed({
+    primary,
+    shadow,
+    fallback: primary === 'realtime' && cohort.legacyAvailable,
+    config,
+    onPrimaryEvent: (event) => sampler.current?.record(event, 'primary'),
+    onShadowEvent: (event) => sampler.current?.record(event, 'shadow'),
+  });
+  errors.current = feed.errors;
+  const [rangeIndex, setRangeIndex] = useState(1);
+  const range = RANGES[rangeIndex] ?? RANGES[1];
+  const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
+  const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
+
+  return (
+    <div className="space-y-4">
+      <div className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
+        <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
+        <div className="flex items-center gap-2">
+          <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
+            {RANGES.map((r, index) => (
+              <button
+                key={r.minutes}
+                type="button"
+                aria-pressed={index === rangeIndex}
+                onClick={() => setRangeIndex(index)}
+                className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+              >
+                {r.minutes} min
+              </button>
+            ))}
+          </div>
+          <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
+            {feed.paused ? 'Resume' : 'Pause'}
+          </Button>
+        </div>
+      </div>
+      {cohort.killSwitch ? (
+        <div role="status" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          Kill switch is on: every dashboard uses the legacy feed.
+        </div>
+      ) : null}
+      {!cohort.legacyAvailable ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">The legacy feed is switched off; Supabase Realtime serves everyone.</div> : null}
+      {feed.paused ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">Paused. New events keep arriving in the background; resume to catch up in order.</div> : null}
+      <FeedBanners feed={feed} />
+      {feed.snapshotError ? <p className="text-sm text-amber-700">The initial history could not be loaded ({feed.snapshotError.message}); live data fills in as it arrives.</p> : null}
+      {series.length === 0 ? (
+        <Card>
+          <p className="py-10 text-center text-sm text-slate-500">{feed.status === 'live' ? 'Waiting for the first cache metrics…' : 'Connecting to the feed…'}</p>
+        </Card>
+      ) : (
+        series.map((s) => <CachePanel key={s.cacheName} series={s} />)
+      )}
+      <EventsTable events={feed.events.system_events} />
+    </div>
+  );
+}
