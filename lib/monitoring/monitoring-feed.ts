@@ -1,16 +1,15 @@
-import { createEventWindow, type EventWindow } from '@/lib/monitoring/event-window';
 import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy } from '@/lib/monitoring/fallback-policy';
 import { createFallbackSwitch } from '@/lib/monitoring/fallback-switch';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
 import { deriveStatus, type FeedSnapshot, type GapFillState } from '@/lib/monitoring/feed-snapshot';
-import { createGapFiller } from '@/lib/monitoring/gap-filler';
+import { createFeedStreams } from '@/lib/monitoring/feed-streams';
 import type { HistoryClient } from '@/lib/monitoring/history-client';
-import { STREAMS, type MonitoringEvent, type ProvenanceSource, type Stream, type TransportKind } from '@/lib/monitoring/model';
-import { createOrderedStream, type OrderedStream } from '@/lib/monitoring/ordered-stream';
+import { STREAMS, type MonitoringEvent, type Stream, type TransportKind } from '@/lib/monitoring/model';
 import { createPublishThrottle } from '@/lib/monitoring/publish-throttle';
-import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from '@/lib/monitoring/retry-policy';
+import { createRenderedEvents } from '@/lib/monitoring/rendered-events';
+import { DEFAULT_RETRY_POLICY, type RetryDecision, type RetryPolicy } from '@/lib/monitoring/retry-policy';
 import type { Transport } from '@/lib/monitoring/transport';
-import { failure, type TransportFailure } from '@/lib/monitoring/transport-failure';
+import type { TransportFailure } from '@/lib/monitoring/transport-failure';
 import { createTransportRunner, type TransportRunner } from '@/lib/monitoring/transport-runner';
 
 export interface MonitoringFeedOptions {
@@ -36,6 +35,7 @@ export interface MonitoringFeedOptions {
 /** The feed controller: transports, ordering, gap fill and fallback behind one observable snapshot. */
 export interface MonitoringFeed {
   start(): void;
+  /** Closes every session and timer for good (a feed is single-use). */
   stop(): void;
   /** Freezes the rendered events; the buffer keeps filling. */
   pause(): void;
@@ -53,13 +53,11 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
   const limits = { ...DEFAULT_FEED_LIMITS, ...options.limits };
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const listeners = new Set<() => void>();
-  const windows = { cache_metrics: createEventWindow(limits.perStream), system_events: createEventWindow(limits.perStream) } as Record<Stream, EventWindow<MonitoringEvent>>;
-  const dirty = new Set<Stream>(STREAMS);
-  const provenance: Record<ProvenanceSource, number> = { legacy: 0, realtime: 0, history: 0 };
+  const rendered = createRenderedEvents(limits.perStream);
   const errors: Record<TransportKind, number> = { legacy: 0, realtime: 0 };
   const gapFills: GapFillState = { total: 0, inFlight: 0, failed: 0, recovered: 0, lastAt: null };
-  const seeding = new Set<Stream>();
   let started = false;
+  let stopped = false;
   let online = true;
   let paused = false;
   let everLive = false;
@@ -68,21 +66,28 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
   let shadowEvents = 0;
   let lastEventAt: number | null = null;
   let lastFailure: TransportFailure | null = null;
-  let seedingNow = false;
   let snapshot: FeedSnapshot;
 
   const throttle = createPublishThrottle(publish, limits.visibleIntervalMs);
   const changed = () => throttle.request();
 
-  const filler = createGapFiller({
+  const streams = createFeedStreams({
     history: options.history,
+    limits,
     retry,
     random: options.random,
-    onStart: () => {
+    onDeliver(stream, events, fromSnapshot) {
+      const added = rendered.add(stream, events);
+      if (added.length === 0) return;
+      if (!fromSnapshot) gapFills.recovered += added.filter((event) => event.provenance.transport === 'history').length;
+      lastEventAt = Date.now();
+      changed();
+    },
+    onFillStart() {
       gapFills.inFlight += 1;
       changed();
     },
-    onDone: ({ ok }) => {
+    onFillDone(ok) {
       gapFills.inFlight -= 1;
       if (ok) gapFills.total += 1;
       else gapFills.failed += 1;
@@ -91,95 +96,30 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
     },
   });
 
-  const streams = Object.fromEntries(
-    STREAMS.map((stream) => {
-      const ordered: OrderedStream<MonitoringEvent> = createOrderedStream<MonitoringEvent>({
-        windowMs: limits.reorderWindowMs,
-        maxBuffer: limits.maxHeld,
-        dedupeSize: limits.dedupeSize,
-        onDeliver: (events) => deliver(stream, events),
-        onFillRequest: (request) => filler.fill(stream, ordered, request),
-      });
-      return [stream, ordered];
-    }),
-  ) as Record<Stream, OrderedStream<MonitoringEvent>>;
-
-  function deliver(stream: Stream, events: MonitoringEvent[]) {
-    let added = 0;
-    for (const event of events) {
-      if (!windows[stream].insert(event)) continue;
-      added += 1;
-      provenance[event.provenance.transport] += 1;
-      if (event.provenance.transport === 'history' && !seedingNow) gapFills.recovered += 1;
-    }
-    if (added === 0) return;
-    lastEventAt = Date.now();
-    dirty.add(stream);
-    changed();
-  }
-
-  function seed(stream: Stream, events: MonitoringEvent[]) {
-    seedingNow = true;
-    try {
-      streams[stream].seed(events);
-    } finally {
-      seedingNow = false;
-    }
-  }
-
-  /** First live of a stream without a snapshot: the newest rows become its baseline. */
-  function fetchSnapshot(stream: Stream, attempt = 1) {
-    if (seeding.has(stream) && attempt === 1) return;
-    seeding.add(stream);
-    options.history.latest(stream, limits.perStream).then(
-      (events) => {
-        seeding.delete(stream);
-        if (started) seed(stream, events);
-      },
-      (error: unknown) => {
-        const decision = decideRetry(retry, failure('server_error', error instanceof Error ? error.message : String(error)), attempt, options.random);
-        if (!decision.retry || !started) return void seeding.delete(stream);
-        setTimeout(() => started && fetchSnapshot(stream, attempt + 1), decision.delayMs);
-      },
-    );
-  }
-
   /** Any session reaching live: fill from the last delivered id (events of the subscribe window included). */
   function catchUp() {
     if (everLive) reconnects += 1;
     everLive = true;
-    for (const stream of STREAMS) {
-      if (streams[stream].lastDeliveredId() === null) fetchSnapshot(stream);
-      else streams[stream].requestFill('reconnect');
-    }
+    streams.catchUp();
     changed();
   }
 
-  const resumeFrom = () => {
-    const resume: Partial<Record<Stream, number>> = {};
-    for (const stream of STREAMS) {
-      const last = streams[stream].lastDeliveredId();
-      if (last !== null) resume[stream] = last;
-    }
-    return resume;
-  };
-
-  const servingRunner = (transport: Transport, onLive: () => void, onDown: (failure: TransportFailure, decision: Parameters<typeof fallbackSwitch.primaryFailed>[1]) => void) =>
+  const servingRunner = (transport: Transport, onLive: () => void, onDown: (reason: TransportFailure, decision: RetryDecision) => void) =>
     createTransportRunner({
       transport,
       retry,
       liveTimeoutMs: limits.liveTimeoutMs,
       random: options.random,
-      resumeFrom,
+      resumeFrom: streams.resumeFrom,
       onEvent(event) {
         options.onPrimaryEvent?.(event);
-        streams[event.stream].push(event);
+        streams.push(event);
       },
       onInvalid() {
         invalidFrames += 1;
         changed();
       },
-      onGap: (stream, afterId, untilId) => streams[stream].requestFill('transport', untilId ?? null),
+      onGap: (stream, _afterId, untilId) => streams.requestFill(stream, 'transport', untilId),
       onLive() {
         onLive();
         catchUp();
@@ -236,16 +176,12 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
     const fallbackState = fallbackSwitch.state();
     const fallbackPhase = fallback?.phase() ?? null;
     const serving = fallbackState.active && fallbackPhase === 'live' && primary.phase() !== 'live' ? options.fallback?.kind : options.primary.kind;
-    const eventsFor = <S extends Stream>(stream: S) =>
-      (previous && (paused || !dirty.has(stream)) ? previous.events[stream] : windows[stream].toArray()) as FeedSnapshot['events'][S];
-    const events = { cache_metrics: eventsFor('cache_metrics'), system_events: eventsFor('system_events') };
-    if (!paused) dirty.clear();
     return {
       status: deriveStatus({ started, online, primary: primary.phase(), fallback: fallbackPhase, fallbackActive: fallbackState.active, everLive, fillsInFlight: gapFills.inFlight }),
       transport: started ? (serving ?? null) : null,
       primary: options.primary.kind,
-      provenance: { ...provenance },
-      events,
+      provenance: rendered.provenance(),
+      events: rendered.snapshot(previous?.events, paused),
       lastEventAt,
       reconnects,
       fallback: fallbackState,
@@ -267,11 +203,12 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
 
   return {
     start() {
+      if (stopped) throw new Error('monitoring: a stopped feed cannot be restarted; create a new one');
       if (started) return;
       started = true;
       for (const stream of STREAMS) {
         const rows = options.initial?.[stream];
-        if (rows) seed(stream, rows);
+        if (rows) streams.seed(stream, rows);
       }
       primary.start();
       fallbackSwitch.primaryDown();
@@ -281,12 +218,12 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
     stop() {
       if (!started) return;
       started = false;
+      stopped = true;
       primary.stop();
       fallback?.stop();
       shadow?.stop();
       fallbackSwitch.dispose();
-      filler.dispose();
-      for (const stream of STREAMS) streams[stream].dispose();
+      streams.dispose();
       throttle.dispose();
       publish();
     },
