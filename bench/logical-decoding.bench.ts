@@ -49,6 +49,7 @@ export const logicalDecodingBench: BenchModule = {
   async run(): Promise<BenchRow[]> {
     const db = await startThrowawayPostgres({ seed: false });
     const pool = new pg.Pool({ connectionString: db.databaseUrl, max: 8 });
+    pool.on('error', (error) => console.error(`bench: idle writer connection lost: ${error.message}`));
     await pool.query(SCHEMA_SQL);
     const extension = await createPostgresChanges({ databaseUrl: db.databaseUrl, slotName: 'bench_logical_decoding' });
     await extension.ready;
