@@ -11,8 +11,11 @@ import { spawnChild, waitForHttp } from './stack/child-process.js';
 import pg from 'pg';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
 import { startLegacyServer } from './legacy-ws/legacy-server.js';
+import { startProbe } from './probe/probe.js';
+import { startValidationWorker } from './probe/validation-worker.js';
 import { startSimulator } from './simulator/runner.js';
 import { startLocalStack } from './stack/local-stack.js';
+import { onShutdownSignal } from './stack/signals.js';
 import { createProgress } from './stack/progress.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,13 +39,15 @@ async function main() {
     stopping = true;
     progress.info('stopping…');
     for (const stop of stops.reverse()) {
-      await stop().catch((error: unknown) => progress.info(`  stop failed: ${error instanceof Error ? error.message : String(error)}`));
+      // Each step is bounded: a hung step must not leave the rest (and Postgres) running.
+      await Promise.race([stop(), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]).catch((error: unknown) =>
+        progress.info(`  stop failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
     progress.info('stopped.');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  onShutdownSignal(() => shutdown(0));
 
   try {
     progress.info(`Switchyard · ${settings.SWITCHYARD_MODE} mode · data in ${settings.dataDir}`);
@@ -55,7 +60,7 @@ async function main() {
       progress.info('SWITCHYARD_MODE=supabase: using the Supabase project from the environment; the local stack is not started.');
     }
 
-    const secrets = requireKeys(env, ['SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY', 'DATABASE_URL', 'INGEST_API_KEY']);
+    const secrets = requireKeys(env, ['SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY', 'LEGACY_WS_URL', 'DATABASE_URL', 'INGEST_API_KEY']);
     await progress.step('ingest key', async () => {
       const pool = new pg.Pool({ connectionString: secrets.DATABASE_URL, max: 1 });
       try {
@@ -91,6 +96,25 @@ async function main() {
         void shutdown(1);
       }
     });
+
+    const probe = await progress.step(
+      'probe + validation worker',
+      async () => {
+        const worker = startValidationWorker({ databaseUrl: secrets.DATABASE_URL, onLog: (line) => log(`[validation] ${line}`) });
+        stops.push(() => worker.close());
+        return startProbe({
+          supabaseUrl: secrets.SUPABASE_URL,
+          anonKey: secrets.SUPABASE_ANON_KEY,
+          jwtSecret: secrets.SUPABASE_JWT_SECRET,
+          legacyWsUrl: secrets.LEGACY_WS_URL,
+          samplesUrl: `http://127.0.0.1:${settings.APP_PORT}/api/validation/samples`,
+          serviceRoleKey: secrets.SUPABASE_SERVICE_ROLE_KEY,
+          onLog: (line) => log(`[probe] ${line}`),
+        });
+      },
+      () => 'both transports + legacy baseline, samples every 2 s',
+    );
+    stops.push(() => probe.close());
 
     if (settings.SIMULATOR_RATE > 0) {
       const simulator = await progress.step(

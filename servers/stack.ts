@@ -2,6 +2,7 @@
 import { stackSettings } from './env.js';
 import { startLocalStack } from './stack/local-stack.js';
 import { createProgress } from './stack/progress.js';
+import { onShutdownSignal } from './stack/signals.js';
 import { formatEnv } from './stack/stack-env.js';
 
 async function main() {
@@ -16,8 +17,7 @@ async function main() {
     await stack.close();
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  onShutdownSignal(stop);
 }
 
 main().catch((error: unknown) => {

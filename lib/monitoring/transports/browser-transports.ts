@@ -10,13 +10,14 @@ import { browserSupabase } from '@/lib/supabase/browser-client';
 /** Both transports wired to the browser: the tab's supabase client and the native WebSocket. */
 export function createBrowserTransports(config: PublicConfig): Record<TransportKind, Transport> {
   const supabase = browserSupabase(config);
+  const getAccessToken = async () => (await supabase.auth.getSession()).data.session?.access_token ?? null;
   return {
-    realtime: createRealtimeTransport({ client: supabase }),
+    realtime: createRealtimeTransport({ client: supabase, getAccessToken }),
     legacy: createLegacyTransport({
       url: config.legacyWsUrl,
       WebSocket: window.WebSocket,
       // The session refreshes itself; each legacy session (and its refresh timer) reads the current token.
-      getAccessToken: async () => (await supabase.auth.getSession()).data.session?.access_token ?? null,
+      getAccessToken,
     }),
   };
 }

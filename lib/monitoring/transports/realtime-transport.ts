@@ -11,6 +11,13 @@ export interface RealtimeTransportOptions {
   streams?: readonly Stream[];
   /** Topic prefix; each session joins its own topic. */
   topic?: string;
+  /**
+   * The user's current access token, handed to Realtime before each join. supabase-js
+   * freezes a join frame when it is queued and only pushes a later token to channels that
+   * are already joined, so a join racing the session's INITIAL_SESSION goes out with the
+   * anon key — and RLS then silently withholds every row. Setting it first closes that race.
+   */
+  getAccessToken?: () => Promise<string | null>;
 }
 
 let sessionCounter = 0;
@@ -62,7 +69,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     live = true;
     handlers.onLive();
   });
-  channel.subscribe((status, error) => {
+  const subscribe = () => channel.subscribe((status, error) => {
     if (ended) return;
     switch (status) {
       case 'SUBSCRIBED':
@@ -76,6 +83,16 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
         return end(failure('network', 'channel closed'));
     }
   });
+  if (!options.getAccessToken) subscribe();
+  else {
+    options
+      .getAccessToken()
+      .then(async (token) => {
+        if (token) await client.realtime.setAuth(token);
+        if (!ended) subscribe();
+      })
+      .catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
+  }
 
   return {
     close() {

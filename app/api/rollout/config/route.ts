@@ -5,9 +5,9 @@ import { requireApiAdmin } from '@/lib/auth/require-api-user';
 import { changeRequestSchema } from '@/lib/rollout/admin-requests';
 import { rolloutOverview, saveRolloutChange } from '@/lib/rollout/admin-service';
 
-export async function GET() {
+export async function GET(request: Request) {
   try {
-    await requireApiAdmin();
+    await requireApiAdmin(request);
     return NextResponse.json(await rolloutOverview(), { headers: { 'cache-control': 'no-store' } });
   } catch (error) {
     return handleApiError(error);
@@ -16,7 +16,7 @@ export async function GET() {
 
 export async function POST(request: Request) {
   try {
-    const admin = await requireApiAdmin();
+    const admin = await requireApiAdmin(request);
     const change = await readJsonBody(request, changeRequestSchema, { maxBytes: 256 * 1024 });
     return NextResponse.json({ config: await saveRolloutChange(admin, change) });
   } catch (error) {

@@ -8,7 +8,7 @@ import { explainUser } from '@/lib/rollout/admin-service';
 
 export async function GET(request: NextRequest) {
   try {
-    await requireApiAdmin();
+    await requireApiAdmin(request);
     const query = explainQuerySchema.safeParse(Object.fromEntries(request.nextUrl.searchParams));
     if (!query.success) throw new ApiError('validation_failed', formatIssues(query.error.issues));
     return NextResponse.json(await explainUser(query.data.user));

@@ -7,7 +7,7 @@ import { previewRolloutChange } from '@/lib/rollout/admin-service';
 
 export async function POST(request: Request) {
   try {
-    await requireApiAdmin();
+    await requireApiAdmin(request);
     const { commands } = await readJsonBody(request, previewRequestSchema, { maxBytes: 256 * 1024 });
     return NextResponse.json(await previewRolloutChange(commands));
   } catch (error) {

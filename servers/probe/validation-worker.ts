@@ -1,0 +1,42 @@
+import pg from 'pg';
+import { runGateTick } from '../../lib/migration/gate-runner.js';
+import { analyzeClosedMinutes } from '../../lib/validation/window-analysis.js';
+
+export interface ValidationWorker {
+  close(): Promise<void>;
+}
+
+/**
+ * Every `intervalMs`: analyse the minutes whose grace has passed, then run the migration
+ * gates (automatic rollback on a breach during a live stage, optional auto-advance).
+ * Safe beside other workers: the analysis takes an advisory lock and config changes are
+ * version-checked.
+ */
+export function startValidationWorker(options: { databaseUrl: string; intervalMs?: number; onLog?: (line: string) => void }): ValidationWorker {
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+  pool.on('error', (error) => options.onLog?.(`validation: idle connection failed: ${error.message}`));
+  let running: Promise<void> | null = null;
+  const tick = async () => {
+    try {
+      const { minutes } = await analyzeClosedMinutes(pool);
+      const check = await runGateTick(pool);
+      if (minutes > 0 || check.action.kind !== 'none') {
+        options.onLog?.(`validation: ${minutes} minute(s) analysed; stage ${check.config.stage}, gates ${check.verdict}${check.action.kind === 'none' ? '' : `; ${check.action.kind} → ${check.action.to}: ${check.action.reason}`}`);
+      }
+    } catch (error) {
+      options.onLog?.(`validation: tick failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const timer = setInterval(() => {
+    running ??= tick().finally(() => {
+      running = null;
+    });
+  }, options.intervalMs ?? 15_000);
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+      await pool.end();
+    },
+  };
+}
