@@ -15,7 +15,7 @@ import { ClientPool, VSNS } from './support/clients.js';
 import { EventLog } from './support/event-log.js';
 import { createFrameTap, frameIs } from './support/frame-tap.js';
 import { uniqueName } from './support/names.js';
-import { listenPostgres, isSubscribedToPostgres } from './support/postgres-subscription.js';
+import { listenPostgres, postgresReady } from './support/postgres-subscription.js';
 import { rawUpgrade } from './support/raw-upgrade.js';
 import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
 import { signClaims } from './support/tokens.js';
@@ -140,7 +140,7 @@ describe.each(VSNS)('connection and framing, vsn %s', (vsn) => {
       },
     });
     await waitForStatus(subscription.statuses, 'SUBSCRIBED');
-    await subscription.system.waitFor(isSubscribedToPostgres);
+    await postgresReady(subscription);
     expect(await subscription.channel.send({ type: 'broadcast', event: 'hello', payload: { n: 1 } })).toBe('ok');
     await broadcasts.waitFor(() => true);
     expect(await subscription.channel.track({ online: true })).toBe('ok');
@@ -182,7 +182,7 @@ describe.each(VSNS)('connection and framing, vsn %s', (vsn) => {
       },
     });
     await waitForStatus(subscription.statuses, 'SUBSCRIBED');
-    await subscription.system.waitFor(isSubscribedToPostgres);
+    await postgresReady(subscription);
     const peerChannel = peer.channel(name);
     await subscribed(peerChannel);
     await subscription.channel.send({ type: 'broadcast', event: 'self', payload: { from: 'me' } });

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { waitForStatus } from './support/channel-status.js';
 import { ClientPool, VSNS } from './support/clients.js';
 import { uniqueName } from './support/names.js';
-import { isSubscribedToPostgres, subscribePostgres, type PostgresSubscription } from './support/postgres-subscription.js';
+import { postgresReady, subscribePostgres, type PostgresSubscription } from './support/postgres-subscription.js';
 import { insertTodoRow, startRowWriter } from './support/row-writer.js';
 import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
 
@@ -55,7 +55,7 @@ describe.each(VSNS)('faults, vsn %s', (vsn) => {
       await stack.restartServer();
       const error = await waitForStatus(subscription.statuses, 'CHANNEL_ERROR', { after: beforeKill });
       await waitForStatus(subscription.statuses, 'SUBSCRIBED', { after: subscription.statuses.items.indexOf(error), timeoutMs: 15_000 });
-      await subscription.system.waitFor(isSubscribedToPostgres, { after: systemMark, timeoutMs: 10_000 });
+      await postgresReady(subscription, { after: systemMark, timeoutMs: 10_000 });
       // Every insert from here on starts after the new subscription is live.
       firstGuaranteed = writer.nextId();
       await writer.committed.collect(20, { after: writer.committed.mark(), timeoutMs: 10_000 });

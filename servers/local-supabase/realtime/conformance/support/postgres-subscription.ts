@@ -90,6 +90,14 @@ export function isSubscribedToPostgres(message: SystemMessage): boolean {
 export async function subscribePostgres(client: SupabaseClient, name: string, bindings: readonly Binding[], options: ListenOptions = {}): Promise<PostgresSubscription> {
   const subscription = listenPostgres(client, name, bindings, options);
   await waitForStatus(subscription.statuses, 'SUBSCRIBED');
-  await subscription.system.waitFor(isSubscribedToPostgres, { what: 'Subscribed to PostgreSQL' });
+  await postgresReady(subscription);
   return subscription;
+}
+
+/** Waits for the next postgres_changes `system` message (after `after`) and fails fast unless it is "Subscribed to PostgreSQL". */
+export async function postgresReady(subscription: PostgresSubscription, options: WaitOptions = {}): Promise<void> {
+  const outcome = await subscription.system.waitFor((message) => message.extension === 'postgres_changes', { what: 'postgres_changes system message', ...options });
+  if (!isSubscribedToPostgres(outcome)) {
+    throw new Error(`conformance: ${subscription.channel.topic}: expected "Subscribed to PostgreSQL", got ${JSON.stringify(outcome)}`);
+  }
 }
