@@ -22,7 +22,8 @@ export async function authenticateCaller(request: Request): Promise<Caller> {
     if (await isServiceRoleToken(token, secret)) return { kind: 'service' };
     throw new ApiError('unauthorized', 'The bearer token is invalid or expired.');
   }
-  const user = await currentUser();
+  // No cookie header, no session: answer 401 without touching the request-scoped cookie store.
+  const user = request.headers.has('cookie') ? await currentUser() : null;
   if (!user) throw new ApiError('unauthorized', 'Sign in or send a bearer token.');
   return { kind: 'user', user };
 }
