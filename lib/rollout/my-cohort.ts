@@ -2,6 +2,7 @@ import 'server-only';
 import { serverEnv } from '@/lib/env';
 import { signCohortCookie } from '@/lib/rollout/cohort-cookie';
 import type { Cohort, Stage } from '@/lib/rollout/config';
+import type { RolloutSubject } from '@/lib/rollout/evaluate';
 import { resolveCohort } from '@/lib/rollout/resolve-cohort';
 import { currentRolloutConfig } from '@/lib/rollout/server-config';
 
@@ -18,8 +19,9 @@ export interface MyCohort {
   serverTime: number;
 }
 
-export async function myCohort(): Promise<{ body: MyCohort; cookie: string | null }> {
-  const [resolved, config] = await Promise.all([resolveCohort(), currentRolloutConfig()]);
+/** `from`: the caller a route handler authenticated; without it, this request's session. */
+export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: string | null }): Promise<{ body: MyCohort; cookie: string | null }> {
+  const [resolved, config] = await Promise.all([resolveCohort(from?.subject, from?.cohortCookie), currentRolloutConfig()]);
   const cookie =
     resolved.source === 'recomputed'
       ? await signCohortCookie({ userId: resolved.subject.userId, bucket: resolved.bucket, cohort: resolved.cohort, configVersion: resolved.configVersion }, serverEnv().ROLLOUT_COOKIE_SECRET)

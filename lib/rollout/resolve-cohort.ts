@@ -1,6 +1,8 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
+import type { NextRequest } from 'next/server';
 import { currentUser } from '@/lib/auth/current-user';
+import type { SessionUser } from '@/lib/auth/verify-access-token';
 import { serverEnv } from '@/lib/env';
 import { browserFamily } from '@/lib/rollout/browser-family';
 import { COHORT_COOKIE, verifyCohortCookie } from '@/lib/rollout/cohort-cookie';
@@ -19,26 +21,41 @@ export interface ResolvedCohort {
   subject: RolloutSubject;
 }
 
-/** The request's rollout subject: the signed-in user, else the anonymous id cookie. */
-export async function currentSubject(): Promise<RolloutSubject> {
-  const [user, cookieStore, headerStore] = await Promise.all([currentUser(), cookies(), headers()]);
+/** The rollout subject for a user, or — signed out — for the anonymous id cookie. */
+export function subjectOf(user: SessionUser | null, anonId: string | undefined, userAgent: string | null): RolloutSubject {
   return {
-    userId: user?.id ?? cookieStore.get(ANON_COOKIE)?.value ?? 'anonymous',
+    userId: user?.id ?? anonId ?? 'anonymous',
     email: user?.email ?? null,
     role: user?.role ?? 'anonymous',
     segment: user?.segment ?? null,
-    browser: browserFamily(headerStore.get('user-agent')),
+    browser: browserFamily(userAgent),
   };
+}
+
+/** The request's rollout subject: the signed-in user, else the anonymous id cookie. */
+export async function currentSubject(): Promise<RolloutSubject> {
+  const [user, cookieStore, headerStore] = await Promise.all([currentUser(), cookies(), headers()]);
+  return subjectOf(user, cookieStore.get(ANON_COOKIE)?.value, headerStore.get('user-agent'));
+}
+
+/**
+ * For route handlers that authenticated the caller themselves (a bearer token has no
+ * session cookie): that caller's subject and the cohort cookie sent with the request.
+ */
+export function requestCohortInput(request: NextRequest, user: SessionUser): { subject: RolloutSubject; cohortCookie: string | null } {
+  return { subject: subjectOf(user, undefined, request.headers.get('user-agent')), cohortCookie: request.cookies.get(COHORT_COOKIE)?.value ?? null };
 }
 
 /**
  * Server-side re-verification of the middleware's cohort cookie: trusted only when its
  * signature, expiry, user and config version all check out; otherwise recomputed from
- * the current config. A bad cookie never breaks a page.
+ * the current config. A bad cookie never breaks a page. Without `cohortCookie` the
+ * request's cookie store is read.
  */
-export async function resolveCohort(subject?: RolloutSubject): Promise<ResolvedCohort> {
-  const [resolvedSubject, config, cookieStore] = await Promise.all([subject ?? currentSubject(), currentRolloutConfig(), cookies()]);
-  const claim = await verifyCohortCookie(cookieStore.get(COHORT_COOKIE)?.value, serverEnv().ROLLOUT_COOKIE_SECRET);
+export async function resolveCohort(subject?: RolloutSubject, cohortCookie?: string | null): Promise<ResolvedCohort> {
+  const cookieValue = async () => (cohortCookie === undefined ? (await cookies()).get(COHORT_COOKIE)?.value : (cohortCookie ?? undefined));
+  const [resolvedSubject, config, value] = await Promise.all([subject ?? currentSubject(), currentRolloutConfig(), cookieValue()]);
+  const claim = await verifyCohortCookie(value, serverEnv().ROLLOUT_COOKIE_SECRET);
   if (claim && claim.userId === resolvedSubject.userId && claim.configVersion === config.version) {
     return { cohort: claim.cohort, bucket: claim.bucket, configVersion: claim.configVersion, source: 'cookie', reason: null, subject: resolvedSubject };
   }

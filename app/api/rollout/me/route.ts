@@ -1,13 +1,15 @@
-import { NextResponse } from 'next/server';
+import { NextResponse, type NextRequest } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { requireApiUser } from '@/lib/auth/require-api-user';
 import { COHORT_COOKIE, COHORT_COOKIE_TTL_S } from '@/lib/rollout/cohort-cookie';
 import { myCohort } from '@/lib/rollout/my-cohort';
+import { requestCohortInput } from '@/lib/rollout/resolve-cohort';
 
-export async function GET(request: Request) {
+export async function GET(request: NextRequest) {
   try {
-    await requireApiUser(request);
-    const { body, cookie } = await myCohort();
+    // The cohort of whoever authenticated (session or bearer), not of the session cookie alone.
+    const user = await requireApiUser(request);
+    const { body, cookie } = await myCohort(requestCohortInput(request, user));
     const response = NextResponse.json(body, { headers: { 'cache-control': 'no-store' } });
     if (cookie) response.cookies.set(COHORT_COOKIE, cookie, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: COHORT_COOKIE_TTL_S });
     return response;
