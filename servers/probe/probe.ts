@@ -64,7 +64,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
   const legacy = () => createLegacyTransport({ url: options.legacyWsUrl, WebSocket: WebSocket as unknown as SocketConstructor, getAccessToken: async () => token });
   const lanes: Array<{ name: string; lane: Lane; transport: Transport }> = [
     { name: 'legacy', lane: 'primary', transport: legacy() },
-    { name: 'realtime', lane: 'shadow', transport: createRealtimeTransport({ client: supabase, topic: 'switchyard-probe' }) },
+    { name: 'realtime', lane: 'shadow', transport: createRealtimeTransport({ client: supabase, topic: 'switchyard-probe', getAccessToken: async () => token }) },
     ...(options.baseline === false ? [] : [{ name: 'legacy-baseline', lane: 'baseline' as Lane, transport: legacy() }]),
   ];
   const counts: Record<string, number> = {};
