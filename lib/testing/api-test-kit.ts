@@ -47,3 +47,15 @@ export async function errorOf(response: Response): Promise<{ status: number; cod
   const body = (await response.json()) as ErrorBody;
   return { status: response.status, code: body.error?.code, message: body.error?.message };
 }
+
+/**
+ * The `Cookie` header a browser sends after signing in through `@supabase/ssr`: the
+ * session JSON, base64url with the `base64-` prefix, under `sb-<host>-auth-token`.
+ */
+export function sessionCookie(accessToken: string, supabaseUrl = process.env.SUPABASE_URL ?? 'http://127.0.0.1:9'): string {
+  const [, payload] = accessToken.split('.');
+  const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { sub: string; exp: number; email?: string };
+  const session = { access_token: accessToken, refresh_token: 'test-refresh-token', token_type: 'bearer', expires_in: claims.exp - Math.floor(Date.now() / 1000), expires_at: claims.exp, user: { id: claims.sub, email: claims.email, aud: 'authenticated', role: 'authenticated' } };
+  const name = `sb-${new URL(supabaseUrl).hostname.split('.')[0]}-auth-token`;
+  return `${name}=base64-${Buffer.from(JSON.stringify(session), 'utf8').toString('base64url')}`;
+}
