@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signApiKey } from '../servers/local-supabase/secrets.js';
+import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { round, type BenchModule, type BenchRow } from './harness.js';
+import { forkChild } from './support/child-rpc.js';
+import { cpuSeconds } from './support/clock.js';
+import { summarizeCpuProfile } from './support/cpu-profile-summary.js';
+import type { StepResult } from './support/fanout-clients.js';
+import { spawnRealtimeServer } from './support/realtime-server-process.js';
+
+const SUBSCRIBERS = 500;
+/** Rows/s per step; × SUBSCRIBERS = offered deliveries/s. */
+const RATES = [20, 50, 100, 150, 200, 300, 400, 600];
+const STEP_SECONDS = 5;
+const DRAIN_MS = 4_000;
+const BUDGET_MS = 90_000;
+const P99_LIMIT_MS = 100;
+const TABLE = 'Local Realtime fan-out capacity (postgres_changes, INSERT → socket receipt)';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Capacity of the local Realtime server (its own process) with 500 subscribers (raw
+ * Phoenix sockets, one user each, in a child process that also writes): the insert rate
+ * steps up until p99 passes 100 ms, deliveries/s plateau, or 90 s are used.
+ * `npm run bench -- realtime-fanout --profile` also writes a `--cpu-prof` of the server and
+ * prints its top frames.
+ */
+export const realtimeFanoutBench: BenchModule = {
+  id: 'realtime-fanout',
+  title: 'Local Realtime server: fan-out capacity',
+  async run(): Promise<BenchRow[]> {
+    const load = round(loadavg()[0] ?? 0, 1);
+    const profileDir = process.argv.includes('--profile') ? await mkdtemp(path.join(tmpdir(), 'realtime-prof-')) : undefined;
+    const jwtSecret = randomBytes(32).toString('base64url');
+    const postgres = await startThrowawayPostgres({ seed: false });
+    const rows: BenchRow[] = [];
+    try {
+      const server = await spawnRealtimeServer({ jwtSecret, databaseUrl: postgres.databaseUrl, cpuProfDir: profileDir });
+      const clients = forkChild(fileURLToPath(new URL('./support/fanout-clients.ts', import.meta.url)));
+      try {
+        await clients.call('open', { url: server.url, anonKey: await signApiKey(jwtSecret, 'anon'), jwtSecret, databaseUrl: postgres.databaseUrl, count: SUBSCRIBERS });
+        await clients.call<StepResult>('step', { rate: 10, seconds: 1, drainMs: DRAIN_MS }); // warm-up
+        const started = performance.now();
+        let best = 0;
+        for (const rate of RATES) {
+          const cpuBefore = await server.cpu();
+          const step = await clients.call<StepResult>('step', { rate, seconds: STEP_SECONDS, drainMs: DRAIN_MS });
+          const serverCpuS = cpuSeconds(await server.cpu()) - cpuSeconds(cpuBefore);
+          const achieved = step.deliveries / step.seconds;
+          const p99 = step.latency['p99 ms'] ?? Number.POSITIVE_INFINITY;
+          const missing = step.expected - step.deliveries;
+          rows.push({
+            table: TABLE,
+            name: `${rate} rows/s × ${SUBSCRIBERS} subscribers`,
+            metrics: {
+              'offered/s': rate * SUBSCRIBERS,
+              'deliveries/s': Math.round(achieved),
+              ...step.latency,
+              missing,
+              'server CPU': `${Math.round((100 * serverCpuS) / step.seconds)} %`,
+              'clients+writer CPU': `${Math.round((100 * step.cpuS) / step.seconds)} %`,
+            },
+          });
+          if (p99 <= P99_LIMIT_MS && missing === 0) best = Math.max(best, achieved);
+          const plateau = achieved < 0.9 * rate * SUBSCRIBERS;
+          if (p99 > P99_LIMIT_MS || missing > 0 || plateau || performance.now() - started > BUDGET_MS - (STEP_SECONDS * 1000 + DRAIN_MS)) break;
+        }
+        rows.push({
+          table: TABLE,
+          name: `capacity: best step with p99 ≤ ${P99_LIMIT_MS} ms and nothing missing`,
+          metrics: { 'deliveries/s': Math.round(best) },
+          note: `target ≥ 50,000 deliveries/s on 2 cores; server, Postgres, clients and writer share the machine; load avg ${load} at start`,
+        });
+      } finally {
+        await clients.stop();
+        await server.close();
+      }
+      if (profileDir) await printProfile(profileDir);
+      return rows;
+    } finally {
+      await postgres.stop();
+    }
+  },
+};
+
+async function printProfile(dir: string): Promise<void> {
+  const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) return void process.stdout.write('no .cpuprofile was written\n');
+  const summary = await summarizeCpuProfile(path.join(dir, file), ROOT);
+  process.stdout.write(`\nRealtime server CPU profile ${path.join(dir, file)} (${round(summary.seconds, 1)} s sampled), self time:\n`);
+  for (const { frame, percent } of summary.functions) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
+  process.stdout.write('by file:\n');
+  for (const { frame, percent } of summary.files) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
+}

@@ -1,0 +1,88 @@
+/**
+ * Request/response over the IPC channel of a forked benchmark process, so a bench can
+ * put servers or clients on the other core and still drive them step by step.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { epochMs } from './clock.js';
+
+type Handler = (params: never) => unknown;
+interface Request { rpc: number; method: string; params?: unknown }
+interface Response { rpc: number; result?: unknown; error?: string }
+
+export interface ChildRpc {
+  child: ChildProcess;
+  call<T>(method: string, params?: unknown): Promise<T>;
+  /** Asks the child to finish (its `shutdown` handler, if any), then waits for it to exit; kills it after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function forkChild(modulePath: string, options: { execArgv?: string[]; env?: NodeJS.ProcessEnv } = {}): ChildRpc {
+  const child = fork(modulePath, [], { execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])], env: options.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; method: string }>();
+  let next = 1;
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    for (const waiter of pending.values()) waiter.reject(new Error(`bench: child exited (${code ?? signal}) during ${waiter.method}`));
+    pending.clear();
+    resolve();
+  }));
+  child.on('message', (message: Response) => {
+    const waiter = pending.get(message.rpc);
+    if (!waiter) return;
+    pending.delete(message.rpc);
+    if (message.error !== undefined) waiter.reject(new Error(`bench: child ${waiter.method} failed: ${message.error}`));
+    else waiter.resolve(message.result);
+  });
+  return {
+    child,
+    call<T>(method: string, params?: unknown) {
+      if (exited) return Promise.reject(new Error(`bench: child already exited (${method})`));
+      const rpc = next++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(rpc, { resolve: resolve as (value: unknown) => void, reject, method });
+        child.send({ rpc, method, params } satisfies Request);
+      });
+    },
+    async stop(timeoutMs = 10_000) {
+      if (exited) return;
+      child.send({ rpc: 0, method: 'shutdown' } satisfies Request);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exitedPromise;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** In the child: answers calls with `handlers`; `now` (its clock) and `shutdown` (then exit) are built in. */
+export function serveRpc(handlers: Record<string, Handler>): void {
+  process.on('message', (message: Request) => {
+    if (message.method === 'shutdown') {
+      Promise.resolve(handlers.shutdown?.(undefined as never)).finally(() => process.exit(0));
+      return;
+    }
+    const handler = message.method === 'now' ? () => epochMs() : handlers[message.method];
+    Promise.resolve()
+      .then(() => {
+        if (!handler) throw new Error(`unknown method ${message.method}`);
+        return handler(message.params as never);
+      })
+      .then(
+        (result) => process.send?.({ rpc: message.rpc, result } satisfies Response),
+        (error: unknown) => process.send?.({ rpc: message.rpc, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies Response),
+      );
+  });
+  process.once('disconnect', () => process.exit(0));
+}
+
+/** Child clock − this clock in ms, from the round trip with the smallest RTT (± rtt/2). */
+export async function clockOffset(rpc: ChildRpc, rounds = 30): Promise<{ offsetMs: number; rttMs: number }> {
+  let best = { offsetMs: 0, rttMs: Number.POSITIVE_INFINITY };
+  for (let round = 0; round < rounds; round += 1) {
+    const sent = epochMs();
+    const childNow = await rpc.call<number>('now');
+    const back = epochMs();
+    if (back - sent < best.rttMs) best = { offsetMs: childNow - (sent + back) / 2, rttMs: back - sent };
+  }
+  return best;
+}
