@@ -58,13 +58,13 @@ async function main() {
   if (modules.length === 0) throw new Error(`no benchmark matches ${wanted.join(', ')}`);
   const stored: StoredResult[] = JSON.parse(await readFile(JSON_FILE, 'utf8').catch(() => '[]')) as StoredResult[];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}`;
-  for (const module of modules) {
-    process.stdout.write(`\n▶ ${module.title} (${module.id})\n`);
+  for (const mod of modules) {
+    process.stdout.write(`\n▶ ${mod.title} (${mod.id})\n`);
     const started = performance.now();
-    const rows = await module.run();
+    const rows = await mod.run();
     process.stdout.write(`${table(rows)}\n(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
-    const result: StoredResult = { id: module.id, title: module.title, ranAt: new Date().toISOString(), machine, rows };
-    const index = stored.findIndex((s) => s.id === module.id);
+    const result: StoredResult = { id: mod.id, title: mod.title, ranAt: new Date().toISOString(), machine, rows };
+    const index = stored.findIndex((s) => s.id === mod.id);
     if (index >= 0) stored[index] = result;
     else stored.push(result);
   }

@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import useSWR from 'swr';
 import { describeCommand, type RolloutCommand } from '@/lib/rollout/commands';
 import type { BlastRadius } from '@/lib/rollout/blast-radius';
 import { FetchError, postJson } from '@/lib/swr/fetcher';
@@ -21,25 +22,16 @@ export function ReviewPanel({
   onSave: (reason: string, force: boolean) => Promise<void>;
   onDiscard: () => void;
 }) {
-  const [preview, setPreview] = useState<BlastRadius | null>(null);
-  const [previewError, setPreviewError] = useState<string | null>(null);
+  // The preview is a resource keyed by the proposed commands: SWR refetches when they change.
+  const { data: preview, error: previewFailure } = useSWR(['/api/rollout/preview', JSON.stringify(commands)], ([url, body]) => postJson<BlastRadius>(url, { commands: JSON.parse(body) as RolloutCommand[] }), {
+    revalidateOnFocus: false,
+  });
+  const previewError = previewFailure ? (previewFailure instanceof Error ? previewFailure.message : String(previewFailure)) : null;
   const [reason, setReason] = useState('');
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
   const [gateRefused, setGateRefused] = useState(false);
   const [force, setForce] = useState(false);
-
-  useEffect(() => {
-    let cancelled = false;
-    setPreview(null);
-    setPreviewError(null);
-    postJson<BlastRadius>('/api/rollout/preview', { commands })
-      .then((result) => !cancelled && setPreview(result))
-      .catch((error: unknown) => !cancelled && setPreviewError(error instanceof Error ? error.message : String(error)));
-    return () => {
-      cancelled = true;
-    };
-  }, [commands]);
 
   async function save() {
     setSaving(true);

@@ -32,7 +32,7 @@ export async function startApiServer(options: { port: number; modules: ApiModule
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    if (!options.modules.some((module) => module.handleUpgrade?.(req, socket, head))) {
+    if (!options.modules.some((mod) => mod.handleUpgrade?.(req, socket, head))) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{"message":"no route"}');
     }
   });
@@ -47,7 +47,7 @@ export async function startApiServer(options: { port: number; modules: ApiModule
     port,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      for (const module of [...options.modules].reverse()) await module.close();
+      for (const mod of [...options.modules].reverse()) await mod.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -55,8 +55,8 @@ export async function startApiServer(options: { port: number; modules: ApiModule
 }
 
 async function route(modules: ApiModule[], req: IncomingMessage, res: ServerResponse): Promise<void> {
-  for (const module of modules) {
-    if (await module.handleHttp(req, res)) return;
+  for (const mod of modules) {
+    if (await mod.handleHttp(req, res)) return;
   }
   sendJson(res, 404, { message: 'no Route matched with those values' });
 }
