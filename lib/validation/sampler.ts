@@ -34,7 +34,7 @@ export function createSampler(options: SamplerOptions) {
   let sent = 0;
   let failedBatches = 0;
   let lastError: string | null = null;
-  let sending = false;
+  let inflight: Promise<void> | null = null;
   const flushEvery = options.flushEveryMs ?? 2_000;
   const maxBuffered = options.maxBuffered ?? 20_000;
 
@@ -74,41 +74,48 @@ export function createSampler(options: SamplerOptions) {
     buffer.push(sample);
   }
 
-  async function flush(): Promise<void> {
-    if (sending) return;
-    sending = true;
-    try {
-      const errors = options.errors();
-      const delta = { legacy: Math.max(0, errors.legacy - lastErrors.legacy), realtime: Math.max(0, errors.realtime - lastErrors.realtime) };
-      lastErrors = errors;
-      do {
-        const samples = buffer.splice(0, BATCH);
-        if (samples.length === 0 && delta.legacy === 0 && delta.realtime === 0) break;
-        try {
-          await options.send({ observer: options.observer, cohort: options.cohort, browser: options.browser, clock_offset_ms: Math.round(options.clockOffsetMs()), errors: { ...delta }, samples });
-          sent += samples.length;
-        } catch (error) {
-          // The API refused or was unreachable: these samples are lost, and counted.
-          failedBatches += 1;
-          dropped += samples.length;
-          lastError = error instanceof Error ? error.message : String(error);
-        }
-        delta.legacy = 0;
-        delta.realtime = 0;
-      } while (buffer.length >= BATCH);
-    } finally {
-      sending = false;
-    }
+  /** Sends full batches (or, with `all`, everything buffered). */
+  async function drain(all: boolean): Promise<void> {
+    const errors = options.errors();
+    const delta = { legacy: Math.max(0, errors.legacy - lastErrors.legacy), realtime: Math.max(0, errors.realtime - lastErrors.realtime) };
+    lastErrors = errors;
+    do {
+      const samples = buffer.splice(0, BATCH);
+      if (samples.length === 0 && delta.legacy === 0 && delta.realtime === 0) break;
+      try {
+        await options.send({ observer: options.observer, cohort: options.cohort, browser: options.browser, clock_offset_ms: Math.round(options.clockOffsetMs()), errors: { ...delta }, samples });
+        sent += samples.length;
+      } catch (error) {
+        // The API refused or was unreachable: these samples are lost, and counted.
+        failedBatches += 1;
+        dropped += samples.length;
+        lastError = error instanceof Error ? error.message : String(error);
+      }
+      delta.legacy = 0;
+      delta.realtime = 0;
+    } while (all ? buffer.length > 0 : buffer.length >= BATCH);
+  }
+
+  /**
+   * One flush at a time. A timer tick during a flush joins it; `all` (on stop) waits for
+   * the flush in flight and then sends what was recorded meanwhile, so nothing is left behind.
+   */
+  function flush(all = false): Promise<void> {
+    if (inflight) return all ? inflight.then(() => flush(true)) : inflight;
+    inflight = drain(all).finally(() => {
+      inflight = null;
+    });
+    return inflight;
   }
 
   const timer = setInterval(() => void flush(), flushEvery);
   return {
     record,
-    flush,
+    flush: () => flush(),
     stats: () => ({ buffered: buffer.length, sent, dropped, failedBatches, lastError }),
     async stop(): Promise<void> {
       clearInterval(timer);
-      await flush();
+      await flush(true);
     },
   };
 }
