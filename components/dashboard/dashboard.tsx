@@ -1,9 +1,10 @@
 'use client';
 
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { CachePanel } from '@/components/dashboard/cache-panel';
 import { ConnectionIndicator, FeedBanners } from '@/components/dashboard/connection-indicator';
 import { EventsTable } from '@/components/dashboard/events-table';
+import { idRuns } from '@/components/dashboard/id-runs';
 import { Button, Card } from '@/components/ui';
 import { cacheSeries } from '@/lib/dashboard/cache-series';
 import type { PublicConfig } from '@/lib/env';
@@ -34,14 +35,17 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
     onPrimaryEvent: (event) => sampler.current?.record(event, 'primary'),
     onShadowEvent: (event) => sampler.current?.record(event, 'shadow'),
   });
-  errors.current = feed.errors;
+  useEffect(() => {
+    errors.current = feed.errors;
+  }, [feed.errors]);
   const [rangeIndex, setRangeIndex] = useState(1);
   const range = RANGES[rangeIndex] ?? RANGES[1];
   const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
   const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
+  const metricIds = useMemo(() => idRuns(feed.events.cache_metrics), [feed.events.cache_metrics]);
 
   return (
-    <div className="space-y-4">
+    <div className="space-y-4" data-metric-ids={metricIds}>
       <div className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
         <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
         <div className="flex items-center gap-2">
