@@ -14,9 +14,13 @@ export interface IngestDeps {
   publisher: Pick<LegacyPublisher, 'enqueue'>;
   rateLimit: IngestRateLimit;
   counters?: IngestCounters;
+  /** False once the legacy feed is decommissioned (and no kill switch brought it back). */
+  legacyFeedEnabled?: () => Promise<boolean>;
 }
 
 export interface IngestCounters {
+  /** Envelopes not sent to the legacy feed because it is decommissioned. */
+  notPublished?: number;
   batches: number;
   stored: number;
   duplicates: number;
@@ -43,7 +47,8 @@ export async function acceptIngest(request: Request, deps: IngestDeps): Promise<
   }
   const batch = await readJsonBody(request, ingestBatchSchema, { maxBytes: MAX_BATCH_BYTES });
   const result = await storeIngestBatch(deps.pool, batch);
-  deps.publisher.enqueue(result.inserted);
+  if (await (deps.legacyFeedEnabled?.() ?? Promise.resolve(true))) deps.publisher.enqueue(result.inserted);
+  else if (deps.counters) deps.counters.notPublished = (deps.counters.notPublished ?? 0) + result.inserted.length;
   if (deps.counters) {
     deps.counters.batches += 1;
     deps.counters.stored += result.inserted.length;

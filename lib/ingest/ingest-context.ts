@@ -5,6 +5,8 @@ import { createIngestRateLimit } from '@/lib/ingest/ingest-rate-limit';
 import { legacyPublisher, type LegacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { db } from '@/lib/db/pool';
 import { serverEnv } from '@/lib/env';
+import { legacyFeedEnabled } from '@/lib/migration/stage-order';
+import { currentRolloutConfig } from '@/lib/rollout/server-config';
 
 export interface IngestContext extends IngestDeps {
   publisher: LegacyPublisher;
@@ -26,6 +28,7 @@ export async function ingestContext(): Promise<IngestContext> {
       publisher: legacyPublisher(),
       rateLimit: createIngestRateLimit(),
       counters: { batches: 0, stored: 0, duplicates: 0 },
+      legacyFeedEnabled: async () => legacyFeedEnabled(await currentRolloutConfig()),
       ready,
     };
     // A failed registration (database down) is retried by the next request.

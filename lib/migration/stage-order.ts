@@ -1,4 +1,4 @@
-import { STAGES, type Stage } from '@/lib/rollout/config';
+import { STAGES, type RolloutConfig, type Stage } from '@/lib/rollout/config';
 
 export function nextStage(stage: Stage): Stage | null {
   const index = STAGES.indexOf(stage);
@@ -19,3 +19,11 @@ export function realtimeConnectionShare(stage: Stage): number {
 
 /** Stages where Realtime renders for some users: a breach there must roll back. */
 export const isLiveStage = (stage: Stage) => stage === '25' || stage === '50' || stage === '75' || stage === '100' || stage === 'decommissioned';
+
+/**
+ * Whether the legacy feed still runs: off once decommissioned, back on while the kill
+ * switch is on (a rollback must have somewhere to go).
+ */
+export function legacyFeedEnabled(config: Pick<RolloutConfig, 'stage' | 'killSwitch'>): boolean {
+  return config.stage !== 'decommissioned' || config.killSwitch;
+}

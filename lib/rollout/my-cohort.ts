@@ -5,6 +5,7 @@ import type { Cohort, Stage } from '@/lib/rollout/config';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
 import { resolveCohort } from '@/lib/rollout/resolve-cohort';
 import { currentRolloutConfig } from '@/lib/rollout/server-config';
+import { legacyFeedEnabled } from '@/lib/migration/stage-order';
 
 /** What an open dashboard polls to follow rollout changes live (no page reload). */
 export interface MyCohort {
@@ -33,7 +34,7 @@ export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: s
       configVersion: config.version,
       stage: config.stage,
       killSwitch: config.killSwitch,
-      legacyAvailable: config.stage !== 'decommissioned' || config.killSwitch,
+      legacyAvailable: legacyFeedEnabled(config),
       serverTime: Date.now(),
     },
     cookie,
