@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLegacyServer, type LegacyServer } from '../servers/legacy-ws/legacy-server.js';
 import { signApiKey } from '../servers/local-supabase/secrets.js';
@@ -9,12 +11,17 @@ import { createBenchIngest, pacedIngest, type BenchIngest } from './support/benc
 import { clockOffset, forkChild, type ChildRpc } from './support/child-rpc.js';
 import { cpuSeconds, sleep } from './support/clock.js';
 import type { DeliveryResult, OpenClients } from './support/delivery-clients.js';
+import { printCpuProfile } from './support/cpu-profile-summary.js';
 import { spawnRealtimeServer, type RealtimeServerProcess } from './support/realtime-server-process.js';
 
 const CLIENTS = 200;
 const RATE = 200;
 const SECONDS = 15;
+/** Context rows: the same path with few clients, so client-side decoding cannot saturate a core. */
+const FEW_CLIENTS = 20;
+const FEW_SECONDS = 8;
 const WARMUP_SECONDS = 2;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TABLE = 'Delivery latency (ingest → client callback)';
 
 interface Stack {
@@ -31,6 +38,7 @@ interface Stack {
  * (postgres_changes via the local Realtime server, its own process), phase 2 200 legacy-feed
  * `ws` clients (legacy server in this process, as the publisher's peer). Clients run in a
  * child process; latency = client callback − ingest call, on the machine clock.
+ * `npm run bench -- delivery --profile` also profiles the Realtime server and client processes.
  */
 export const deliveryBench: BenchModule = {
   id: 'delivery',
@@ -39,35 +47,43 @@ export const deliveryBench: BenchModule = {
     const load = round(loadavg()[0] ?? 0, 1);
     const jwtSecret = randomBytes(32).toString('base64url');
     const publishKey = randomBytes(32).toString('base64url');
+    const profileDir = process.argv.includes('--profile') ? await mkdtemp(path.join(tmpdir(), 'delivery-prof-')) : undefined;
     const postgres = await startThrowawayPostgres({ seed: false });
     const cleanup: Array<() => Promise<void>> = [() => postgres.stop()];
     try {
       const legacy = await startLegacyServer({ port: 0, jwtSecret, publishKey });
       cleanup.unshift(() => legacy.close());
-      const realtime = await spawnRealtimeServer({ jwtSecret, databaseUrl: postgres.databaseUrl });
+      const realtime = await spawnRealtimeServer({ jwtSecret, databaseUrl: postgres.databaseUrl, cpuProfDir: profileDir });
       cleanup.unshift(() => realtime.close());
       const ingest = await createBenchIngest({ databaseUrl: postgres.databaseUrl, publishUrl: legacy.publishUrl, publishKey });
       cleanup.unshift(() => ingest.close());
-      const clients = forkChild(fileURLToPath(new URL('./support/delivery-clients.ts', import.meta.url)));
+      const clientsProfile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, 'clients')}`] : [];
+      const clients = forkChild(fileURLToPath(new URL('./support/delivery-clients.ts', import.meta.url)), { execArgv: clientsProfile });
       cleanup.unshift(() => clients.stop());
       const { offsetMs, rttMs } = await clockOffset(clients);
       const stack: Stack = { ingest, clients, offsetMs, realtime, legacy };
       const anonKey = await signApiKey(jwtSecret, 'anon');
       const clock = `client clock offset ${round(offsetMs, 3)} ms (± ${round(rttMs / 2, 3)}) corrected`;
       const rows = [
-        await phase(stack, { kind: 'realtime', count: CLIENTS, jwtSecret, url: realtime.url, anonKey }, `official supabase-js clients, postgres_changes over logical replication; target p99 ≤ 15 ms; load avg ${load} at start; ${clock}`),
-        await phase(stack, { kind: 'legacy', count: CLIENTS, jwtSecret, url: legacy.feedUrl }, `ws clients, publisher → HTTP /internal/publish; same run`),
+        await phase(stack, { kind: 'realtime', count: CLIENTS, jwtSecret, url: realtime.url, anonKey }, SECONDS, `official supabase-js clients, postgres_changes over logical replication; target p99 ≤ 15 ms; load avg ${load} at start; ${clock}`),
+        await phase(stack, { kind: 'legacy', count: CLIENTS, jwtSecret, url: legacy.feedUrl }, SECONDS, `ws clients, publisher → HTTP /internal/publish; same run`),
+        await phase(stack, { kind: 'realtime', count: FEW_CLIENTS, jwtSecret, url: realtime.url, anonKey }, FEW_SECONDS, `context: path latency when the clients are not CPU-bound`),
+        await phase(stack, { kind: 'legacy', count: FEW_CLIENTS, jwtSecret, url: legacy.feedUrl }, FEW_SECONDS, `context: path latency when the clients are not CPU-bound`),
       ];
       const stats = ingest.publisherStats();
       rows[1]!.note += `; legacy publisher ${stats.published} published, ${stats.dropped} dropped`;
       return rows;
     } finally {
       for (const step of cleanup) await step().catch((error: unknown) => console.error(`bench: cleanup failed: ${String(error)}`));
+      if (profileDir) {
+        await printCpuProfile(profileDir, 'Realtime server CPU profile', ROOT);
+        await printCpuProfile(path.join(profileDir, 'clients'), 'Client process CPU profile (both phases)', ROOT);
+      }
     }
   },
 };
 
-async function phase(stack: Stack, spec: OpenClients, note: string): Promise<BenchRow> {
+async function phase(stack: Stack, spec: OpenClients, seconds: number, note: string): Promise<BenchRow> {
   const { clients, ingest } = stack;
   await clients.call('open', spec);
   // Warm-up: JIT, prepared statements, pool connections; its events are not counted.
@@ -76,7 +92,7 @@ async function phase(stack: Stack, spec: OpenClients, note: string): Promise<Ben
   await clients.call('reset');
   const cpu = { main: process.cpuUsage(), realtime: await stack.realtime.cpu() };
   const started = performance.now();
-  const run = await pacedIngest(ingest, RATE, SECONDS);
+  const run = await pacedIngest(ingest, RATE, seconds);
   const expected = run.issued.length * spec.count;
   const deadline = performance.now() + 10_000;
   while ((await clients.call<number>('received')) < expected && performance.now() < deadline) await sleep(50);
@@ -89,11 +105,12 @@ async function phase(stack: Stack, spec: OpenClients, note: string): Promise<Ben
   const ack = latencySummary(run.acks);
   return {
     table: TABLE,
-    name: `${spec.kind} · ${RATE} ev/s · ${spec.count} clients · ${SECONDS} s`,
+    name: `${spec.kind} · ${RATE} ev/s · ${spec.count} clients · ${seconds} s`,
     metrics: {
       ...result.latency,
       missing: result.missing,
       duplicates: result.duplicates,
+      'ingest p50 ms': ack['p50 ms'] ?? 0,
       'ingest p99 ms': ack['p99 ms'] ?? 0,
       'ingest+legacy CPU': percent(mainCpu),
       'realtime CPU': spec.kind === 'realtime' ? percent(realtimeCpu) : '–',

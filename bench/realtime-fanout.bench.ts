@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { forkChild } from './support/child-rpc.js';
 import { cpuSeconds } from './support/clock.js';
-import { summarizeCpuProfile } from './support/cpu-profile-summary.js';
+import { printCpuProfile } from './support/cpu-profile-summary.js';
 import type { StepResult } from './support/fanout-clients.js';
 import { spawnRealtimeServer } from './support/realtime-server-process.js';
 
@@ -25,7 +25,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Capacity of the local Realtime server (its own process) with 500 subscribers (raw
  * Phoenix sockets, one user each, in a child process that also writes): the insert rate
- * steps up until p99 passes 100 ms, deliveries/s plateau, or 90 s are used.
+ * steps up until deliveries/s plateau (< 90 % of offered), p99 passes 1 s, or 90 s are used;
+ * capacity is the best step whose p99 stayed ≤ 100 ms.
  * `npm run bench -- realtime-fanout --profile` also writes a `--cpu-prof` of the server and
  * prints its top frames.
  */
@@ -67,7 +68,9 @@ export const realtimeFanoutBench: BenchModule = {
           });
           if (p99 <= P99_LIMIT_MS && missing === 0) best = Math.max(best, achieved);
           const plateau = achieved < 0.9 * rate * SUBSCRIBERS;
-          if (p99 > P99_LIMIT_MS || missing > 0 || plateau || performance.now() - started > BUDGET_MS - (STEP_SECONDS * 1000 + DRAIN_MS)) break;
+          // Past the p99 limit the steps go on while throughput still grows, to show where it tops out.
+          const saturated = p99 > 10 * P99_LIMIT_MS || missing > 0 || plateau;
+          if (saturated || performance.now() - started > BUDGET_MS - (STEP_SECONDS * 1000 + DRAIN_MS)) break;
         }
         rows.push({
           table: TABLE,
@@ -79,20 +82,10 @@ export const realtimeFanoutBench: BenchModule = {
         await clients.stop();
         await server.close();
       }
-      if (profileDir) await printProfile(profileDir);
+      if (profileDir) await printCpuProfile(profileDir, 'Realtime server CPU profile', ROOT);
       return rows;
     } finally {
       await postgres.stop();
     }
   },
 };
-
-async function printProfile(dir: string): Promise<void> {
-  const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
-  if (!file) return void process.stdout.write('no .cpuprofile was written\n');
-  const summary = await summarizeCpuProfile(path.join(dir, file), ROOT);
-  process.stdout.write(`\nRealtime server CPU profile ${path.join(dir, file)} (${round(summary.seconds, 1)} s sampled), self time:\n`);
-  for (const { frame, percent } of summary.functions) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
-  process.stdout.write('by file:\n');
-  for (const { frame, percent } of summary.files) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
-}

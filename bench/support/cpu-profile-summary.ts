@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -49,4 +49,17 @@ function shortUrl(url: string, root: string): string {
   const plain = url.replace(/^file:\/\//, '');
   const relative = path.relative(root, plain);
   return relative.startsWith('..') ? plain : relative.replace(/^node_modules\//, 'npm:');
+}
+
+/** Prints the top frames of the largest `.cpuprofile` in `dir` (a process's main thread). */
+export async function printCpuProfile(dir: string, title: string, root: string): Promise<void> {
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+  if (files.length === 0) return void process.stdout.write(`${title}: no .cpuprofile was written\n`);
+  const sizes = await Promise.all(files.map(async (name) => ({ name, size: (await readFile(path.join(dir, name))).length })));
+  const file = path.join(dir, sizes.sort((a, b) => b.size - a.size)[0]!.name);
+  const summary = await summarizeCpuProfile(file, root);
+  process.stdout.write(`\n${title}: ${file} (${Math.round(summary.seconds * 10) / 10} s sampled), self time:\n`);
+  for (const { frame, percent } of summary.functions) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
+  process.stdout.write('by file:\n');
+  for (const { frame, percent } of summary.files) process.stdout.write(`  ${String(percent).padStart(5)} %  ${frame}\n`);
 }
