@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv, stackSettings } from './env.js';
+import { assertPortFree } from './port.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
 import pg from 'pg';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
@@ -79,6 +80,8 @@ async function main() {
     const next = await progress.step(
       `next ${nextMode}`,
       async () => {
+        // Otherwise the health check below could pass against a stale server on that port.
+        await assertPortFree(settings.APP_PORT, 'Next.js');
         const child = spawnChild('next', process.execPath, [NEXT_BIN, nextMode, '--hostname', '127.0.0.1', '--port', String(settings.APP_PORT)], {
           env: { ...env, NEXT_TELEMETRY_DISABLED: '1', PORT: String(settings.APP_PORT) },
           cwd: ROOT,

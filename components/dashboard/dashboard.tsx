@@ -14,6 +14,8 @@ import type { MyCohort } from '@/lib/rollout/my-cohort';
 import { useMyCohort } from '@/lib/swr/use-my-cohort';
 import { useSampler } from '@/lib/validation/use-sampler';
 
+const FEED_LIMITS = { perStream: 20_000 };
+
 const RANGES = [
   { minutes: 5, bucketMs: 1_000 },
   { minutes: 15, bucketMs: 5_000 },
@@ -28,6 +30,8 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const errors = useRef<Record<TransportKind, number>>({ legacy: 0, realtime: 0 });
   const sampler = useSampler(cohort.cohort, clockOffsetMs, () => errors.current);
   const feed = useMonitoringFeed({
+    // Enough cache rows for the 15-minute charts at the default rate (≈ 21 rows/s).
+    limits: FEED_LIMITS,
     primary,
     shadow,
     fallback: primary === 'realtime' && cohort.legacyAvailable,
@@ -70,6 +74,11 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
       {cohort.killSwitch ? (
         <div role="status" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
           Kill switch is on: every dashboard uses the legacy feed.
+        </div>
+      ) : null}
+      {cohort.automaticChange ? (
+        <div role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          <strong>{cohort.automaticChange.action}</strong> at {new Date(cohort.automaticChange.at).toLocaleTimeString()} — {cohort.automaticChange.reason}
         </div>
       ) : null}
       {!cohort.legacyAvailable ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">The legacy feed is switched off; Supabase Realtime serves everyone.</div> : null}

@@ -20,6 +20,8 @@ export interface StageMetrics {
   baselineDiscrepancies: number;
   realtimeP95Ms: number;
   realtimeLatencySamples: number;
+  /** Whose receive times the latency gate uses: the probe's when it has enough, else every observer's. */
+  realtimeLatencySource?: 'probe' | 'all observers';
   realtimeErrors: number;
   realtimeDeliveries: number;
   /** Users active in the last 5 minutes, and the event rate fanned out to each. */
@@ -67,7 +69,7 @@ export function evaluateGates(metrics: StageMetrics, plan: Plan, nextRealtimeSha
     status: metrics.realtimeLatencySamples < t.minLatencySamples ? 'wait' : metrics.realtimeP95Ms < t.maxRealtimeP95Ms ? 'pass' : 'fail',
     value: Number.isNaN(metrics.realtimeP95Ms) ? 'no data' : `p95 ${metrics.realtimeP95Ms.toFixed(1)} ms (n = ${metrics.realtimeLatencySamples})`,
     threshold: `p95 < ${t.maxRealtimeP95Ms} ms`,
-    detail: 'Realtime delivery latency, server emit → client callback (clock-offset corrected).',
+    detail: `Realtime delivery latency, server emit → client callback (clock-offset corrected), measured by ${metrics.realtimeLatencySource ?? 'all observers'}.`,
   });
 
   const errorRate = metrics.realtimeDeliveries > 0 ? metrics.realtimeErrors / metrics.realtimeDeliveries : Number.NaN;

@@ -4,7 +4,7 @@ import { signCohortCookie } from '@/lib/rollout/cohort-cookie';
 import type { Cohort, Stage } from '@/lib/rollout/config';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
 import { resolveCohort } from '@/lib/rollout/resolve-cohort';
-import { currentRolloutConfig } from '@/lib/rollout/server-config';
+import { currentRolloutConfig, latestRolloutChange } from '@/lib/rollout/server-config';
 import { legacyFeedEnabled } from '@/lib/migration/stage-order';
 
 /** What an open dashboard polls to follow rollout changes live (no page reload). */
@@ -18,11 +18,16 @@ export interface MyCohort {
   legacyAvailable: boolean;
   /** Server clock (ms), for the client's clock-offset estimate. */
   serverTime: number;
+  /** The last automatic rollout change (gate-runner rollback or advance) within 15 minutes, to announce. */
+  automaticChange: { at: string; action: string; reason: string } | null;
 }
+
+const ANNOUNCE_FOR_MS = 15 * 60_000;
 
 /** `from`: the caller a route handler authenticated; without it, this request's session. */
 export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: string | null }): Promise<{ body: MyCohort; cookie: string | null }> {
-  const [resolved, config] = await Promise.all([resolveCohort(from?.subject, from?.cohortCookie), currentRolloutConfig()]);
+  const [resolved, config, change] = await Promise.all([resolveCohort(from?.subject, from?.cohortCookie), currentRolloutConfig(), latestRolloutChange()]);
+  const recentAutomatic = change?.automatic && Date.now() - Date.parse(change.at) < ANNOUNCE_FOR_MS ? { at: change.at, action: change.action, reason: change.reason } : null;
   const cookie =
     resolved.source === 'recomputed'
       ? await signCohortCookie({ userId: resolved.subject.userId, bucket: resolved.bucket, cohort: resolved.cohort, configVersion: resolved.configVersion }, serverEnv().ROLLOUT_COOKIE_SECRET)
@@ -36,6 +41,7 @@ export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: s
       killSwitch: config.killSwitch,
       legacyAvailable: legacyFeedEnabled(config),
       serverTime: Date.now(),
+      automaticChange: recentAutomatic,
     },
     cookie,
   };

@@ -1,25 +1,44 @@
 import 'server-only';
 import { db } from '@/lib/db/pool';
 import type { RolloutConfig } from '@/lib/rollout/config';
-import { loadConfig } from '@/lib/rollout/config-store';
+import { listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
 
 const TTL_MS = 1_000;
-const globalForConfig = globalThis as unknown as { switchyardRolloutConfig?: { config: RolloutConfig; at: number; pending?: Promise<RolloutConfig> } };
+type Entry = { value: unknown; at: number; pending?: Promise<unknown> };
+const globalForCache = globalThis as unknown as { switchyardRolloutCache?: Map<string, Entry> };
+const cache = (globalForCache.switchyardRolloutCache ??= new Map());
 
-/** The rollout config for server code: read from Postgres at most once a second. */
-export async function currentRolloutConfig(): Promise<RolloutConfig> {
-  const cached = globalForConfig.switchyardRolloutConfig;
-  if (cached && Date.now() - cached.at < TTL_MS) return cached.config;
-  if (cached?.pending) return cached.pending;
-  const pending = loadConfig(db()).then((config) => {
-    globalForConfig.switchyardRolloutConfig = { config, at: Date.now() };
-    return config;
-  });
-  globalForConfig.switchyardRolloutConfig = cached ? { ...cached, pending } : { config: await pending, at: Date.now() };
+/** A value read from Postgres at most once a second per process, however many callers ask. */
+function readThrough<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const entry = cache.get(key);
+  if (entry && Date.now() - entry.at < TTL_MS) return Promise.resolve(entry.value as T);
+  if (entry?.pending) return entry.pending as Promise<T>;
+  const pending = load().then(
+    (value) => {
+      cache.set(key, { value, at: Date.now() });
+      return value;
+    },
+    (error: unknown) => {
+      if (entry) cache.set(key, { ...entry, pending: undefined });
+      else cache.delete(key);
+      throw error;
+    },
+  );
+  cache.set(key, { value: entry?.value, at: entry?.at ?? 0, pending });
   return pending;
 }
 
-/** Forget the cached copy (after a change made by this process). */
+/** The rollout config for server code. */
+export function currentRolloutConfig(): Promise<RolloutConfig> {
+  return readThrough('config', () => loadConfig(db()));
+}
+
+/** The newest audit entry (what dashboards announce after an automatic rollback). */
+export function latestRolloutChange(): Promise<AuditEntry | null> {
+  return readThrough('latest-change', async () => (await listAudit(db(), 1))[0] ?? null);
+}
+
+/** Forget the cached copies (after a change made by this process). */
 export function invalidateRolloutConfig(): void {
-  delete globalForConfig.switchyardRolloutConfig;
+  cache.clear();
 }

@@ -55,7 +55,7 @@ export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: numbe
           [start + MINUTE_MS],
         );
         minutes += 1;
-        start += MINUTE_MS;
+        start = await nextMinute(client, now);
       }
       return { minutes };
     } finally {
@@ -66,11 +66,12 @@ export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: numbe
   }
 }
 
+/** The next minute to analyse: the first one at or after the progress mark that has samples (empty minutes are skipped). */
 async function nextMinute(client: pg.PoolClient, now: number): Promise<number | null> {
   const progress = await client.query<{ until: number }>('select (extract(epoch from analyzed_until) * 1000)::bigint as until from public.validation_progress where id = 1');
   const until = progress.rows[0]?.until;
-  if (until !== undefined) return Number(until);
-  const first = await client.query<{ min: number | null }>('select min(emitted_ms) as min from public.validation_samples where emitted_ms > $1', [now - 24 * 3600_000]);
+  const floor = until !== undefined ? Number(until) : now - 24 * 3600_000;
+  const first = await client.query<{ min: number | null }>('select min(emitted_ms) as min from public.validation_samples where emitted_ms >= $1', [floor]);
   const min = first.rows[0]?.min;
   return min === null || min === undefined ? null : Math.floor(Number(min) / MINUTE_MS) * MINUTE_MS;
 }
