@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NextRequest, type NextResponse } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -13,12 +13,13 @@ import { ANON_COOKIE } from '@/lib/rollout/edge-cohort';
 import { handleRequest } from '@/lib/rollout/handle-request';
 import { snapshotToken } from '@/lib/rollout/internal-token';
 import { sessionCookie, userToken } from '@/lib/testing/api-test-kit';
+import { serveRoute, type ServedRoute } from '@/lib/testing/serve-route';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
 
 // The middleware's whole path, for real: a NextRequest through handleRequest, which fetches
 // the config snapshot over HTTP from the real snapshot route handler (served on port 0).
 let postgres: ThrowawayPostgres;
-let app: Server;
+let app: ServedRoute;
 let snapshotCalls = 0;
 let secret: string;
 const OVERRIDDEN = randomUUID();
@@ -26,24 +27,19 @@ const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like 
 
 beforeAll(async () => {
   postgres = await startThrowawayPostgres({ seed: false });
-  app = createServer((req, res) => {
+  app = await serveRoute((request) => {
     snapshotCalls += 1;
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string') headers.set(name, value);
-    void getSnapshot(new Request(`http://127.0.0.1${req.url}`, { headers })).then(async (response) => {
-      res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await response.arrayBuffer()));
-    });
+    return getSnapshot(request);
   });
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-  process.env.APP_URL = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  process.env.APP_URL = app.origin;
   secret = process.env.ROLLOUT_COOKIE_SECRET as string;
   // Version 2: shadow for everyone, one user overridden onto Realtime.
   await changeConfig(db(), { actor: { id: null, email: 'test' }, commands: [{ type: 'set-stage', stage: 'shadow' }, { type: 'set-override', userId: OVERRIDDEN, cohort: 'realtime' }], reason: 'middleware test' });
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => app?.close(() => resolve()));
+  await app?.close();
   await db().end();
   await postgres?.stop();
 });
