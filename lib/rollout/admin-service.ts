@@ -28,8 +28,9 @@ export async function saveRolloutChange(admin: SessionUser, request: ChangeReque
   const pool = db();
   let reason = request.reason;
   const current = await loadConfig(pool);
-  const advancing = request.commands.find((c) => c.type === 'set-stage' && STAGES.indexOf(c.stage) > STAGES.indexOf(current.stage) && isLiveStage(c.stage));
-  if (advancing) {
+  // The net stage the commands lead to: a `rollback` "to" a later stage advances too.
+  const proposedStage = request.commands.reduce(applyCommand, current).stage;
+  if (STAGES.indexOf(proposedStage) > STAGES.indexOf(current.stage) && isLiveStage(proposedStage)) {
     const check = await checkGates(pool);
     if (check.verdict !== 'pass') {
       const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : 'failing'} (${r.value}; needs ${r.threshold})`);

@@ -125,6 +125,15 @@ describe('POST /api/rollout/config', () => {
     expect((await overview()).config.stage).toBe('shadow');
   });
 
+  it('treats a "rollback" to a later live stage as an advance: refused while gates wait', async () => {
+    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    const before = await stored();
+    const response = await change({ commands: [{ type: 'rollback', toStage: '100' }], reason: 'not really a rollback', expectedVersion: before.version });
+    expect(await errorOf(response)).toMatchObject({ status: 409, code: 'gate_failed' });
+    expect(await stored()).toEqual(before);
+    expect((await overview()).config).toMatchObject({ stage: 'shadow', percentage: 0 });
+  });
+
   it('saves a forced advance past waiting gates, audited with a reason starting FORCED', async () => {
     await save([{ type: 'set-stage', stage: 'shadow' }]);
     const { version } = await stored();
