@@ -92,8 +92,12 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
   await clients.call('reset');
   const cpu = { main: process.cpuUsage(), realtime: await stack.realtime.cpu() };
   const started = performance.now();
+  const sentBefore = spec.kind === 'realtime' ? await serverSent(stack) : 0;
   const run = await pacedIngest(ingest, RATE, seconds);
   const expected = run.issued.length * spec.count;
+  // Where a backlog sits: frames the server has written vs callbacks run, when the last ingest call returns.
+  const sentAtEnd = spec.kind === 'realtime' ? (await serverSent(stack)) - sentBefore : Number.NaN;
+  const receivedAtEnd = await clients.call<number>('received');
   const deadline = performance.now() + 10_000;
   while ((await clients.call<number>('received')) < expected && performance.now() < deadline) await sleep(50);
   const wallS = (performance.now() - started) / 1000;
@@ -116,6 +120,15 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
       'realtime CPU': spec.kind === 'realtime' ? percent(realtimeCpu) : '–',
       'clients CPU': percent(result.cpuS),
     },
-    note: `${note}; ${run.errors.length} ingest errors${run.errors[0] ? ` (${run.errors[0]})` : ''}`,
+    note: `${note}; when ingest ended: ${spec.kind === 'realtime' ? `server had written ${pct(sentAtEnd, expected)}, ` : ''}clients had received ${pct(receivedAtEnd, expected)} of the deliveries; ${run.errors.length} ingest errors${run.errors[0] ? ` (${run.errors[0]})` : ''}`,
   };
+}
+
+async function serverSent(stack: Stack): Promise<number> {
+  const stats = await stack.realtime.rpc.call<{ totalDeliveries: number } | undefined>('stats');
+  return stats?.totalDeliveries ?? Number.NaN;
+}
+
+function pct(part: number, whole: number): string {
+  return `${Math.round((100 * part) / whole)} %`;
 }

@@ -8,8 +8,8 @@ import { syntheticBatch, type SyntheticBatch } from './support/synthetic-samples
 const BATCH = 1_000;
 const IN_FLIGHT = 4;
 const SECONDS = 8;
-/** Bodies are built before timing; enough for 40,000 samples/s over the run. */
-const BODIES = 320;
+/** Bodies are built before timing; enough for 60,000 samples/s over the run. */
+const BODIES = 500;
 const ANALYZE_SAMPLES = 100_000;
 const MINUTE_MS = 60_000;
 
@@ -53,7 +53,8 @@ export const validationBench: BenchModule = {
           for (let body = bodies.pop(); body !== undefined && performance.now() < deadline; body = bodies.pop()) {
             const t = performance.now();
             try {
-              stored += await post(body);
+              const count = await post(body);
+              stored += count;
               latencies.push(performance.now() - t);
             } catch (error) {
               failures.push(error instanceof Error ? error.message : String(error));
@@ -67,7 +68,7 @@ export const validationBench: BenchModule = {
         table: 'Validation samples accepted (acceptSamples, 1,000-sample batches)',
         name: `${IN_FLIGHT} batches in flight · ${round(seconds, 1)} s`,
         metrics: { 'samples/s': Math.round(stored / seconds), 'batches/s': round((n ?? 0) / seconds, 1), ...latency },
-        note: `target ≥ 20,000 samples/s; ${failures.length} failed${failures[0] ? ` (${failures[0].slice(0, 80)})` : ''}${bodies.length === 0 ? '; body cap reached' : ''}; ~${Math.round(JSON.stringify(syntheticBatch(BATCH / 2, minute, 1)).length / 1024)} KB per body; load avg ${load} at start`,
+        note: `target ≥ 20,000 samples/s; the route's limiter allows one caller 50 batches/s sustained (bursts of 100); ${failures.length} failed${failures[0] ? ` (${failures[0].slice(0, 80)})` : ''}${bodies.length === 0 ? '; body cap reached' : ''}; ~${Math.round(JSON.stringify(syntheticBatch(BATCH / 2, minute, 1)).length / 1024)} KB per body; load avg ${load} at start`,
       });
 
       const observed = Array.from({ length: ANALYZE_SAMPLES / BATCH }, () => syntheticBatch(BATCH / 2, minute, 50_000)).flatMap((batch: SyntheticBatch) =>
