@@ -72,6 +72,8 @@ async function observe(dropRate: number): Promise<RunResult> {
     'truncate public.validation_samples, public.validation_errors, public.validation_windows, public.validation_discrepancies, public.validation_progress, public.rollout_config, public.rollout_audit',
   );
   await changeConfig(db(), { actor: { id: null, email: 'test' }, commands: [{ type: 'set-stage', stage: '50' }], reason: 'under test' });
+  // Stage 50 has been running for a while: the minutes observed below are all its own.
+  await db().query("update public.rollout_config set config = jsonb_set(config, '{stageSince}', to_jsonb($1::text))", [new Date(Date.now() - 5 * 60_000).toISOString()]);
 
   const probe: Probe = await startProbe({
     supabaseUrl: realtime.url,
