@@ -9,18 +9,21 @@ import { chromium, type Page } from '@playwright/test';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { sleep } from './support/clock.js';
 import { startDevStack } from './support/dev-stack-process.js';
+import { setCohortOverride } from './support/viewer-cohort.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIMULATOR_RATE = 100;
 const MEASURE_SECONDS = 10;
 const CHROMIUM = process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE ?? '/usr/bin/chromium';
+const VIEWER = { email: 'viewer@switchyard.local', password: 'switchyard-viewer' };
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /**
  * The dashboard in a real browser: first-load JS of `/` (the `<script src>` chunks of the
  * signed-in page, gzipped as served from `.next/static`) and renderer main-thread time per
  * second of wall time while the simulator pushes ~100 events/s (CDP `Performance.getMetrics`
- * deltas over 10 s). Runs the production build (`npm run build` only when `.next` has none,
+ * deltas over 10 s), on the legacy transport and then, on the same page, on Realtime (the viewer's
+ * cohort forced by an admin override). Runs the production build (`npm run build` only when `.next` has none,
  * so a build another process is serving is not replaced) under `servers/dev.ts --next start`.
  */
 export const dashboardBench: BenchModule = {
@@ -34,48 +37,33 @@ export const dashboardBench: BenchModule = {
       if (build.status !== 0) throw new Error(`bench: npm run build exited with ${build.status}`);
     }
     const builtAt = statSync(buildId).mtime.toISOString();
-    const stack = await startDevStack({ root: ROOT, dataDir: path.join(ROOT, '.local/bench-dashboard'), simulatorRate: SIMULATOR_RATE });
+    const dataDir = path.join(ROOT, '.local/bench-dashboard');
+    const stack = await startDevStack({ root: ROOT, dataDir, simulatorRate: SIMULATOR_RATE });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const context = await browser.newContext({ baseURL: stack.appUrl, viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
+      await setCohortOverride(page.request, dataDir, VIEWER.email, 'legacy');
       await signIn(page);
-      const connection = page.getByRole('status', { name: 'Connection' });
-      await connection.getByTestId('connection-state').filter({ hasText: /^Live$/ }).waitFor({ timeout: 30_000 });
-      const transport = (await connection.getByTestId('connection-transport').innerText()).trim();
+      await waitLiveVia(page, 'Legacy WebSocket');
       const js = await firstLoadJs(page);
-
-      await sleep(2_000); // past the history fill and first paints
-      const cdp = await context.newCDPSession(page);
-      await cdp.send('Performance.enable');
-      const before = await metrics(cdp);
-      const deliveredBefore = await delivered(page);
-      const started = performance.now();
-      await sleep(MEASURE_SECONDS * 1000);
-      const after = await metrics(cdp);
-      const wallS = (performance.now() - started) / 1000;
-      const events = (await delivered(page)) - deliveredBefore;
-      const perSecond = (key: string) => round(((after[key] ?? 0) - (before[key] ?? 0)) * 1000 / wallS, 1);
-      return [
+      const rows: BenchRow[] = [
         {
           table: 'Dashboard first-load JS (route /)',
           name: `${js.files} script chunks in the signed-in HTML`,
           metrics: { 'gzip KB': round(js.gzipBytes / 1024, 1), 'raw KB': round(js.rawBytes / 1024, 1) },
           note: `largest gzip KB: ${js.largest}; production build of ${builtAt}, gzip level 6 of the .next/static files`,
         },
-        {
-          table: 'Dashboard main-thread time while live',
-          name: `${transport} · ${round(events / wallS, 0)} events/s rendered · ${round(wallS, 1)} s`,
-          metrics: {
-            'task ms/s': perSecond('TaskDuration'),
-            'script ms/s': perSecond('ScriptDuration'),
-            'layout ms/s': perSecond('LayoutDuration'),
-            'style ms/s': perSecond('RecalcStyleDuration'),
-            'JS heap MB': round((after.JSHeapUsedSize ?? 0) / 2 ** 20, 1),
-          },
-          note: `headless Chromium (${CHROMIUM}), CDP Performance.getMetrics deltas, viewer's default cohort; SIMULATOR_RATE=${SIMULATOR_RATE}; stack, probe and browser share 2 cores; load avg ${load} at start`,
-        },
       ];
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
+      rows.push(await measure(page, cdp, 'Legacy WebSocket', load));
+      // The same open page, moved to Realtime the way an admin would (no reload).
+      await setCohortOverride(page.request, dataDir, VIEWER.email, 'realtime');
+      await waitLiveVia(page, 'Supabase Realtime');
+      rows.push(await measure(page, cdp, 'Supabase Realtime', load));
+      await setCohortOverride(page.request, dataDir, VIEWER.email, null);
+      return rows;
     } finally {
       await browser.close();
       await stack.stop();
@@ -83,15 +71,47 @@ export const dashboardBench: BenchModule = {
   },
 };
 
+type Cdp = { send(method: 'Performance.getMetrics'): Promise<{ metrics: Array<{ name: string; value: number }> }> };
+
+async function waitLiveVia(page: Page, transport: string): Promise<void> {
+  const connection = page.getByRole('status', { name: 'Connection' });
+  await connection.getByTestId('connection-transport').filter({ hasText: transport }).waitFor({ timeout: 30_000 });
+  await connection.getByTestId('connection-state').filter({ hasText: /^Live$/ }).waitFor({ timeout: 30_000 });
+}
+
+async function measure(page: Page, cdp: Cdp, transport: string, load: number): Promise<BenchRow> {
+  await sleep(2_000); // past the gap fill and first paints after going live
+  const before = await metrics(cdp);
+  const deliveredBefore = await delivered(page);
+  const started = performance.now();
+  await sleep(MEASURE_SECONDS * 1000);
+  const after = await metrics(cdp);
+  const wallS = (performance.now() - started) / 1000;
+  const events = (await delivered(page)) - deliveredBefore;
+  const perSecond = (key: string) => round((((after[key] ?? 0) - (before[key] ?? 0)) * 1000) / wallS, 1);
+  return {
+    table: 'Dashboard main-thread time while live',
+    name: `${transport} · ${round(events / wallS, 0)} events/s rendered · ${round(wallS, 1)} s`,
+    metrics: {
+      'task ms/s': perSecond('TaskDuration'),
+      'script ms/s': perSecond('ScriptDuration'),
+      'layout ms/s': perSecond('LayoutDuration'),
+      'style ms/s': perSecond('RecalcStyleDuration'),
+      'JS heap MB': round((after.JSHeapUsedSize ?? 0) / 2 ** 20, 1),
+    },
+    note: `headless Chromium (${CHROMIUM}), CDP Performance.getMetrics deltas; viewer forced to the cohort by an override; SIMULATOR_RATE=${SIMULATOR_RATE}; stack, probe and browser share 2 cores; load avg ${load} at start`,
+  };
+}
+
 async function signIn(page: Page): Promise<void> {
   await page.goto('/login?next=%2F');
-  await page.getByLabel('Email').fill('viewer@switchyard.local');
-  await page.getByLabel('Password').fill('switchyard-viewer');
+  await page.getByLabel('Email').fill(VIEWER.email);
+  await page.getByLabel('Password').fill(VIEWER.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout: 30_000 });
 }
 
-async function metrics(cdp: { send(method: 'Performance.getMetrics'): Promise<{ metrics: Array<{ name: string; value: number }> }> }): Promise<Record<string, number>> {
+async function metrics(cdp: Cdp): Promise<Record<string, number>> {
   const { metrics: list } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(list.map((metric) => [metric.name, metric.value]));
 }
