@@ -29,8 +29,12 @@ export async function saveRolloutChange(admin: SessionUser, request: ChangeReque
   let reason = request.reason;
   const current = await loadConfig(pool);
   // The net stage the commands lead to: a `rollback` "to" a later stage advances too.
-  const proposedStage = request.commands.reduce(applyCommand, current).stage;
-  if (STAGES.indexOf(proposedStage) > STAGES.indexOf(current.stage) && isLiveStage(proposedStage)) {
+  const proposed = request.commands.reduce(applyCommand, current);
+  // Gate anything that puts more users on Realtime: a later live stage, or a bigger share
+  // (which renders from Realtime from the shadow stage on).
+  const laterLiveStage = STAGES.indexOf(proposed.stage) > STAGES.indexOf(current.stage) && isLiveStage(proposed.stage);
+  const biggerShare = proposed.stage !== 'legacy-only' && proposed.percentage > Math.max(current.percentage, current.ratchet ? current.highWater : 0);
+  if (laterLiveStage || biggerShare) {
     const check = await checkGates(pool);
     if (check.verdict !== 'pass') {
       const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : 'failing'} (${r.value}; needs ${r.threshold})`);

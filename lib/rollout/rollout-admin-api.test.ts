@@ -44,8 +44,8 @@ function change(body: unknown): Promise<Response> {
 }
 
 /** Saves through the API at the current version and returns the new config. */
-async function save(commands: unknown[], reason = 'test setup'): Promise<RolloutConfig> {
-  const response = await change({ commands, reason, expectedVersion: (await overview()).config.version });
+async function save(commands: unknown[], reason = 'test setup', options: { force?: boolean } = {}): Promise<RolloutConfig> {
+  const response = await change({ commands, reason, expectedVersion: (await overview()).config.version, ...(options.force ? { force: true } : {}) });
   expect(response.status).toBe(200);
   return ((await response.json()) as { config: RolloutConfig }).config;
 }
@@ -205,7 +205,8 @@ describe('GET /api/rollout/explain', () => {
   }
 
   it('gives the bucket and the reason for a demo user looked up by email', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }, { type: 'set-percentage', percentage: 100 }]);
+    // Putting users on Realtime is gated; this setup forces past the (empty) gates.
+    await save([{ type: 'set-stage', stage: 'shadow' }, { type: 'set-percentage', percentage: 100 }], 'test setup', { force: true });
     const response = await explain(DEMO.viewer.email.toUpperCase());
     expect(response.status).toBe(200);
     const body = (await response.json()) as Explanation;
@@ -213,6 +214,13 @@ describe('GET /api/rollout/explain', () => {
     expect(body.decision.bucket).toBeGreaterThanOrEqual(0);
     expect(body.decision.bucket).toBeLessThan(10_000);
     expect(body.decision).toMatchObject({ cohort: 'realtime', configVersion: 2, reason: { kind: 'percentage', inPercentage: true, threshold: 10_000 } });
+  });
+
+  it('refuses a bigger Realtime share while the gates wait, unless forced', async () => {
+    const before = await stored();
+    const refused = await change({ commands: [{ type: 'set-stage', stage: 'shadow' }, { type: 'set-percentage', percentage: 40 }], reason: 'more users', expectedVersion: before.version });
+    expect(await errorOf(refused)).toMatchObject({ status: 409, code: 'gate_failed' });
+    expect(await stored()).toEqual(before);
   });
 
   it('names the matching segment rule, and the same bucket by user id', async () => {
