@@ -6,7 +6,7 @@ import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { ingestRequest, metric, setTestEnv, startReceiver } from '@/lib/ingest/ingest-test-kit';
 import { changeConfig } from '@/lib/rollout/config-store';
 import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   postgres = await startThrowawayPostgres({ seed: false });
   receiver = await startReceiver();
   setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: receiver.url });
-  admin = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
+  admin = tolerateShutdown(new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 }));
 });
 
 afterAll(async () => {

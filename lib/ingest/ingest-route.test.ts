@@ -8,7 +8,7 @@ import { hashIngestKey, registerIngestKey } from '@/lib/ingest/ingest-keys';
 import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { accessToken, event, ingestRequest, metric, setTestEnv, startReceiver, TEST_INGEST_KEY, TEST_PUBLISH_KEY } from '@/lib/ingest/ingest-test-kit';
 import { envelopeSchema } from '@/servers/legacy-ws/envelope';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   postgres = await startThrowawayPostgres({ seed: false });
   receiver = await startReceiver();
   setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: receiver.url });
-  admin = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
+  admin = tolerateShutdown(new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 }));
 });
 
 afterAll(async () => {

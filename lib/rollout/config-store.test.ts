@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
 import { changeConfig, ConfigConflictError, listAudit, loadConfig } from '@/lib/rollout/config-store';
 import { DEFAULT_CONFIG } from '@/lib/rollout/config';
 
@@ -11,7 +11,7 @@ describe('rollout config store', () => {
   let pool: pg.Pool;
   beforeAll(async () => {
     db = await startThrowawayPostgres();
-    pool = new pg.Pool({ connectionString: db.databaseUrl });
+    pool = tolerateShutdown(new pg.Pool({ connectionString: db.databaseUrl }));
   });
   afterAll(async () => {
     await pool?.end();

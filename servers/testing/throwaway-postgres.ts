@@ -42,3 +42,14 @@ export async function startThrowawayPostgres(options: { seed?: boolean } = {}): 
     },
   };
 }
+
+/**
+ * Tolerates the one error an idle pooled client may raise when the throwaway cluster stops
+ * at teardown (57P01, admin shutdown); anything else is reported.
+ */
+export function tolerateShutdown<T extends { on(event: 'error', listener: (error: Error & { code?: string }) => void): unknown }>(pool: T): T {
+  pool.on('error', (error) => {
+    if (error.code !== '57P01') console.error('test pool: idle client error', error);
+  });
+  return pool;
+}

@@ -12,7 +12,7 @@ import type { TransportFailure } from '@/lib/monitoring/transport-failure';
 import { createRealtimeTransport } from '@/lib/monitoring/transports/realtime-transport';
 import { startRealtimeServer, type RealtimeServer } from '@/servers/local-supabase/realtime/start-realtime-server';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
 
 const JWT_SECRET = 'monitoring-realtime-test-secret-0123456789abcdef';
 let postgres: ThrowawayPostgres;
@@ -24,7 +24,7 @@ const sessions: TransportSession[] = [];
 
 beforeAll(async () => {
   postgres = await startThrowawayPostgres({ seed: false });
-  pool = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
+  pool = tolerateShutdown(new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 }));
   server = await startRealtimeServer({ port: 0, jwtSecret: JWT_SECRET, databaseUrl: postgres.databaseUrl });
   anonKey = await signApiKey(JWT_SECRET, 'anon');
 });

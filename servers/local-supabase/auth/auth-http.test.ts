@@ -1,3 +1,4 @@
+import { tolerateShutdown } from '../../testing/throwaway-postgres.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAuthServer } from './start-auth-server.js';
@@ -10,7 +11,7 @@ let db: pg.Pool;
 beforeAll(async () => {
   stack = await startAuthStack();
   server = await stack.startServer();
-  db = new pg.Pool({ connectionString: stack.postgres.databaseUrl, max: 2 });
+  db = tolerateShutdown(new pg.Pool({ connectionString: stack.postgres.databaseUrl, max: 2 }));
 });
 afterAll(async () => {
   await db?.end();
