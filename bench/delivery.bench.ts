@@ -86,9 +86,13 @@ export const deliveryBench: BenchModule = {
 async function phase(stack: Stack, spec: OpenClients, seconds: number, note: string): Promise<BenchRow> {
   const { clients, ingest } = stack;
   await clients.call('open', spec);
-  // Warm-up: JIT, prepared statements, pool connections; its events are not counted.
-  await pacedIngest(ingest, RATE, WARMUP_SECONDS);
-  await sleep(500);
+  // Warm-up: JIT, prepared statements, pool connections; its events are not counted, and the
+  // measurement starts only once they have all arrived (or 15 s passed), with an empty pipeline.
+  await clients.call('reset');
+  const warmup = await pacedIngest(ingest, RATE, WARMUP_SECONDS);
+  const drainBy = performance.now() + 15_000;
+  while ((await clients.call<number>('received')) < warmup.issued.length * spec.count && performance.now() < drainBy) await sleep(50);
+  await sleep(200);
   await clients.call('reset');
   const cpu = { main: process.cpuUsage(), realtime: await stack.realtime.cpu() };
   const started = performance.now();
@@ -120,7 +124,7 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
       'realtime CPU': spec.kind === 'realtime' ? percent(realtimeCpu) : '–',
       'clients CPU': percent(result.cpuS),
     },
-    note: `${note}; when ingest ended: ${spec.kind === 'realtime' ? `server had written ${pct(sentAtEnd, expected)}, ` : ''}clients had received ${pct(receivedAtEnd, expected)} of the deliveries; ${run.errors.length} ingest errors${run.errors[0] ? ` (${run.errors[0]})` : ''}`,
+    note: `${note}; when ingest ended: ${spec.kind === 'realtime' ? `server had written ${pct(sentAtEnd, expected)}, ` : ''}clients had received ${pct(receivedAtEnd, expected)} of the deliveries; p50 first → last third ${result.p50ByThird[0]} → ${result.p50ByThird[1]} ms; ${run.errors.length} ingest errors${run.errors[0] ? ` (${run.errors[0]})` : ''}`,
   };
 }
 

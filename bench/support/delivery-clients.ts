@@ -21,6 +21,8 @@ export interface OpenClients {
 
 export interface DeliveryResult {
   latency: Record<string, number>;
+  /** p50 of the first and of the last third of the events: a growing backlog shows as a rise. */
+  p50ByThird: [number, number];
   expected: number;
   missing: number;
   duplicates: number;
@@ -110,15 +112,21 @@ serveRpc({
   /** `issued`: [event_id, ingest call time in this process's clock]. */
   collect(params: { issued: Array<[string, number]> }): DeliveryResult {
     const cpuS = cpuSeconds(process.cpuUsage(cpuAtReset));
-    const latencies: number[] = [];
-    for (const seen of receipts) {
-      for (const [eventId, issuedAt] of params.issued) {
-        const at = seen.get(eventId);
-        if (at !== undefined) latencies.push(at - issuedAt);
+    const latenciesOf = (issued: Array<[string, number]>) => {
+      const latencies: number[] = [];
+      for (const seen of receipts) {
+        for (const [eventId, issuedAt] of issued) {
+          const at = seen.get(eventId);
+          if (at !== undefined) latencies.push(at - issuedAt);
+        }
       }
-    }
+      return latencies;
+    };
+    const latencies = latenciesOf(params.issued);
+    const third = Math.floor(params.issued.length / 3);
+    const p50 = (issued: Array<[string, number]>) => latencySummary(latenciesOf(issued))['p50 ms'] ?? Number.NaN;
     const expected = params.issued.length * receipts.length;
-    return { latency: latencySummary(latencies), expected, missing: expected - latencies.length, duplicates, cpuS };
+    return { latency: latencySummary(latencies), p50ByThird: [p50(params.issued.slice(0, third)), p50(params.issued.slice(-third))], expected, missing: expected - latencies.length, duplicates, cpuS };
   },
   async closeAll() {
     await Promise.all(closers.splice(0).map((close) => close()));
