@@ -72,6 +72,7 @@ export const deliveryBench: BenchModule = {
       ];
       const stats = ingest.publisherStats();
       rows[1]!.note += `; legacy publisher ${stats.published} published, ${stats.dropped} dropped`;
+      rows[0]!.note += `; load avg ${round(loadavg()[0] ?? 0, 1)} at end`;
       return rows;
     } finally {
       for (const step of cleanup) await step().catch((error: unknown) => console.error(`bench: cleanup failed: ${String(error)}`));

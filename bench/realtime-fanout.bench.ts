@@ -71,7 +71,7 @@ export const realtimeFanoutBench: BenchModule = {
           table: TABLE,
           name: `capacity: best step with p99 ≤ ${P99_LIMIT_MS} ms and nothing missing`,
           metrics: { 'deliveries/s': Math.round(best) },
-          note: `target ≥ 50,000 deliveries/s on 2 cores; server, Postgres, clients and writer share the machine; load avg ${load} at start`,
+          note: `target ≥ 50,000 deliveries/s on 2 cores; server, Postgres, clients and writer share the machine; load avg ${load} at start, ${round(loadavg()[0] ?? 0, 1)} at end`,
         });
       } finally {
         await clients.stop();
