@@ -52,11 +52,18 @@ export function rolloutAdmin(request: APIRequestContext, serviceRoleKey: string)
       return { userId: body.subject.userId, cohort: body.decision.cohort, bucket: body.decision.bucket };
     },
     async metricIdsBetween(first, last) {
-      const page = await json<{ items: Array<{ id: number }> }>(
-        await request.get(`/api/monitoring/events?stream=cache_metrics&after=${first - 1}&before=${last + 1}&limit=1000`, { headers }),
-        'GET /api/monitoring/events',
-      );
-      return page.items.map((item) => item.id);
+      // Keyset pages of 1,000 until the range is covered (the page may hold many more rows).
+      const ids: number[] = [];
+      let after: number | null = first - 1;
+      while (after !== null) {
+        const page: { items: Array<{ id: number }>; next_after: number | null } = await json(
+          await request.get(`/api/monitoring/events?stream=cache_metrics&after=${after}&before=${last + 1}&limit=1000`, { headers }),
+          'GET /api/monitoring/events',
+        );
+        ids.push(...page.items.map((item) => item.id));
+        after = page.next_after;
+      }
+      return ids;
     },
   };
   return admin;
