@@ -8,7 +8,7 @@ import { signApiKey } from '../servers/local-supabase/secrets.js';
 import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
 import { latencySummary, round, type BenchModule, type BenchRow } from './harness.js';
 import { createBenchIngest, pacedIngest, type BenchIngest } from './support/bench-ingest.js';
-import { clockOffset, forkChild, type ChildRpc } from './support/child-rpc.js';
+import { clockOffset, forkChild, loopBusy, type ChildRpc, type LoopSample } from './support/child-rpc.js';
 import { cpuSeconds, sleep } from './support/clock.js';
 import type { DeliveryResult, OpenClients } from './support/delivery-clients.js';
 import { printCpuProfile } from './support/cpu-profile-summary.js';
@@ -37,7 +37,8 @@ interface Stack {
  * publisher) at 200 events/s; phase 1 measures 200 official supabase-js clients
  * (postgres_changes via the local Realtime server, its own process), phase 2 200 legacy-feed
  * `ws` clients (legacy server in this process, as the publisher's peer). Clients run in a
- * child process; latency = client callback − ingest call, on the machine clock.
+ * child process; latency = client callback − ingest call, on the machine clock. "loop busy" is
+ * event-loop utilization: busy while CPU% is low means the process waited for a core.
  * `npm run bench -- delivery --profile` also profiles the Realtime server and client processes.
  */
 export const deliveryBench: BenchModule = {
@@ -96,6 +97,7 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
   await sleep(200);
   await clients.call('reset');
   const cpu = { main: process.cpuUsage(), realtime: await stack.realtime.cpu() };
+  const loops = { clients: await clients.call<LoopSample>('loop'), realtime: await stack.realtime.rpc.call<LoopSample>('loop') };
   const started = performance.now();
   const sentBefore = spec.kind === 'realtime' ? await serverSent(stack) : 0;
   const run = await pacedIngest(ingest, RATE, seconds);
@@ -108,6 +110,10 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
   const wallS = (performance.now() - started) / 1000;
   const mainCpu = cpuSeconds(process.cpuUsage(cpu.main));
   const realtimeCpu = cpuSeconds(await stack.realtime.cpu()) - cpuSeconds(cpu.realtime);
+  const busy = {
+    clients: loopBusy(loops.clients, await clients.call<LoopSample>('loop')),
+    realtime: loopBusy(loops.realtime, await stack.realtime.rpc.call<LoopSample>('loop')),
+  };
   const result = await clients.call<DeliveryResult>('collect', { issued: run.issued.map(([id, t]) => [id, t + stack.offsetMs]) });
   await clients.call('closeAll');
   const percent = (s: number) => `${Math.round((100 * s) / wallS)} %`;
@@ -124,6 +130,8 @@ async function phase(stack: Stack, spec: OpenClients, seconds: number, note: str
       'ingest+legacy CPU': percent(mainCpu),
       'realtime CPU': spec.kind === 'realtime' ? percent(realtimeCpu) : '–',
       'clients CPU': percent(result.cpuS),
+      'clients loop busy': `${Math.round(100 * busy.clients)} %`,
+      'realtime loop busy': spec.kind === 'realtime' ? `${Math.round(100 * busy.realtime)} %` : '–',
     },
     note: `${note}; when ingest ended: ${spec.kind === 'realtime' ? `server had written ${pct(sentAtEnd, expected)}, ` : ''}clients had received ${pct(receivedAtEnd, expected)} of the deliveries; p50 first → last third ${result.p50ByThird[0]} → ${result.p50ByThird[1]} ms; ${run.errors.length} ingest errors${run.errors[0] ? ` (${run.errors[0]})` : ''}`,
   };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { signApiKey } from '../servers/local-supabase/secrets.js';
 import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
-import { forkChild, type ChildRpc } from './support/child-rpc.js';
+import { forkChild, loopBusy, type ChildRpc, type LoopSample } from './support/child-rpc.js';
 import { cpuSeconds } from './support/clock.js';
 import { printCpuProfile } from './support/cpu-profile-summary.js';
 import type { StepResult } from './support/fanout-clients.js';
@@ -87,8 +87,10 @@ export const realtimeFanoutBench: BenchModule = {
 
 async function measureStep(server: RealtimeServerProcess, clients: ChildRpc, rate: number): Promise<{ row: BenchRow; achieved: number; p99: number; missing: number }> {
   const cpuBefore = await server.cpu();
+  const loopBefore = await server.rpc.call<LoopSample>('loop');
   const step = await clients.call<StepResult>('step', { rate, seconds: STEP_SECONDS, drainMs: DRAIN_MS });
   const serverCpuS = cpuSeconds(await server.cpu()) - cpuSeconds(cpuBefore);
+  const serverBusy = loopBusy(loopBefore, await server.rpc.call<LoopSample>('loop'));
   const connections = (await server.rpc.call<{ connections: number } | undefined>('stats'))?.connections ?? 0;
   const achieved = step.deliveries / step.seconds;
   const missing = step.expected - step.deliveries;
@@ -101,6 +103,7 @@ async function measureStep(server: RealtimeServerProcess, clients: ChildRpc, rat
       ...step.latency,
       missing,
       'server CPU': `${Math.round((100 * serverCpuS) / step.seconds)} %`,
+      'server loop busy': `${Math.round(100 * serverBusy)} %`,
       'clients+writer CPU': `${Math.round((100 * step.cpuS) / step.seconds)} %`,
     },
     note: connections < SUBSCRIBERS ? `${SUBSCRIBERS - connections} subscribers disconnected by the server` : undefined,

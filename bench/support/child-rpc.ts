@@ -3,9 +3,11 @@
  * put servers or clients on the other core and still drive them step by step.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { epochMs } from './clock.js';
 
 type Handler = (params: never) => unknown;
+const eventLoopUtilization = () => nodePerformance.eventLoopUtilization();
 interface Request { rpc: number; method: string; params?: unknown }
 interface Response { rpc: number; result?: unknown; error?: string }
 
@@ -54,14 +56,15 @@ export function forkChild(modulePath: string, options: { execArgv?: string[]; en
   };
 }
 
-/** In the child: answers calls with `handlers`; `now` (its clock) and `shutdown` (then exit) are built in. */
+/** In the child: answers calls with `handlers`; `now` (its clock), `loop` (event-loop utilization so far) and `shutdown` (then exit) are built in. */
 export function serveRpc(handlers: Record<string, Handler>): void {
   process.on('message', (message: Request) => {
     if (message.method === 'shutdown') {
       Promise.resolve(handlers.shutdown?.(undefined as never)).finally(() => process.exit(0));
       return;
     }
-    const handler = message.method === 'now' ? () => epochMs() : handlers[message.method];
+    const builtIn: Record<string, Handler> = { now: () => epochMs(), loop: () => eventLoopUtilization() };
+    const handler = builtIn[message.method] ?? handlers[message.method];
     Promise.resolve()
       .then(() => {
         if (!handler) throw new Error(`unknown method ${message.method}`);
@@ -85,4 +88,16 @@ export async function clockOffset(rpc: ChildRpc, rounds = 30): Promise<{ offsetM
     if (back - sent < best.rttMs) best = { offsetMs: childNow - (sent + back) / 2, rttMs: back - sent };
   }
   return best;
+}
+
+export interface LoopSample {
+  idle: number;
+  active: number;
+}
+
+/** Share of wall time a child's event loop was busy between two `loop` samples (busy but descheduled counts as busy). */
+export function loopBusy(before: LoopSample, after: LoopSample): number {
+  const active = after.active - before.active;
+  const total = active + after.idle - before.idle;
+  return total > 0 ? active / total : Number.NaN;
 }
