@@ -19,6 +19,7 @@ const STEP_SECONDS = 5;
 const DRAIN_MS = 4_000;
 const BUDGET_MS = 90_000;
 const P99_LIMIT_MS = 100;
+const TARGET = 50_000;
 const TABLE = 'Local Realtime fan-out capacity (postgres_changes, INSERT → socket receipt)';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -48,6 +49,7 @@ export const realtimeFanoutBench: BenchModule = {
         await clients.call<StepResult>('step', { rate: 10, seconds: 1, drainMs: DRAIN_MS }); // warm-up
         const started = performance.now();
         let best = 0;
+        let atTarget = `${TARGET.toLocaleString('en')} offered not reached`;
         for (const rate of RATES) {
           // The machine is shared: a step that misses the p99 limit is run once more, the better attempt kept.
           let measured = await measureStep(server, clients, rate);
@@ -62,6 +64,7 @@ export const realtimeFanoutBench: BenchModule = {
           row.note = [row.note, retried].filter(Boolean).join('; ') || undefined;
           rows.push(row);
           if (p99 <= P99_LIMIT_MS && missing === 0) best = Math.max(best, achieved);
+          if (rate * SUBSCRIBERS === TARGET) atTarget = `p99 at ${TARGET.toLocaleString('en')} offered: ${round(p99, 1)} ms`;
           const plateau = achieved < 0.9 * rate * SUBSCRIBERS;
           // Past the p99 limit the steps go on while throughput still grows, to show where it tops out.
           const saturated = p99 > 10 * P99_LIMIT_MS || missing > 0 || plateau;
@@ -71,7 +74,7 @@ export const realtimeFanoutBench: BenchModule = {
           table: TABLE,
           name: `capacity: best step with p99 ≤ ${P99_LIMIT_MS} ms and nothing missing`,
           metrics: { 'deliveries/s': Math.round(best) },
-          note: `target ≥ 50,000 deliveries/s on 2 cores; server, Postgres, clients and writer share the machine; load avg ${load} at start, ${round(loadavg()[0] ?? 0, 1)} at end`,
+          note: `target ≥ 50,000 deliveries/s on 2 cores (${atTarget}); server, Postgres, clients and writer share the machine; load avg ${load} at start, ${round(loadavg()[0] ?? 0, 1)} at end`,
         });
       } finally {
         await clients.stop();
