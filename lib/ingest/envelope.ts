@@ -1,19 +1,6 @@
-/** The two monitoring streams; each is a table with its own id sequence. */
-export const STREAMS = ['cache_metrics', 'system_events'] as const;
-export type Stream = (typeof STREAMS)[number];
+import type { Envelope, Stream } from '@/lib/wire/envelope';
 
-/**
- * One stored row on the wire — the legacy feed's envelope, also the history API's item:
- * the durable identity given at ingest plus every other column, as stored, in `data`.
- */
-export interface Envelope {
-  id: number;
-  event_id: string;
-  stream: Stream;
-  /** Server time at insert, ISO 8601 UTC with microseconds. */
-  emitted_at: string;
-  data: Record<string, unknown>;
-}
+export { STREAMS, type Envelope, type Stream } from '@/lib/wire/envelope';
 
 /**
  * SQL select list turning a row of either stream table (alias `alias`) into envelope

@@ -1,6 +1,6 @@
-/** The two monitoring streams; each is a table with its own id sequence. */
-export const STREAMS = ['cache_metrics', 'system_events'] as const;
-export type Stream = (typeof STREAMS)[number];
+import type { Stream } from '@/lib/wire/envelope';
+
+export { STREAMS, type Envelope, type Stream } from '@/lib/wire/envelope';
 
 /** Which path delivered an event first: a live transport or the history (gap-fill) API. */
 export type TransportKind = 'legacy' | 'realtime';
@@ -55,12 +55,3 @@ export interface SystemEvent extends EventIdentity {
 export type MonitoringEvent = CacheMetricEvent | SystemEvent;
 
 export type EventsByStream = { cache_metrics: readonly CacheMetricEvent[]; system_events: readonly SystemEvent[] };
-
-/** The wire envelope (legacy frames, history API); Realtime rows are reshaped into it. */
-export interface Envelope {
-  id: number;
-  event_id: string;
-  stream: Stream;
-  emitted_at: string;
-  data: Record<string, unknown>;
-}
