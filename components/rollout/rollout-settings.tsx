@@ -43,7 +43,7 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
           title="Stage"
           action={
             <span className="flex items-center gap-2 text-xs text-slate-500">
-              config v{config.version} · {config.updatedBy} · {new Date(config.updatedAt).toLocaleString()}
+              {config.version === 1 ? 'default config (never changed)' : `config v${config.version} · ${config.updatedBy} · ${new Date(config.updatedAt).toLocaleString()}`}
             </span>
           }
         >
