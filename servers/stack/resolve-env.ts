@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { stackSettings } from '../env.js';
+import { inheritedEnv, stackSettings } from '../env.js';
 import { markerFile } from './local-stack-marker.js';
 
 const markerSchema = z.object({ pid: z.number().int(), env: z.record(z.string(), z.string()) });
@@ -20,7 +20,7 @@ export async function readStackMarker(): Promise<z.infer<typeof markerSchema> | 
  * Environment for tools run beside the product (`npm run validate`, the probe): the
  * process env when it names a database, else the running local stack's.
  */
-export async function resolveToolEnv(source: Record<string, string | undefined> = process.env): Promise<Record<string, string | undefined>> {
+export async function resolveToolEnv(source: Record<string, string | undefined> = inheritedEnv()): Promise<Record<string, string | undefined>> {
   if (source.DATABASE_URL) return source;
   const marker = await readStackMarker();
   if (!marker) throw new Error('no DATABASE_URL in the environment and no local stack running (start one with `npm run dev`)');
