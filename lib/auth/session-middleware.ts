@@ -5,7 +5,7 @@ import { verifyAccessToken, type SessionUser } from '@/lib/auth/verify-access-to
 import type { ServerEnv } from '@/lib/env';
 
 /** Paths anyone may open; everything else needs a session. API routes answer 401 themselves. */
-const PUBLIC_PATHS = [/^\/login(\/|$)/, /^\/api\//, /^\/_next\//, /^\/favicon/, /^\/\.well-known\//];
+const PUBLIC_PATHS = [/^\/login(\/|$)/, /^\/api\//, /^\/_next\//, /^\/favicon/, /^\/icon\.svg$/, /^\/\.well-known\//];
 
 export interface CookieToSet {
   name: string;
