@@ -31,6 +31,20 @@ export function serverEnv(): ServerEnv {
   return cached;
 }
 
+/**
+ * For tests and in-process harnesses only: sets the process environment the app reads
+ * and forgets the parsed copy, so the next `serverEnv()` sees the new values.
+ */
+export function configureServerEnv(values: Record<string, string>): void {
+  Object.assign(process.env, values);
+  cached = undefined;
+}
+
+/** One raw key (tests that derive values from the configured environment). */
+export function rawEnv(key: keyof ServerEnv): string | undefined {
+  return process.env[key];
+}
+
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
   const result = serverEnvSchema.safeParse(source);
   if (!result.success) {
