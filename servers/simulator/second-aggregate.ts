@@ -1,20 +1,7 @@
 import type { WindowMeasurement } from './cache-node.js';
 
 /** One node's measurements summed over a simulated second (counts) with the gauges at its end. */
-export interface SecondAggregate {
-  gets: number;
-  hits: number;
-  misses: number;
-  evictions: number;
-  evictedBytes: number;
-  flushes: number;
-  keys: number;
-  bytes: number;
-  capacityBytes: number;
-  originFetches: number;
-  originErrors: number;
-  maxP99LatencyMs: number;
-}
+export type SecondAggregate = Omit<WindowMeasurement, 'windowSeconds' | 'p50LatencyMs' | 'p99LatencyMs'> & { maxP99LatencyMs: number };
 
 export function aggregateSecond(windows: WindowMeasurement[]): SecondAggregate {
   const last = windows.at(-1);
