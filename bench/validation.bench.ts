@@ -2,23 +2,24 @@ import { loadavg } from 'node:os';
 import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
 import { latencySummary, percentile, round, type BenchModule, type BenchRow } from './harness.js';
 import { setBenchAppEnv } from './support/app-env.js';
+import { runChurn } from './support/churn-simulation.js';
 import { registerServerOnlyStub } from './support/server-only-stub.js';
-import { syntheticBatch, type SyntheticBatch } from './support/synthetic-samples.js';
 
 const BATCH = 1_000;
 const IN_FLIGHT = 4;
 const SECONDS = 8;
-/** Bodies are built before timing; enough for 60,000 samples/s over the run. */
-const BODIES = 500;
-const ANALYZE_SAMPLES = 100_000;
-const MINUTE_MS = 60_000;
+/** Stored events the samples name (the API refuses samples for events that were never stored). */
+const EVENTS = 60_000;
+const ANALYZE_OBSERVERS = 100;
+const ANALYZE_EVENTS = 500;
 
 /**
  * Validation ingest and analysis: samples/s accepted by `acceptSamples` (the
- * `POST /api/validation/samples` handler's work: rate limit, 1 MB body, zod, one
- * all-or-nothing insert) with real 1,000-sample `Request`s, several in flight, against a
- * throwaway Postgres; the comparison engine's cost per sample; `analyzeClosedMinutes` over
- * what was stored.
+ * `POST /api/validation/samples` handler's work: rate limit, 1 MB body, zod, the
+ * plausibility checks, the source lookup of every named event, one all-or-nothing insert)
+ * with real 1,000-sample `Request`s, several in flight, against a throwaway Postgres; the
+ * cost of the new checks alone; the comparison engine per sample; `analyzeClosedMinutes`
+ * over what was stored; and the false-discrepancy rate of a virtual-time run with churn.
  */
 export const validationBench: BenchModule = {
   id: 'validation',
@@ -29,14 +30,56 @@ export const validationBench: BenchModule = {
     const postgres = await startThrowawayPostgres({ seed: false });
     setBenchAppEnv({ databaseUrl: postgres.databaseUrl });
     const { acceptSamples } = await import('../lib/validation/accept-samples.js');
-    const { analyze } = await import('../lib/validation/analyze.js');
+    const { analyzeObserver, indexSources } = await import('../lib/validation/analyze.js');
+    const { checkBatchPlausibility, checkEventIdentity } = await import('../lib/validation/evidence-checks.js');
+    const { lookupEvents } = await import('../lib/validation/sample-store.js');
+    const { loadSourceEvents } = await import('../lib/validation/source-events.js');
     const { analyzeClosedMinutes } = await import('../lib/validation/window-analysis.js');
     const { db } = await import('../lib/db/pool.js');
     try {
       const rows: BenchRow[] = [];
-      // Every sample lands in one closed minute, so the window analysis below has it all.
-      const minute = Math.floor((Date.now() - 3 * MINUTE_MS) / MINUTE_MS) * MINUTE_MS;
-      const bodies = Array.from({ length: BODIES }, () => JSON.stringify(syntheticBatch(BATCH / 2, minute + 1_000, 50_000)));
+      // Events stored two minutes ago (one closed minute), so the samples' coverage and the window analysis reach them.
+      const minute = Math.floor((Date.now() - 2 * 60_000) / 60_000) * 60_000;
+      await db().query(
+        `insert into public.cache_metrics (event_id, emitted_at, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
+         select gen_random_uuid(), to_timestamp(($2 + n * 50000.0 / $1) / 1000.0), 'bench', 'sessions', 90 + n % 7, 10, 0.9, 0, 1000, 65536, 100, 0.4, 2.5 from generate_series(1, $1) n`,
+        [EVENTS, minute + 5_000],
+      );
+      const sources = [...(await loadSourceEvents(db(), minute, minute + 60_000)).sorted].sort((a, b) => a.id - b.id);
+      let observer = 0;
+      /** The probe's report of `events`: each delivered by legacy (primary) and Realtime (shadow), with the stored digest. */
+      const batchOf = (events: typeof sources) => ({
+        observer: `bench-observer-${(observer++).toString(36).padStart(6, '0')}`,
+        cohort: 'probe' as const,
+        browser: 'node' as const,
+        clock_offset_ms: 0,
+        errors: { legacy: 0, realtime: 0 },
+        recovered: { replay: 0, history: 0 },
+        // Live from just before its first event to a grace after its last: a tab covers its own stretch of time.
+        coverage: (['legacy', 'realtime'] as const).map((transport) => ({
+          transport,
+          lane: transport === 'legacy' ? ('primary' as const) : ('shadow' as const),
+          from: (events[0]?.emittedMs ?? minute) - 3_000,
+          to: (events.at(-1)?.emittedMs ?? minute) + 11_000,
+        })),
+        seen_through: Date.now(),
+        samples: events.flatMap((event, seq) =>
+          (['legacy', 'realtime'] as const).map((transport) => ({
+            event_id: event.eventId,
+            id: event.id,
+            stream: 'cache_metrics' as const,
+            transport,
+            lane: transport === 'legacy' ? ('primary' as const) : ('shadow' as const),
+            received_at: event.emittedMs + (transport === 'legacy' ? 4 : 6),
+            emitted_at: event.emittedMs,
+            digest: event.digest,
+            seq,
+          })),
+        ),
+      });
+      const slices = Array.from({ length: EVENTS / (BATCH / 2) }, (_, i) => sources.slice(i * (BATCH / 2), (i + 1) * (BATCH / 2)));
+      // Many observers report the same events (as tabs do); enough bodies for 60,000 samples/s over the run.
+      const bodies = Array.from({ length: 500 }, (_, i) => JSON.stringify(batchOf(slices[i % slices.length] ?? [])));
       const post = async (body: string) => {
         const request = new Request('http://127.0.0.1/api/validation/samples', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
         const { stored } = await acceptSamples(request, { kind: 'service' });
@@ -68,38 +111,79 @@ export const validationBench: BenchModule = {
         table: 'Validation samples accepted (acceptSamples, 1,000-sample batches)',
         name: `${IN_FLIGHT} batches in flight · ${round(seconds, 1)} s`,
         metrics: { 'samples/s': Math.round(stored / seconds), 'batches/s': round((n ?? 0) / seconds, 1), ...latency },
-        note: `target ≥ 20,000 samples/s; the route's limiter allows one caller 50 batches/s sustained (bursts of 100); ${failures.length} failed${failures[0] ? ` (${failures[0].slice(0, 80)})` : ''}${bodies.length === 0 ? '; body cap reached' : ''}; ~${Math.round(JSON.stringify(syntheticBatch(BATCH / 2, minute, 1)).length / 1024)} KB per body; load avg ${load} at start`,
+        note: `target ≥ 20,000 samples/s with the plausibility checks and the source lookup of every named event; the route's limiter allows one caller 50 batches/s sustained (bursts of 100); ${failures.length} failed${failures[0] ? ` (${failures[0].slice(0, 80)})` : ''}${bodies.length === 0 ? '; body cap reached' : ''}; load avg ${load} at start`,
       });
 
-      const observed = Array.from({ length: ANALYZE_SAMPLES / BATCH }, () => syntheticBatch(BATCH / 2, minute, 50_000)).flatMap((batch: SyntheticBatch) =>
-        batch.samples.map((sample) => ({ ...sample, observer: batch.observer, cohort: batch.cohort, browser: batch.browser })),
-      );
-      const runs: number[] = [];
+      // The new checks alone, per sample: plausibility (pure) and the source lookup (one indexed query per batch).
+      const checkRuns: number[] = [];
+      for (const events of slices.slice(0, 40)) {
+        const batch = { ...batchOf(events), samples: batchOf(events).samples.map((s) => ({ ...s })) };
+        const t = performance.now();
+        checkBatchPlausibility(batch, { subject: 'probe', cohorts: new Set(['probe']), previous: null, nowMs: Date.now() });
+        checkEventIdentity(batch, await lookupEvents(db(), batch.samples.map((s) => s.event_id)));
+        checkRuns.push(performance.now() - t);
+      }
+      rows.push({
+        table: 'Validation samples accepted (acceptSamples, 1,000-sample batches)',
+        name: 'the new checks alone (plausibility + source lookup)',
+        metrics: { 'µs/sample': round((percentile(checkRuns, 50) * 1000) / BATCH, 2), 'p50 ms': round(percentile(checkRuns, 50)), 'p95 ms': round(percentile(checkRuns, 95)) },
+        note: 'median of 40 batches, sequential; the lookup is one query on the event_id indexes of both streams',
+      });
+
+      // The comparison engine, pure: one observer at a time against the stored rows.
+      const engineSources = indexSources(sources.slice(0, ANALYZE_EVENTS));
+      const observed = Array.from({ length: ANALYZE_OBSERVERS }, () => batchOf(sources.slice(0, ANALYZE_EVENTS)));
+      const engineRuns: number[] = [];
       for (let run = 0; run < 5; run += 1) {
         const t = performance.now();
-        analyze(observed, minute + MINUTE_MS + 10_000, 10_000);
-        runs.push(performance.now() - t);
+        for (const batch of observed) {
+          const info = { observer: batch.observer, subject: batch.observer, trusted: true, cohort: 'probe', browser: 'node', seenThroughMs: batch.seen_through, coverage: batch.coverage.map((c) => ({ transport: c.transport, lane: c.lane, fromMs: c.from, toMs: c.to })) };
+          analyzeObserver(info, batch.samples.map((s) => ({ ...s, observer: batch.observer, cohort: 'probe', browser: 'node' })), engineSources, { graceMs: 10_000, settleMs: 2_000, legacyPublishing: () => true });
+        }
+        engineRuns.push(performance.now() - t);
       }
-      const median = percentile(runs, 50);
+      const engineSamples = ANALYZE_OBSERVERS * ANALYZE_EVENTS * 2;
+      const median = percentile(engineRuns, 50);
       rows.push({
         table: 'Comparison engine',
-        name: `analyze · ${ANALYZE_SAMPLES.toLocaleString('en')} samples (100 observers × 500 events × 2 transports)`,
-        metrics: { 'µs/sample': round((median * 1000) / ANALYZE_SAMPLES, 3), 'ms/run': round(median, 1), 'samples/s': Math.round(ANALYZE_SAMPLES / (median / 1000)) },
-        note: 'median of 5 runs, in process, pure',
+        name: `analyzeObserver · ${engineSamples.toLocaleString('en')} samples (${ANALYZE_OBSERVERS} observers × ${ANALYZE_EVENTS} events × 2 transports)`,
+        metrics: { 'µs/sample': round((median * 1000) / engineSamples, 3), 'ms/run': round(median, 1), 'samples/s': Math.round(engineSamples / (median / 1000)) },
+        note: 'median of 5 runs, in process, pure; each event judged against its stored row inside both lanes’ coverage',
       });
 
       const t = performance.now();
-      const { minutes } = await analyzeClosedMinutes(db(), { now: Date.now(), maxMinutes: 10 });
+      const { minutes } = await analyzeClosedMinutes(db(), { now: Date.now() + 60_000, maxMinutes: 10 });
       const analyzeS = (performance.now() - t) / 1000;
       const inWindow = await db().query<{ n: string }>('select count(*) as n from public.validation_samples');
       const total = Number(inWindow.rows[0]?.n ?? 0);
-      const flagged = await db().query<{ n: string }>('select count(*) as n from public.validation_discrepancies');
+      const judged = await db().query<{ n: number }>("select coalesce(sum((counts ->> 'compared')::int), 0)::int as n from public.validation_windows");
       rows.push({
         table: 'Comparison engine',
         name: `analyzeClosedMinutes · ${total.toLocaleString('en')} stored samples in 1 minute`,
         metrics: { 'µs/sample': round((analyzeS * 1e6) / total, 3), 'ms/run': Math.round(analyzeS * 1000), 'samples/s': Math.round(total / analyzeS) },
-        note: `${minutes} minute(s) analysed (load, group, analyze, upsert window, ${flagged.rows[0]?.n ?? 0} discrepancies logged one insert each)`,
+        note: `${minutes} minute(s) analysed (load the minute's rows and digest them, load samples and coverage, judge, upsert windows); ${judged.rows[0]?.n ?? 0} events compared`,
       });
+
+      for (const fault of [0, 0.001]) {
+        const t0 = performance.now();
+        const churn = await runChurn({ seats: 50, minutes: 10, eventsPerSecond: 10, realtimeDrop: fault, seed: 7 });
+        const rate = churn.compared > 0 ? churn.discrepancies / churn.compared : 0;
+        rows.push({
+          table: 'Parallel run with natural churn (virtual time)',
+          name: fault === 0 ? '50 seats · 10 min · healthy Realtime' : `50 seats · 10 min · Realtime drops ${fault * 100} %`,
+          metrics: {
+            observers: churn.observers,
+            compared: churn.compared,
+            discrepancies: churn.discrepancies,
+            'other flags': churn.otherFlags,
+            'discrepancy rate': `${(rate * 100).toFixed(3)} %`,
+          },
+          note:
+            fault === 0
+              ? `target 0 false discrepancies in ≥ 100,000 compared events; ${churn.switches} cohort switches, ${churn.closedMidDelivery} tabs closed mid-delivery (20 % of their last reports lost), ${churn.lanesDown} lane reconnects (legacy resumes with a replay), ${churn.hides} hidden periods; real sampler, storage rules and engine; ${round((performance.now() - t0) / 1000, 1)} s`
+              : `positive control: ${churn.dropped} of ${churn.events} events dropped on Realtime ⇒ expected rate ≈ ${((churn.dropped / churn.events) * 100).toFixed(3)} %`,
+        });
+      }
       return rows;
     } finally {
       await db().end();

@@ -27,21 +27,29 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
   const primary: TransportKind = cohort.cohort === 'realtime' || !cohort.legacyAvailable ? 'realtime' : 'legacy';
   const shadow = cohort.cohort !== 'legacy' && cohort.legacyAvailable;
-  const errors = useRef<Record<TransportKind, number>>({ legacy: 0, realtime: 0 });
-  const sampler = useSampler(cohort.cohort, clockOffsetMs, () => errors.current);
+  const fallback = primary === 'realtime' && cohort.legacyAvailable;
+  const counters = useRef({ errors: { legacy: 0, realtime: 0 } as Record<TransportKind, number>, recovered: 0 });
+  const sampler = useSampler({
+    cohort: cohort.cohort,
+    feedKey: `${primary}|${shadow}|${fallback}`,
+    clockOffsetMs,
+    errors: () => counters.current.errors,
+    historyRecovered: () => counters.current.recovered,
+  });
   const feed = useMonitoringFeed({
     // Enough cache rows for the 15-minute charts at the default rate (≈ 21 rows/s).
     limits: FEED_LIMITS,
     primary,
     shadow,
-    fallback: primary === 'realtime' && cohort.legacyAvailable,
+    fallback,
     config,
-    onPrimaryEvent: (event) => sampler.current?.record(event, 'primary'),
-    onShadowEvent: (event) => sampler.current?.record(event, 'shadow'),
+    onPrimaryEvent: sampler.event,
+    onShadowEvent: (event) => sampler.event(event, 'shadow'),
+    onLaneChange: sampler.lane,
   });
   useEffect(() => {
-    errors.current = feed.errors;
-  }, [feed.errors]);
+    counters.current = { errors: feed.errors, recovered: feed.gapFills.recovered };
+  }, [feed.errors, feed.gapFills.recovered]);
   const [rangeIndex, setRangeIndex] = useState(1);
   const range = RANGES[rangeIndex] ?? RANGES[1];
   const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;

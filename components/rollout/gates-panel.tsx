@@ -2,14 +2,20 @@
 
 import { GateTable } from '@/components/validation/gate-table';
 import { stageLabel } from '@/components/rollout/stage-stepper';
-import { Badge, Card, inputClass } from '@/components/ui';
+import { Badge, Button, Card, inputClass } from '@/components/ui';
+import { FAILURE_LIMIT } from '@/lib/migration/gate-policy';
+import { postJson } from '@/lib/swr/fetcher';
 import type { RolloutCommand } from '@/lib/rollout/commands';
 import type { RolloutConfig } from '@/lib/rollout/config';
 import { useMigrationGates } from '@/lib/swr/use-migration-gates';
 
 /** The gates between this stage and the next, plus the automation settings. */
 export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPropose: (command: RolloutCommand) => void }) {
-  const { data, error } = useMigrationGates();
+  const { data, error, mutate } = useMigrationGates();
+  const resume = async () => {
+    await postJson('/api/migration/gates', { action: 'resume' });
+    await mutate();
+  };
   return (
     <Card
       title={data?.next ? `Gates before ${stageLabel(data.next)}` : 'Gates'}
@@ -17,6 +23,22 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
     >
       {error ? <p className="text-sm text-red-600">{error instanceof Error ? error.message : String(error)}</p> : null}
       {data ? <GateTable gates={data.results} /> : <p className="text-sm text-slate-500">Loading…</p>}
+      {data ? (
+        <div className="mt-2 space-y-1 text-xs text-slate-500" aria-label="Gate runner">
+          <p>
+            Judging since {new Date(data.windowStart).toLocaleTimeString()} (the first full minute of this stage). A breach acts after {FAILURE_LIMIT} analysed minutes in a row
+            {data.runner.failures > 0 ? <strong className="text-red-600"> — breach {data.runner.failures} of {FAILURE_LIMIT}</strong> : null}.
+          </p>
+          {data.runner.paused ? (
+            <p className="flex flex-wrap items-center gap-2 text-amber-700 dark:text-amber-300">
+              <span>Paused for a human: {data.runner.paused.reason}</span>
+              <Button onClick={() => void resume()}>Resume the gate runner</Button>
+            </p>
+          ) : data.action.kind === 'none' && data.action.note ? (
+            <p>{data.action.note}</p>
+          ) : null}
+        </div>
+      ) : null}
       <div className="mt-3 flex flex-wrap items-center gap-4 border-t border-slate-100 pt-3 text-sm dark:border-slate-800">
         <label className="flex items-center gap-2">
           <input type="checkbox" checked={config.autoAdvance} onChange={(event) => onPropose({ type: 'set-auto-advance', autoAdvance: event.target.checked })} />

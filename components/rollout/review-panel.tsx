@@ -7,6 +7,8 @@ import type { BlastRadius } from '@/lib/rollout/blast-radius';
 import { FetchError, postJson } from '@/lib/swr/fetcher';
 import { Badge, Button, Card, inputClass } from '@/components/ui';
 
+type Preview = BlastRadius & { exposure: { known: number; unseen: number; because: string[]; gated: boolean } };
+
 /**
  * The pending change before it is saved: what it does, who moves (blast radius), and
  * why (required). Nothing is saved until the admin confirms here.
@@ -23,7 +25,7 @@ export function ReviewPanel({
   onDiscard: () => void;
 }) {
   // The preview is a resource keyed by the proposed commands: SWR refetches when they change.
-  const { data: preview, error: previewFailure } = useSWR(['/api/rollout/preview', JSON.stringify(commands)], ([url, body]) => postJson<BlastRadius>(url, { commands: JSON.parse(body) as RolloutCommand[] }), {
+  const { data: preview, error: previewFailure } = useSWR(['/api/rollout/preview', JSON.stringify(commands)], ([url, body]) => postJson<Preview>(url, { commands: JSON.parse(body) as RolloutCommand[] }), {
     revalidateOnFocus: false,
   });
   const previewError = previewFailure ? (previewFailure instanceof Error ? previewFailure.message : String(previewFailure)) : null;
@@ -69,6 +71,11 @@ export function ReviewPanel({
               legacy {preview.before.legacy} → {preview.after.legacy} · shadow {preview.before.shadow} → {preview.after.shadow} · realtime {preview.before.realtime} →{' '}
               {preview.after.realtime}
             </p>
+            {preview.exposure.gated ? (
+              <p className="mt-1 text-amber-800 dark:text-amber-300" aria-label="Exposure">
+                Puts more users on Realtime ({preview.exposure.because.join('; ')}): {preview.exposure.known} known{preview.exposure.unseen > 0 ? ' and users not seen yet' : ''}. Saved only while every gate passes, or forced.
+              </p>
+            ) : null}
             {Object.keys(preview.bySegment).length > 0 ? (
               <p className="mt-1 flex flex-wrap gap-1">
                 {Object.entries(preview.bySegment).map(([segment, count]) => (

@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { DiscrepancyLog } from '@/components/validation/discrepancy-log';
 import { GateTable } from '@/components/validation/gate-table';
+import { OversightPanel } from '@/components/validation/oversight-panel';
 import { Badge, Card, inputClass } from '@/components/ui';
 import { reportUrl, useValidationReport, type ReportFilters } from '@/lib/swr/use-validation-report';
 
@@ -21,9 +22,15 @@ function Tile({ label, value, sub }: { label: string; value: string; sub?: strin
 
 export function ValidationReportView() {
   const [filters, setFilters] = useState<ReportFilters>({ since: '60m', cohort: '', browser: '' });
-  const { data: report, error } = useValidationReport(filters);
+  const { data: report, error, mutate } = useValidationReport(filters);
   const times = useMemo(() => report?.minutes.map((m) => Date.parse(m.minute)) ?? [], [report]);
-  const consistency = useMemo(() => [{ label: 'consistency %', color: '#2563eb', values: report?.minutes.map((m) => m.consistency) ?? [] }], [report]);
+  const consistency = useMemo(
+    () => [
+      { label: 'probe %', color: '#2563eb', values: report?.minutes.map((m) => m.probe.consistency) ?? [] },
+      { label: 'browsers %', color: '#7c3aed', values: report?.minutes.map((m) => m.browsers.consistency) ?? [], dashed: true },
+    ],
+    [report],
+  );
   const latency = useMemo(
     () => [
       { label: 'Realtime p95', color: '#059669', values: report?.minutes.map((m) => m.realtimeP95) ?? [] },
@@ -64,18 +71,27 @@ export function ValidationReportView() {
       {!report ? <p className="text-sm text-slate-500">Loading…</p> : null}
       {report ? (
         <>
-          <div className="grid grid-cols-2 gap-3 md:grid-cols-5">
+          <div className="grid grid-cols-2 gap-3 md:grid-cols-6">
             <Tile label="Verdict" value={report.verdict === 'wait' ? 'waiting' : report.verdict} sub={`stage ${report.stage}`} />
-            <Tile label="Consistency" value={fmt(report.totals.consistency, ' %', 3)} sub={`n = ${report.totals.compared}`} />
-            <Tile label="Realtime p95" value={fmt(report.totals.realtimeP95Ms, ' ms')} sub={`legacy ${fmt(report.totals.legacyP95Ms, ' ms')}`} />
+            <Tile label="Consistency" value={fmt(report.totals.probe.consistency, ' %', 3)} sub={`n = ${report.totals.probe.compared}`} />
+            <Tile
+              label="Browsers"
+              value={fmt(report.totals.browsers.consistency, ' %', 3)}
+              sub={`${report.totals.browsers.users} user(s) · ${report.totals.browsers.compared} compared`}
+            />
+            <Tile label="Realtime p95" value={fmt(report.totals.probe.realtimeP95Ms, ' ms')} sub={`legacy ${fmt(report.totals.probe.legacyP95Ms, ' ms')} · browsers ${fmt(report.totals.browsers.realtimeP95Ms, ' ms')}`} />
             <Tile
               label="Realtime errors"
-              value={report.totals.realtimeDeliveries > 0 ? `${((report.totals.realtimeErrors / report.totals.realtimeDeliveries) * 100).toFixed(3)} %` : '–'}
-              sub={`${report.totals.realtimeErrors} / ${report.totals.realtimeDeliveries}`}
+              value={report.totals.probe.deliveries > 0 ? `${((report.totals.probe.errors / report.totals.probe.deliveries) * 100).toFixed(3)} %` : '–'}
+              sub={`probe ${report.totals.probe.errors} / ${report.totals.probe.deliveries} · browsers ${report.totals.browsers.errors} / ${report.totals.browsers.deliveries}`}
             />
-            <Tile label="Noise baseline" value={`${report.totals.baselineDiscrepancies} / ${report.totals.baselineCompared}`} sub="legacy vs legacy" />
+            <Tile
+              label="Noise baseline"
+              value={`${report.totals.probe.baselineDiscrepancies} / ${report.totals.probe.baselineCompared}`}
+              sub={`legacy vs legacy · recovered ${report.totals.recovered.replay + report.totals.recovered.history} (not live)`}
+            />
           </div>
-          <Card title="Gates" action={<Badge tone={report.verdict === 'pass' ? 'good' : report.verdict === 'fail' ? 'bad' : 'warn'}>{report.verdict}</Badge>}>
+          <Card title="Gates" action={<Badge tone={report.verdict === 'pass' ? 'good' : report.verdict === 'fail' ? 'bad' : 'warn'}>{report.verdict === 'wait' ? 'waiting for data' : report.verdict}</Badge>}>
             <GateTable gates={report.gates} />
           </Card>
           <div className="grid gap-4 md:grid-cols-2">
@@ -86,6 +102,7 @@ export function ValidationReportView() {
               {times.length === 0 ? <p className="text-sm text-slate-500">No analysed minutes yet.</p> : <TimeSeriesChart ariaLabel="Latency p95 per minute" times={times} series={latency} format={(v) => `${v.toFixed(0)}`} />}
             </Card>
           </div>
+          {report.oversight ? <OversightPanel oversight={report.oversight} onChange={() => void mutate()} /> : null}
           <Card title={`Discrepancy log (${report.discrepancies.length})`}>
             <DiscrepancyLog rows={report.discrepancies} />
           </Card>

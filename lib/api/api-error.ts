@@ -9,6 +9,7 @@ export const API_ERROR_STATUS = {
   unsupported_media_type: 415,
   conflict: 409,
   gate_failed: 409,
+  implausible_evidence: 422,
   rate_limited: 429,
   upstream_unavailable: 503,
   internal_error: 500,

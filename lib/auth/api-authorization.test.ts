@@ -30,12 +30,18 @@ async function currentVersion(): Promise<number> {
   return rows[0]?.version ?? 1;
 }
 
-const sampleBatch = () => ({
+/**
+ * A batch any permitted caller may send: a heartbeat (no samples) in the caller's own
+ * cohort — the probe's for the service role, legacy for everyone at the default config.
+ * (What a batch may claim is checked in samples-api.test.ts.)
+ */
+const sampleBatch = async (headers: Record<string, string>) => ({
   observer: `observer-${randomUUID().slice(0, 8)}`,
-  cohort: 'shadow',
+  cohort: headers.authorization === `Bearer ${await serviceRoleKey()}` ? 'probe' : 'legacy',
   browser: 'chrome',
   clock_offset_ms: 0,
-  samples: [{ event_id: randomUUID(), id: 1, stream: 'cache_metrics', transport: 'legacy', received_at: Date.now(), emitted_at: Date.now() - 5, digest: '0123456789abcdef', seq: 0 }],
+  errors: { legacy: 1, realtime: 0 },
+  samples: [],
 });
 
 interface Route {
@@ -60,7 +66,7 @@ const ROUTES: Route[] = [
   { name: 'GET /api/migration/gates', admin: true, ok: 200, call: (headers) => getGates(apiRequest('/api/migration/gates', { headers })) },
   { name: 'GET /api/rollout/me', admin: false, ok: 200, call: (headers) => getMe(apiRequest('/api/rollout/me', { headers })) },
   { name: 'GET /api/validation/report', admin: false, ok: 200, call: (headers) => getReport(apiRequest('/api/validation/report?since=15m', { headers })) },
-  { name: 'POST /api/validation/samples', admin: false, ok: 202, call: (headers) => postSamples(apiRequest('/api/validation/samples', { headers, body: sampleBatch() })) },
+  { name: 'POST /api/validation/samples', admin: false, ok: 202, call: async (headers) => postSamples(apiRequest('/api/validation/samples', { headers, body: await sampleBatch(headers) })) },
 ];
 
 const bearer = (token: string | null): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});

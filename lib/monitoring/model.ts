@@ -10,6 +10,12 @@ export interface Provenance {
   transport: ProvenanceSource;
   /** Client clock (ms since epoch) when the frame or page was parsed. */
   receivedAt: number;
+  /**
+   * The transport re-sent this event from its own buffer after a (re)join — the legacy
+   * feed's resume replay — rather than delivering it live. Recovered, never evidence of
+   * live delivery.
+   */
+  replayed?: boolean;
 }
 
 /** The durable identity every row gets at ingest, shared by both feeds and the history API. */

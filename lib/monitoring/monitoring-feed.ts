@@ -29,7 +29,21 @@ export interface MonitoringFeedOptions {
   /** Every shadow-transport event, in arrival order. */
   onShadowEvent?(event: MonitoringEvent): void;
   /** Every event from the serving transport(s), in arrival order, before ordering and dedupe. */
-  onPrimaryEvent?(event: MonitoringEvent): void;
+  onPrimaryEvent?(event: MonitoringEvent, lane: 'primary' | 'fallback'): void;
+  /**
+   * A transport session of one of the feed's lanes went live (confirmed by its server) or
+   * ended (failure, fallback released, feed stopped). Validation uses it to know when a
+   * lane's deliveries are evidence of live delivery.
+   */
+  onLaneChange?(change: LaneChange): void;
+}
+
+/** The feed's lanes: the serving transport, the fallback serving in its place, the compared shadow. */
+export type FeedLane = 'primary' | 'fallback' | 'shadow';
+export interface LaneChange {
+  lane: FeedLane;
+  transport: TransportKind;
+  live: boolean;
 }
 
 /** The feed controller: transports, ordering, gap fill and fallback behind one observable snapshot. */
@@ -104,7 +118,15 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
     changed();
   }
 
-  const servingRunner = (transport: Transport, onLive: () => void, onDown: (reason: TransportFailure, decision: RetryDecision) => void) =>
+  /** Tells the observer of lane lifecycles, once per change (a stopped idle runner says nothing). */
+  const laneState = new Map<FeedLane, boolean>();
+  const laneChanged = (lane: FeedLane, transport: TransportKind, live: boolean) => {
+    if ((laneState.get(lane) ?? false) === live) return;
+    laneState.set(lane, live);
+    options.onLaneChange?.({ lane, transport, live });
+  };
+
+  const servingRunner = (lane: 'primary' | 'fallback', transport: Transport, onLive: () => void, onDown: (reason: TransportFailure, decision: RetryDecision) => void) =>
     createTransportRunner({
       transport,
       retry,
@@ -112,7 +134,7 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
       random: options.random,
       resumeFrom: streams.resumeFrom,
       onEvent(event) {
-        options.onPrimaryEvent?.(event);
+        options.onPrimaryEvent?.(event, lane);
         streams.push(event);
       },
       onInvalid() {
@@ -121,24 +143,30 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
       },
       onGap: (stream, _afterId, untilId) => streams.requestFill(stream, 'transport', untilId),
       onLive() {
+        laneChanged(lane, transport.kind, true);
         onLive();
         catchUp();
       },
       onFailure(reason, decision) {
+        laneChanged(lane, transport.kind, false);
         errors[transport.kind] += 1;
         lastFailure = reason;
         onDown(reason, decision);
         changed();
       },
-      onPhase: changed,
+      onPhase(phase) {
+        if (phase === 'idle') laneChanged(lane, transport.kind, false);
+        changed();
+      },
     });
 
   const primary: TransportRunner = servingRunner(
+    'primary',
     options.primary,
     () => fallbackSwitch.primaryLive(),
     (reason, decision) => fallbackSwitch.primaryFailed(reason, decision),
   );
-  const fallback: TransportRunner | null = options.fallback ? servingRunner(options.fallback, () => {}, () => {}) : null;
+  const fallback: TransportRunner | null = options.fallback ? servingRunner('fallback', options.fallback, () => {}, () => {}) : null;
   const fallbackSwitch = createFallbackSwitch({
     policy: options.fallbackPolicy ?? DEFAULT_FALLBACK_POLICY,
     primary: options.primary.kind,
@@ -163,12 +191,21 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
           invalidFrames += 1;
         },
         onGap: () => {},
-        onLive: changed,
-        onFailure(reason) {
-          if (options.shadow) errors[options.shadow.kind] += 1;
+        onLive() {
+          if (options.shadow) laneChanged('shadow', options.shadow.kind, true);
           changed();
         },
-        onPhase: changed,
+        onFailure() {
+          if (options.shadow) {
+            laneChanged('shadow', options.shadow.kind, false);
+            errors[options.shadow.kind] += 1;
+          }
+          changed();
+        },
+        onPhase(phase) {
+          if (phase === 'idle' && options.shadow) laneChanged('shadow', options.shadow.kind, false);
+          changed();
+        },
       })
     : null;
 

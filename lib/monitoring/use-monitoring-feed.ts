@@ -7,7 +7,7 @@ import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limi
 import { idleSnapshot, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
-import { createMonitoringFeed, type MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
+import { createMonitoringFeed, type LaneChange, type MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
 import type { Transport } from '@/lib/monitoring/transport';
 import { createBrowserTransports } from '@/lib/monitoring/transports/browser-transports';
 import { useLatestEvents } from '@/lib/monitoring/use-latest-events';
@@ -25,7 +25,8 @@ export interface UseMonitoringFeedOptions {
   limits?: Partial<FeedLimits>;
   fallbackPolicy?: FallbackPolicy;
   onShadowEvent?(event: MonitoringEvent): void;
-  onPrimaryEvent?(event: MonitoringEvent): void;
+  onPrimaryEvent?(event: MonitoringEvent, lane: 'primary' | 'fallback'): void;
+  onLaneChange?(change: LaneChange): void;
   /** Injected for tests and other hosts; the browser's transports by default. */
   createTransports?(config: PublicConfig): Record<TransportKind, Transport>;
 }
@@ -82,7 +83,8 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
       limits: current.options.limits,
       fallbackPolicy: current.options.fallbackPolicy,
       onShadowEvent: (event) => latest.current.options.onShadowEvent?.(event),
-      onPrimaryEvent: (event) => latest.current.options.onPrimaryEvent?.(event),
+      onPrimaryEvent: (event, lane) => latest.current.options.onPrimaryEvent?.(event, lane),
+      onLaneChange: (change) => latest.current.options.onLaneChange?.(change),
     });
     const onVisibility = () => instance.setVisible(document.visibilityState !== 'hidden');
     const onOnline = () => instance.setOnline(navigator.onLine);

@@ -6,9 +6,9 @@ import { db } from '@/lib/db/pool';
 import type { ChangeRequest } from '@/lib/rollout/admin-requests';
 import { blastRadius, type BlastRadius } from '@/lib/rollout/blast-radius';
 import { applyCommand, type RolloutCommand } from '@/lib/rollout/commands';
-import { rolloutConfigSchema, STAGES, type RolloutConfig } from '@/lib/rollout/config';
+import { rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { checkGates } from '@/lib/migration/gate-runner';
-import { isLiveStage } from '@/lib/migration/stage-order';
+import { exposureIncrease } from '@/lib/rollout/exposure';
 import { changeConfig, ConfigConflictError, listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
 import { evaluate, type Decision, type RolloutSubject } from '@/lib/rollout/evaluate';
 import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
@@ -27,19 +27,18 @@ export async function rolloutOverview(): Promise<{ config: RolloutConfig; audit:
 export async function saveRolloutChange(admin: SessionUser, request: ChangeRequest): Promise<RolloutConfig> {
   const pool = db();
   let reason = request.reason;
-  const current = await loadConfig(pool);
-  // The net stage the commands lead to: a `rollback` "to" a later stage advances too.
+  const [current, known] = await Promise.all([loadConfig(pool), listKnownSubjects(pool)]);
+  // The net effect of all commands: a `rollback` "to" a later stage advances too.
   const proposed = request.commands.reduce(applyCommand, current);
-  // Gate anything that puts more users on Realtime: a later live stage, or a bigger share
-  // (which renders from Realtime from the shadow stage on).
-  const laterLiveStage = STAGES.indexOf(proposed.stage) > STAGES.indexOf(current.stage) && isLiveStage(proposed.stage);
-  const biggerShare = proposed.stage !== 'legacy-only' && proposed.percentage > Math.max(current.percentage, current.ratchet ? current.highWater : 0);
-  if (laterLiveStage || biggerShare) {
+  // Gate anything that puts more users on Realtime, whatever its form.
+  const exposure = exposureIncrease(current, proposed, known);
+  if (exposure.gated) {
     const check = await checkGates(pool);
     if (check.verdict !== 'pass') {
-      const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : 'failing'} (${r.value}; needs ${r.threshold})`);
-      if (!request.force) throw new ApiError('gate_failed', `Advancing is refused while a gate does not pass — ${blocking.join('; ')}. An admin may force it with a reason.`);
-      reason = `FORCED past gates [${blocking.join('; ')}]: ${reason}`;
+      const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : r.status} (${r.value}; needs ${r.threshold})`);
+      const what = `${exposure.because.join(', ')} (${exposure.known.length} known users${exposure.unseen > 0 ? ' and users not seen yet' : ''} onto more Realtime)`;
+      if (!request.force) throw new ApiError('gate_failed', `Refused while a gate does not pass: ${what} — ${blocking.join('; ')}. An admin may force it with a reason.`);
+      reason = `FORCED past gates [${blocking.join('; ')}] for ${what}: ${reason}`;
     }
   }
   try {
@@ -54,12 +53,13 @@ export async function saveRolloutChange(admin: SessionUser, request: ChangeReque
 }
 
 /** Who would move if these commands were saved — before saving. */
-export async function previewRolloutChange(commands: RolloutCommand[]): Promise<BlastRadius & { proposed: RolloutConfig }> {
+export async function previewRolloutChange(commands: RolloutCommand[]): Promise<BlastRadius & { proposed: RolloutConfig; exposure: { known: number; unseen: number; because: string[]; gated: boolean } }> {
   const pool = db();
   const [current, subjects] = await Promise.all([loadConfig(pool), listKnownSubjects(pool)]);
   const proposed = rolloutConfigSchema.safeParse(commands.reduce(applyCommand, current));
   if (!proposed.success) throw new ApiError('validation_failed', 'The change would produce an invalid config.');
-  return { ...blastRadius(current, proposed.data, subjects), proposed: proposed.data };
+  const exposure = exposureIncrease(current, proposed.data, subjects);
+  return { ...blastRadius(current, proposed.data, subjects), proposed: proposed.data, exposure: { known: exposure.known.length, unseen: exposure.unseen, because: exposure.because, gated: exposure.gated } };
 }
 
 /** Bucket, matching rule and cohort for one user (by id or email). */

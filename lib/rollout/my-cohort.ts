@@ -27,7 +27,9 @@ const ANNOUNCE_FOR_MS = 15 * 60_000;
 /** `from`: the caller a route handler authenticated; without it, this request's session. */
 export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: string | null }): Promise<{ body: MyCohort; cookie: string | null }> {
   const [resolved, config, change] = await Promise.all([resolveCohort(from?.subject, from?.cohortCookie), currentRolloutConfig(), latestRolloutChange()]);
-  const recentAutomatic = change?.automatic && Date.now() - Date.parse(change.at) < ANNOUNCE_FOR_MS ? { at: change.at, action: change.action, reason: change.reason } : null;
+  // Rollbacks and advances move viewers; a pause for a human does not and is not announced to them.
+  const announce = change?.automatic && !change.action.startsWith('PAUSED') && Date.now() - Date.parse(change.at) < ANNOUNCE_FOR_MS;
+  const recentAutomatic = change && announce ? { at: change.at, action: change.action, reason: change.reason } : null;
   const cookie =
     resolved.source === 'recomputed'
       ? await signCohortCookie({ userId: resolved.subject.userId, bucket: resolved.bucket, cohort: resolved.cohort, configVersion: resolved.configVersion }, serverEnv().ROLLOUT_COOKIE_SECRET)

@@ -59,22 +59,23 @@ async function stored(): Promise<{ version: number; audits: number }> {
 
 describe('POST /api/rollout/config', () => {
   it('saves a change with an audit entry naming who, what, why and the versions', async () => {
-    const response = await change({ commands: [{ type: 'set-stage', stage: 'shadow' }, { type: 'set-override', userId: DEMO.ops.id, cohort: 'realtime' }], reason: 'start shadowing', expectedVersion: 1 });
+    // A tester override (≤ 5 users) and a plan change move nobody past the gates' reach: saved as is.
+    const response = await change({ commands: [{ type: 'set-plan', plan: 'team' }, { type: 'set-override', userId: DEMO.ops.id, cohort: 'realtime' }], reason: 'try it on ops', expectedVersion: 1 });
     expect(response.status).toBe(200);
     const { config } = (await response.json()) as { config: RolloutConfig };
-    expect(config).toMatchObject({ version: 2, stage: 'shadow', overrides: { [DEMO.ops.id]: 'realtime' }, updatedBy: DEMO.admin.email });
+    expect(config).toMatchObject({ version: 2, stage: 'legacy-only', plan: 'team', overrides: { [DEMO.ops.id]: 'realtime' }, updatedBy: DEMO.admin.email });
 
     const { config: reread, audit } = await overview();
     expect(reread).toEqual(config);
     expect(audit).toEqual([
-      { id: expect.any(Number), at: expect.any(String), actorEmail: DEMO.admin.email, action: `stage → shadow; override ${DEMO.ops.id} → realtime`, reason: 'start shadowing', automatic: false, fromVersion: 1, toVersion: 2 },
+      { id: expect.any(Number), at: expect.any(String), actorEmail: DEMO.admin.email, action: `Supabase plan → team; override ${DEMO.ops.id} → realtime`, reason: 'try it on ops', automatic: false, fromVersion: 1, toVersion: 2 },
     ]);
     const { rows } = await db().query<{ actor_id: string; before: RolloutConfig; after: RolloutConfig }>('select actor_id, before, after from public.rollout_audit');
-    expect(rows[0]).toMatchObject({ actor_id: DEMO.admin.id, before: { stage: 'legacy-only', version: 1 }, after: { stage: 'shadow', version: 2 } });
+    expect(rows[0]).toMatchObject({ actor_id: DEMO.admin.id, before: { plan: 'pro', version: 1 }, after: { plan: 'team', version: 2 } });
   });
 
   it('answers 409 conflict to a stale expectedVersion and stores nothing', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const before = await stored();
     const response = await change({ commands: [{ type: 'set-kill-switch', killSwitch: true }], reason: 'edited an old copy', expectedVersion: 1 });
     expect(await errorOf(response)).toEqual({ status: 409, code: 'conflict', message: expect.stringMatching(/version 2.*version 1/) });
@@ -113,7 +114,7 @@ describe('POST /api/rollout/config', () => {
   });
 
   it('refuses to advance into a live stage while gates wait for data (409 gate_failed), storing nothing', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const before = await stored();
     const gates = (await (await getGates(apiRequest('/api/migration/gates', { token: admin }))).json()) as { verdict: string };
     expect(gates.verdict).toBe('wait');
@@ -126,7 +127,7 @@ describe('POST /api/rollout/config', () => {
   });
 
   it('treats a "rollback" to a later live stage as an advance: refused while gates wait', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const before = await stored();
     const response = await change({ commands: [{ type: 'rollback', toStage: '100' }], reason: 'not really a rollback', expectedVersion: before.version });
     expect(await errorOf(response)).toMatchObject({ status: 409, code: 'gate_failed' });
@@ -135,7 +136,7 @@ describe('POST /api/rollout/config', () => {
   });
 
   it('saves a forced advance past waiting gates, audited with a reason starting FORCED', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const { version } = await stored();
     const response = await change({ commands: [{ type: 'set-stage', stage: '25' }], reason: 'incident drill', expectedVersion: version, force: true });
     expect(response.status).toBe(200);
@@ -147,17 +148,62 @@ describe('POST /api/rollout/config', () => {
     expect(latest).toMatchObject({ action: 'stage → 25', automatic: false, actorEmail: DEMO.admin.email });
   });
 
-  it('lets stages that are not live (shadow) and moves back down pass without gates', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+  it('gates shadow too (every user then holds a Realtime connection), and lets moves back down pass without gates', async () => {
+    expect(await errorOf(await change({ commands: [{ type: 'set-stage', stage: 'shadow' }], reason: 'start shadowing', expectedVersion: 1 }))).toMatchObject({ status: 409, code: 'gate_failed' });
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     await change({ commands: [{ type: 'set-stage', stage: '50' }], reason: 'forced up', expectedVersion: 2, force: true });
     const down = await change({ commands: [{ type: 'set-stage', stage: '25' }], reason: 'step back', expectedVersion: 3 });
     expect(down.status).toBe(200);
     expect((await overview()).audit[0]?.reason).toBe('step back');
   });
+
+  it('gates a segment rule that moves users to Realtime: refused while gates wait, saved and audited as FORCED when forced', async () => {
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
+    const before = await stored();
+    const everyone = { type: 'upsert-segment', segment: { id: 'everyone', name: 'Everyone', cohort: 'realtime', rule: { roles: ['admin', 'viewer'] } } };
+    const refused = await change({ commands: [everyone], reason: 'sneak everyone onto Realtime', expectedVersion: before.version });
+    const error = await errorOf(refused);
+    expect(error).toMatchObject({ status: 409, code: 'gate_failed' });
+    expect(error.message).toContain('segment "Everyone" → realtime');
+    expect(await stored()).toEqual(before);
+    const forced = await change({ commands: [everyone], reason: 'everyone, on purpose', expectedVersion: before.version, force: true });
+    expect(forced.status).toBe(200);
+    expect((await overview()).audit[0]?.reason).toMatch(/^FORCED past gates .*segment "Everyone" → realtime.*everyone, on purpose$/);
+    // A segment that sends users back to legacy needs no gate.
+    const back = { type: 'upsert-segment', segment: { id: 'everyone', name: 'Everyone', cohort: 'legacy', rule: { roles: ['admin', 'viewer'] } } };
+    expect((await change({ commands: [back], reason: 'undo', expectedVersion: before.version + 1 })).status).toBe(200);
+  });
+
+  it('gates a segment that matches users nobody has seen yet (by email domain)', async () => {
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
+    const before = await stored();
+    const partners = { type: 'upsert-segment', segment: { id: 'partners', name: 'Partners', cohort: 'realtime', rule: { emailDomains: ['partner.example'] } } };
+    expect(await errorOf(await change({ commands: [partners], reason: 'partners first', expectedVersion: before.version }))).toMatchObject({ status: 409, code: 'gate_failed' });
+    expect(await stored()).toEqual(before);
+  });
+
+  it('lets a tester override through, and gates an override batch (more than 5 users at once)', async () => {
+    const one = await change({ commands: [{ type: 'set-override', userId: DEMO.viewer.id, cohort: 'realtime' }], reason: 'tester', expectedVersion: 1 });
+    expect(one.status).toBe(200);
+    const batch = Array.from({ length: 6 }, (_, i) => ({ type: 'set-override', userId: `batch-user-${i}`, cohort: 'realtime' }));
+    expect(await errorOf(await change({ commands: batch, reason: 'a batch', expectedVersion: 2 }))).toMatchObject({ status: 409, code: 'gate_failed', message: expect.stringContaining('overrides onto Realtime') });
+  });
+
+  it('gates releasing the kill switch while a live stage has no passing gates', async () => {
+    await save([{ type: 'set-stage', stage: '50' }], 'test setup', { force: true });
+    await save([{ type: 'set-kill-switch', killSwitch: true }]);
+    const before = await stored();
+    expect(await errorOf(await change({ commands: [{ type: 'set-kill-switch', killSwitch: false }], reason: 'all clear?', expectedVersion: before.version }))).toMatchObject({
+      status: 409,
+      code: 'gate_failed',
+      message: expect.stringContaining('kill switch off'),
+    });
+    expect(await stored()).toEqual(before);
+  });
 });
 
 describe('POST /api/rollout/preview', () => {
-  type Preview = BlastRadius & { proposed: RolloutConfig };
+  type Preview = BlastRadius & { proposed: RolloutConfig; exposure: { known: number; unseen: number; because: string[]; gated: boolean } };
 
   async function preview(commands: unknown[]): Promise<Preview> {
     const response = await postPreview(apiRequest('/api/rollout/preview', { token: admin, body: { commands } }));
@@ -166,7 +212,7 @@ describe('POST /api/rollout/preview', () => {
   }
 
   it('shows who of the known demo users would move, without saving', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const before = await stored();
     const result = await preview([{ type: 'set-percentage', percentage: 100 }]);
     expect(result.known).toBeGreaterThanOrEqual(3);
@@ -178,17 +224,19 @@ describe('POST /api/rollout/preview', () => {
     expect(result.transportChanges).toBe(result.known);
     expect(result.bySegment).toMatchObject({ ops: 1, admin: 1 });
     expect(result.proposed).toMatchObject({ percentage: 100, version: before.version });
+    expect(result.exposure).toMatchObject({ gated: true, known: result.known, because: expect.arrayContaining(['Realtime share 0 % → 100 %']) });
     expect(await stored()).toEqual(before);
   });
 
   it('names exactly the overridden user, and everyone for the kill switch', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }], 'test setup', { force: true });
     const one = await preview([{ type: 'set-override', userId: DEMO.viewer.id, cohort: 'realtime' }]);
     expect(one.moves).toEqual([{ userId: DEMO.viewer.id, email: DEMO.viewer.email, from: 'shadow', to: 'realtime' }]);
     const all = await preview([{ type: 'set-kill-switch', killSwitch: true }]);
     expect(all.moves).toHaveLength(all.known);
     expect(all.after.legacy).toBe(all.known);
     expect(all.transportChanges).toBe(0);
+    expect(all.exposure.gated).toBe(false);
   });
 
   it('answers 400 validation_failed for an invalid command', async () => {
@@ -224,7 +272,7 @@ describe('GET /api/rollout/explain', () => {
   });
 
   it('names the matching segment rule, and the same bucket by user id', async () => {
-    await save([{ type: 'set-stage', stage: 'shadow' }, { type: 'upsert-segment', segment: { id: 'ops-team', name: 'Ops team', cohort: 'realtime', rule: { segments: ['ops'] } } }]);
+    await save([{ type: 'set-stage', stage: 'shadow' }, { type: 'upsert-segment', segment: { id: 'ops-team', name: 'Ops team', cohort: 'realtime', rule: { segments: ['ops'] } } }], 'test setup', { force: true });
     const byEmail = (await (await explain(DEMO.ops.email)).json()) as Explanation;
     expect(byEmail.subject.segment).toBe('ops');
     expect(byEmail.decision).toMatchObject({ cohort: 'realtime', reason: { kind: 'segment', segmentId: 'ops-team', segmentName: 'Ops team' } });

@@ -1,6 +1,6 @@
 import 'server-only';
 import { db } from '@/lib/db/pool';
-import type { RolloutConfig } from '@/lib/rollout/config';
+import { rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
 
 const TTL_MS = 1_000;
@@ -36,6 +36,24 @@ export function currentRolloutConfig(): Promise<RolloutConfig> {
 /** The newest audit entry (what dashboards announce after an automatic rollback). */
 export function latestRolloutChange(): Promise<AuditEntry | null> {
   return readThrough('latest-change', async () => (await listAudit(db(), 1))[0] ?? null);
+}
+
+/** How long after a change a client may still act on the config before it (it polls every 2 s). */
+const PROPAGATION_MS = 60_000;
+
+/** The current config and every config in force within the last minute (newest first). */
+export function recentRolloutConfigs(): Promise<RolloutConfig[]> {
+  return readThrough('recent-configs', async () => {
+    const pool = db();
+    const [current, changes] = await Promise.all([
+      loadConfig(pool),
+      pool.query<{ before: unknown }>('select before from public.rollout_audit where at > now() - make_interval(secs => $1) and before is not null order by id desc', [PROPAGATION_MS / 1000]),
+    ]);
+    return [current, ...changes.rows.flatMap((row) => {
+      const parsed = rolloutConfigSchema.safeParse(row.before);
+      return parsed.success ? [parsed.data] : [];
+    })];
+  });
 }
 
 /** Forget the cached copies (after a change made by this process). */

@@ -20,6 +20,9 @@ export async function fetcher<T>(url: string): Promise<T> {
   return parse<T>(await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' }));
 }
 
-export async function postJson<T>(url: string, body: unknown): Promise<T> {
-  return parse<T>(await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }));
+/** `keepalive`: the request may outlive the page (a final report from `pagehide`; bodies ≤ 64 KB). */
+export async function postJson<T>(url: string, body: unknown, options: { keepalive?: boolean } = {}): Promise<T> {
+  return parse<T>(
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), keepalive: options.keepalive ?? false }),
+  );
 }

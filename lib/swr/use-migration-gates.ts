@@ -1,16 +1,19 @@
 'use client';
 
 import useSWR from 'swr';
-import type { GateResult } from '@/lib/migration/gates';
+import type { GateAction, RunnerState } from '@/lib/migration/gate-runner';
+import type { GateResult, GateStatus } from '@/lib/migration/gates';
 import type { Stage } from '@/lib/rollout/config';
 import { fetcher } from '@/lib/swr/fetcher';
 
 export interface GateSummary {
   stage: Stage;
   next: Stage | null;
-  verdict: 'pass' | 'fail' | 'wait';
+  windowStart: string;
+  verdict: GateStatus;
   results: GateResult[];
-  action: { kind: 'none' } | { kind: 'rollback' | 'advance'; to: Stage; reason: string };
+  runner: RunnerState;
+  action: GateAction;
 }
 
 export function useMigrationGates() {

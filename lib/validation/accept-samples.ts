@@ -4,20 +4,45 @@ import { createRateLimiter } from '@/lib/api/rate-limiter';
 import { readJsonBody } from '@/lib/api/read-json-body';
 import type { Caller } from '@/lib/auth/authenticate-caller';
 import { db } from '@/lib/db/pool';
+import { evaluate } from '@/lib/rollout/evaluate';
+import { subjectOf } from '@/lib/rollout/resolve-cohort';
+import { recentRolloutConfigs } from '@/lib/rollout/server-config';
+import { checkBatchPlausibility, checkEventIdentity, ImplausibleEvidence } from '@/lib/validation/evidence-checks';
 import { sampleBatchSchema } from '@/lib/validation/sample';
-import { storeSampleBatch } from '@/lib/validation/sample-store';
+import { loadObserver, lookupEvents, recordRejection, storeSampleBatch } from '@/lib/validation/sample-store';
+import { PROBE_SUBJECT } from '@/lib/validation/subjects';
 
 /** 1,000 samples ≈ 250 KB of JSON; 1 MB leaves room for attached discrepancy payloads. */
 const MAX_BODY_BYTES = 1024 * 1024;
 // Per caller: bursts of 100 batches, 50 batches/s sustained (≥ 50,000 samples/s).
 const limiter = createRateLimiter({ capacity: 100, perSecond: 50 });
 
-/** POST /api/validation/samples: validate, rate-limit per caller, store all or nothing. */
+/**
+ * POST /api/validation/samples: validate, rate-limit per caller, check that the batch is
+ * something this caller can have observed (its cohort and lanes, its error counts, the
+ * events it names), then store all or nothing. Impossible batches are 422 and counted
+ * against the caller.
+ */
 export async function acceptSamples(request: Request, caller: Caller): Promise<{ stored: number }> {
-  const key = caller.kind === 'user' ? `user:${caller.user.id}` : 'service';
-  const allowed = limiter.take(key);
+  const subject = caller.kind === 'user' ? caller.user.id : PROBE_SUBJECT;
+  const allowed = limiter.take(subject);
   if (!allowed.ok) throw new ApiError('rate_limited', `Too many sample batches; retry in ${allowed.retryAfterSeconds} s.`, { headers: { 'retry-after': String(allowed.retryAfterSeconds) } });
   const batch = await readJsonBody(request, sampleBatchSchema, { maxBytes: MAX_BODY_BYTES });
-  if (batch.cohort === 'probe' && caller.kind !== 'service') throw new ApiError('forbidden', 'Only the headless probe may report as cohort "probe".');
-  return storeSampleBatch(db(), batch);
+  if ((batch.cohort === 'probe') !== (caller.kind === 'service')) {
+    throw new ApiError('forbidden', caller.kind === 'service' ? 'The service role reports as cohort "probe".' : 'Only the headless probe may report as cohort "probe".');
+  }
+  const pool = db();
+  const nowMs = Date.now();
+  try {
+    const [previous, configs, stored] = await Promise.all([loadObserver(pool, batch.observer), recentRolloutConfigs(), lookupEvents(pool, batch.samples.map((s) => s.event_id))]);
+    const cohorts =
+      caller.kind === 'service' ? new Set(['probe'] as const) : new Set(configs.map((config) => evaluate(config, subjectOf(caller.user, undefined, request.headers.get('user-agent'))).cohort));
+    checkBatchPlausibility(batch, { subject, cohorts, previous, nowMs });
+    checkEventIdentity(batch, stored);
+    return await storeSampleBatch(pool, batch, { subject, trusted: caller.kind === 'service', nowMs });
+  } catch (error) {
+    if (!(error instanceof ImplausibleEvidence)) throw error;
+    await recordRejection(pool, subject, error.code, error.message);
+    throw new ApiError('implausible_evidence', error.message, { cause: error });
+  }
 }

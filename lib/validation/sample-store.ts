@@ -1,16 +1,78 @@
 import 'server-only';
 import type pg from 'pg';
+import type { StoredIdentity } from '@/lib/validation/evidence-checks';
 import type { SampleBatch } from '@/lib/validation/sample';
 
+export interface StoredObserver {
+  subject: string;
+  firstSeenMs: number;
+  lastBatchMs: number;
+}
+
+export async function loadObserver(pool: pg.Pool, observer: string): Promise<StoredObserver | null> {
+  const { rows } = await pool.query<{ subject: string; first_ms: number; last_ms: number }>(
+    `select subject, (extract(epoch from first_seen) * 1000)::float8 as first_ms, (extract(epoch from last_batch_at) * 1000)::float8 as last_ms
+       from public.validation_observers where observer = $1`,
+    [observer],
+  );
+  const row = rows[0];
+  return row ? { subject: row.subject, firstSeenMs: row.first_ms, lastBatchMs: row.last_ms } : null;
+}
+
+/** The stored identity (stream, id, emission ms) of each event id that exists. */
+export async function lookupEvents(pool: pg.Pool, eventIds: string[]): Promise<Map<string, StoredIdentity>> {
+  const found = new Map<string, StoredIdentity>();
+  if (eventIds.length === 0) return found;
+  const unique = [...new Set(eventIds)];
+  const { rows } = await pool.query<{ event_id: string; stream: string; id: string; emitted_ms: string }>(
+    `select event_id::text, 'cache_metrics' as stream, id, floor(extract(epoch from emitted_at) * 1000)::bigint as emitted_ms from public.cache_metrics where event_id = any($1::uuid[])
+     union all
+     select event_id::text, 'system_events', id, floor(extract(epoch from emitted_at) * 1000)::bigint from public.system_events where event_id = any($1::uuid[])`,
+    [unique],
+  );
+  for (const row of rows) found.set(row.event_id, { eventId: row.event_id, stream: row.stream, id: Number(row.id), emittedMs: Number(row.emitted_ms) });
+  return found;
+}
+
+/** Counts a refused batch against its caller (what the report lists per caller). */
+export async function recordRejection(pool: pg.Pool, subject: string, code: string, message: string): Promise<void> {
+  await pool.query(
+    `insert into public.validation_rejections (subject, code, count, last_message) values ($1, $2, 1, $3)
+     on conflict (subject, code) do update set count = validation_rejections.count + 1, last_at = now(), last_message = excluded.last_message`,
+    [subject.slice(0, 128), code, message.slice(0, 500)],
+  );
+}
+
 /**
- * Stores one batch atomically (one multi-row INSERT via unnest, plus the observer's
- * error counters): all or nothing.
+ * Stores one checked batch atomically: the observer (bound to its subject for good), its
+ * coverage intervals (closed ones are final), the samples and the observer's counters.
+ * `seen_through` and coverage ends are clamped to the server's clock.
  */
-export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch): Promise<{ stored: number }> {
+export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch, context: { subject: string; trusted: boolean; nowMs: number }): Promise<{ stored: number }> {
   const s = batch.samples;
+  const now = Math.floor(context.nowMs);
+  const seenThrough = Math.min(batch.seen_through ?? now, now);
   const client = await pool.connect();
   try {
     await client.query('begin');
+    const owner = await client.query(
+      `insert into public.validation_observers (observer, subject, trusted, cohort, browser, seen_through_ms) values ($1, $2, $3, $4, $5, $6)
+       on conflict (observer) do update set cohort = excluded.cohort, browser = excluded.browser, last_batch_at = now(),
+         seen_through_ms = greatest(validation_observers.seen_through_ms, excluded.seen_through_ms)
+       where validation_observers.subject = excluded.subject`,
+      [batch.observer, context.subject, context.trusted, batch.cohort, batch.browser, seenThrough],
+    );
+    // Two first batches of one observer id racing from different callers: the loser stores nothing.
+    if (owner.rowCount !== 1) throw new Error('validation: observer id taken by another caller');
+    if (batch.coverage.length > 0) {
+      const c = batch.coverage;
+      await client.query(
+        `insert into public.validation_coverage (observer, transport, lane, from_ms, to_ms)
+         select $1, * from unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[])
+         on conflict (observer, transport, lane, from_ms) do update set to_ms = excluded.to_ms where validation_coverage.to_ms is null`,
+        [batch.observer, c.map((x) => x.transport), c.map((x) => x.lane), c.map((x) => x.from), c.map((x) => (x.to === null ? null : Math.min(x.to, now)))],
+      );
+    }
     if (s.length > 0) {
       await client.query(
         `insert into public.validation_samples
@@ -36,9 +98,9 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch): Promi
     }
     const legacy = s.filter((x) => x.transport === 'legacy').length;
     await client.query(
-      `insert into public.validation_errors (observer, cohort, browser, legacy_errors, realtime_errors, legacy_deliveries, realtime_deliveries)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [batch.observer, batch.cohort, batch.browser, batch.errors.legacy, batch.errors.realtime, legacy, s.length - legacy],
+      `insert into public.validation_errors (observer, subject, cohort, browser, legacy_errors, realtime_errors, legacy_deliveries, realtime_deliveries, recovered_replay, recovered_history)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [batch.observer, context.subject, batch.cohort, batch.browser, batch.errors.legacy, batch.errors.realtime, legacy, s.length - legacy, batch.recovered.replay, batch.recovered.history],
     );
     await client.query('commit');
     return { stored: s.length };

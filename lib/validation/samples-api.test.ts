@@ -4,16 +4,47 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST } from '@/app/api/validation/samples/route';
 import { db } from '@/lib/db/pool';
 import { setTestEnv } from '@/lib/ingest/ingest-test-kit';
+import type { Cohort } from '@/lib/rollout/config';
+import { changeConfig } from '@/lib/rollout/config-store';
+import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
 import { apiRequest, errorOf, serviceRoleKey, userToken } from '@/lib/testing/api-test-kit';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let user: string;
+/** Real stored events the samples can name (the API refuses samples for events that do not exist). */
+let events: Array<{ event_id: string; id: number; stream: 'cache_metrics' | 'system_events'; emitted_ms: number }>;
+
+/** A signed-in user whose cohort is `cohort` (a tester override, as an admin would set it). */
+async function userIn(cohort: Cohort): Promise<string> {
+  const sub = randomUUID();
+  await changeConfig(db(), { actor: { id: null, email: 'test' }, commands: [{ type: 'set-override', userId: sub, cohort }], reason: 'test cohort' });
+  invalidateRolloutConfig();
+  return userToken({ sub });
+}
+
+async function storeEvents(n: number): Promise<typeof events> {
+  const metrics = await db().query<{ event_id: string; id: string; emitted_ms: string }>(
+    `insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
+     select gen_random_uuid(), 'test', 'sessions', 9, 1, 0.9, 0, 10, 100, 10, 0.1, 0.2 from generate_series(1, $1)
+     returning event_id, id, floor(extract(epoch from emitted_at) * 1000)::bigint as emitted_ms`,
+    [n],
+  );
+  const system = await db().query<{ event_id: string; id: string; emitted_ms: string }>(
+    `insert into public.system_events (event_id, source, level, kind, message) values (gen_random_uuid(), 'test', 'info', 'test.event', 'hello')
+     returning event_id, id, floor(extract(epoch from emitted_at) * 1000)::bigint as emitted_ms`,
+  );
+  return [
+    ...metrics.rows.map((r) => ({ event_id: r.event_id, id: Number(r.id), stream: 'cache_metrics' as const, emitted_ms: Number(r.emitted_ms) })),
+    ...system.rows.map((r) => ({ event_id: r.event_id, id: Number(r.id), stream: 'system_events' as const, emitted_ms: Number(r.emitted_ms) })),
+  ];
+}
 
 beforeAll(async () => {
   postgres = await startThrowawayPostgres({ seed: false });
   setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-  user = await userToken();
+  user = await userIn('shadow');
+  events = await storeEvents(1_000);
 });
 
 afterAll(async () => {
@@ -21,10 +52,10 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-const NOW = Date.now();
-
-function sample(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { event_id: randomUUID(), id: 41, stream: 'cache_metrics', transport: 'realtime', lane: 'shadow', received_at: NOW + 12, emitted_at: NOW, digest: '00ff00ff00ff00ff', seq: 0, ...overrides };
+/** A delivery of stored event `n` (a cache metric unless n is the last, the system event). */
+function sample(overrides: Record<string, unknown> = {}, n = 0): Record<string, unknown> {
+  const event = events[n] as (typeof events)[number];
+  return { event_id: event.event_id, id: event.id, stream: event.stream, transport: 'realtime', lane: 'shadow', received_at: event.emitted_ms + 12, emitted_at: event.emitted_ms, digest: '00ff00ff00ff00ff', seq: 0, ...overrides };
 }
 
 function batch(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -73,7 +104,10 @@ describe('POST /api/validation/samples', () => {
       { name: 'a bad lane', send: () => post(batch({ samples: [sample({ lane: 'sideways' })] })), status: 400, code: 'validation_failed', field: 'samples[0].lane' },
       { name: 'a bad transport', send: () => post(batch({ samples: [sample({ transport: 'carrier-pigeon' })] })), status: 400, code: 'validation_failed', field: 'samples[0].transport' },
       { name: 'a non-positive id', send: () => post(batch({ samples: [sample({ id: 0 })] })), status: 400, code: 'validation_failed', field: 'samples[0].id' },
-      { name: 'a receive time in seconds', send: () => post(batch({ samples: [sample({ received_at: Math.floor(NOW / 1000) })] })), status: 400, code: 'validation_failed', field: 'samples[0].received_at' },
+      { name: 'a receive time in seconds', send: () => post(batch({ samples: [sample({ received_at: Math.floor(Date.now() / 1000) })] })), status: 400, code: 'validation_failed', field: 'samples[0].received_at' },
+      { name: 'a seq beyond a Postgres integer', send: () => post(batch({ samples: [sample({ seq: 3_000_000_000 })] })), status: 400, code: 'validation_failed', field: 'samples[0].seq' },
+      { name: 'an id beyond a safe integer', send: () => post(batch({ samples: [sample({ id: 2 ** 60 })] })), status: 400, code: 'validation_failed', field: 'samples[0].id' },
+      { name: 'coverage ending before it starts', send: () => post(batch({ coverage: [{ transport: 'legacy', lane: 'primary', from: Date.now(), to: Date.now() - 1 }] })), status: 400, code: 'validation_failed', field: 'coverage[0].to' },
       { name: 'a bad observer id', send: () => post(batch({ observer: 'x' })), status: 400, code: 'validation_failed', field: 'observer' },
       { name: 'negative error counts', send: () => post(batch({ errors: { legacy: -1, realtime: 0 } })), status: 400, code: 'validation_failed', field: 'errors.legacy' },
       { name: 'a huge body (declared)', send: () => POST(apiRequest('/api/validation/samples', { token: user, body: hugeBody(), headers: { 'content-length': String(hugeBody().length) } })), status: 413, code: 'payload_too_large' },
@@ -93,12 +127,12 @@ describe('POST /api/validation/samples', () => {
   it('stores exactly the rows of a valid batch, with the observer error counters', async () => {
     const before = await counts();
     const samples = [
-      sample({ lane: undefined, transport: 'legacy', seq: 0 }),
-      sample({ stream: 'system_events', id: 7, seq: 1, transport: 'legacy' }),
-      sample({ transport: 'realtime', lane: 'shadow', digest: 'aaaaaaaaaaaaaaaa', seq: 0, payload: { hits: 2 }, peer_payload: { hits: 1 } }),
+      sample({ lane: 'shadow', transport: 'legacy', seq: 0 }, 1),
+      sample({ seq: 1, transport: 'legacy', lane: 'fallback' }, events.length - 1),
+      sample({ transport: 'realtime', lane: 'primary', digest: 'aaaaaaaaaaaaaaaa', seq: 0, payload: { hits: 2 }, peer_payload: { hits: 1 } }, 2),
     ];
     const body = batch({ samples, cohort: 'realtime', browser: 'safari', errors: { legacy: 1, realtime: 3 } });
-    const response = await post(body);
+    const response = await post(body, { token: await userIn('realtime') });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ stored: 3 });
 
@@ -116,7 +150,7 @@ describe('POST /api/validation/samples', () => {
         event_seq: s.id,
         stream: s.stream,
         transport: s.transport,
-        lane: s.lane ?? 'primary',
+        lane: s.lane,
         emitted_ms: s.emitted_at,
         received_ms: s.received_at,
         digest: s.digest,
@@ -140,17 +174,19 @@ describe('POST /api/validation/samples', () => {
 
   it('lets the service role (the probe) report as cohort "probe"', async () => {
     const body = batch({ cohort: 'probe', browser: 'node', observer: `probe-${randomUUID().slice(0, 8)}` });
-    const response = await post(body, { token: await serviceRoleKey() });
+    const response = await post({ ...body, samples: [sample({ transport: 'legacy', lane: 'baseline' })] }, { token: await serviceRoleKey() });
     expect(response.status).toBe(202);
-    const { rows } = await db().query('select cohort from public.validation_samples where observer = $1', [body.observer]);
-    expect(rows).toEqual([{ cohort: 'probe' }]);
+    const { rows } = await db().query('select s.cohort, o.subject, o.trusted from public.validation_samples s join public.validation_observers o using (observer) where observer = $1', [body.observer]);
+    expect(rows).toEqual([{ cohort: 'probe', subject: 'probe', trusted: true }]);
+    // …and only as the probe: the service role is no browser.
+    expect(await errorOf(await post(batch(), { token: await serviceRoleKey() }))).toMatchObject({ status: 403, code: 'forbidden' });
   });
 
   it('rate-limits each caller with 429 and Retry-After, storing only the accepted batches', async () => {
-    const flooder = await userToken();
-    const bystander = await userToken();
+    const flooder = await userIn('shadow');
+    const bystander = await userIn('shadow');
     const before = await counts();
-    const responses = await Promise.all(Array.from({ length: 300 }, () => post(batch(), { token: flooder })));
+    const responses = await Promise.all(Array.from({ length: 300 }, () => post(batch({ errors: { legacy: 0, realtime: 0 } }), { token: flooder })));
     const accepted = responses.filter((r) => r.status === 202).length;
     const limited = responses.filter((r) => r.status === 429);
     expect(accepted + limited.length).toBe(300);
@@ -163,5 +199,59 @@ describe('POST /api/validation/samples', () => {
     expect(await counts()).toEqual({ samples: before.samples + accepted, batches: before.batches + accepted });
     // Another caller has a bucket of its own.
     expect((await post(batch(), { token: bystander })).status).toBe(202);
+  });
+});
+
+describe('evidence a caller cannot have observed', () => {
+  /** What the caller was charged for, per refusal code. */
+  async function rejections(token: string): Promise<Record<string, number>> {
+    const sub = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string };
+    const { rows } = await db().query<{ code: string; count: number }>('select code, count from public.validation_rejections where subject = $1', [sub.sub]);
+    return Object.fromEntries(rows.map((row) => [row.code, row.count]));
+  }
+
+  it('refuses, whole and with a reason naming the field, what the caller cannot have seen — and counts it against the caller', async () => {
+    const onRealtime = await userIn('realtime');
+    const other = await userIn('shadow');
+    const taken = batch();
+    expect((await post(taken, { token: other })).status).toBe(202);
+    const before = await counts();
+    const now = Date.now();
+    const cases: Array<{ name: string; body: Record<string, unknown>; token?: string; field: string; code: string }> = [
+      {
+        // Issue 10: one viewer's batch with a million Realtime errors rolled stage 50 back.
+        name: 'a million errors in one report',
+        body: { observer: 'tab-not-really-a-tab', cohort: 'realtime', browser: 'chrome', clock_offset_ms: 0, errors: { legacy: 0, realtime: 1_000_000 }, samples: [] },
+        token: onRealtime,
+        field: 'errors.realtime',
+        code: 'implausible_errors',
+      },
+      { name: 'a cohort the caller is not in', body: batch({ cohort: 'realtime', samples: [] }), field: 'cohort', code: 'wrong_cohort' },
+      { name: 'a lane its cohort does not have', body: batch({ samples: [sample({ transport: 'realtime', lane: 'primary' })] }), field: 'samples[0].lane', code: 'wrong_lane' },
+      { name: 'the probe’s baseline lane from a browser', body: batch({ samples: [sample({ transport: 'legacy', lane: 'baseline' })] }), field: 'samples[0].lane', code: 'wrong_lane' },
+      { name: 'an event that was never stored', body: batch({ samples: [sample(), sample({ event_id: randomUUID() })] }), field: 'samples[1].event_id', code: 'unknown_event' },
+      { name: 'a stored event with another id', body: batch({ samples: [sample({ id: 999_999 })] }), field: 'samples[0].id', code: 'unknown_event' },
+      { name: 'a stored event with another emission time', body: batch({ samples: [sample({ emitted_at: (events[0]?.emitted_ms ?? 0) - 60_000, received_at: now })] }), field: 'samples[0].emitted_at', code: 'unknown_event' },
+      { name: 'received before it was emitted', body: batch({ samples: [sample({ received_at: (events[0]?.emitted_ms ?? 0) - 60_000 })] }), field: 'samples[0].received_at', code: 'implausible_time' },
+      { name: 'coverage in the future', body: batch({ samples: [], coverage: [{ transport: 'legacy', lane: 'primary', from: now + 60_000, to: null }] }), field: 'coverage[0]', code: 'implausible_time' },
+      { name: 'coverage from long before it first reported', body: batch({ samples: [], coverage: [{ transport: 'legacy', lane: 'primary', from: now - 3_600_000, to: null }] }), field: 'coverage[0].from', code: 'implausible_time' },
+      { name: 'another user’s observer id', body: { ...taken, samples: [] }, field: 'observer', code: 'observer_taken' },
+    ];
+    for (const { name, body, token, field, code } of cases) {
+      const error = await errorOf(await post(body, { token: token ?? user }));
+      expect({ name, status: error.status, code: error.code }).toEqual({ name, status: 422, code: 'implausible_evidence' });
+      expect(error.message, name).toContain(`${field}:`);
+      expect(await rejections(token ?? user), name).toHaveProperty(code);
+    }
+    expect(await counts()).toEqual(before);
+    expect(await rejections(onRealtime)).toEqual({ implausible_errors: 1 });
+  });
+
+  it('accepts errors a real client can have had since its last report', async () => {
+    const tab = batch({ samples: [], errors: { legacy: 0, realtime: 3 } });
+    expect((await post(tab)).status).toBe(202);
+    // Right after: a few more is plausible, hundreds are not.
+    expect((await post({ ...tab, errors: { legacy: 2, realtime: 2 } })).status).toBe(202);
+    expect(await errorOf(await post({ ...tab, errors: { legacy: 0, realtime: 500 } }))).toMatchObject({ status: 422, code: 'implausible_evidence' });
   });
 });

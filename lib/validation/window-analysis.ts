@@ -1,21 +1,20 @@
 import 'server-only';
 import type pg from 'pg';
-import { analyze } from '@/lib/validation/analyze';
-import type { EventComparison, ObservedSample } from '@/lib/validation/compare';
-import { emptyHistogram, record } from '@/lib/validation/latency-histogram';
+import { analyzeObserver, mergeSubject, type CoverageInterval, type EvidenceCounts, type ObserverEvidence, type ObserverInfo } from '@/lib/validation/analyze';
+import type { ObservedSample } from '@/lib/validation/compare';
+import { legacyPublishingBetween } from '@/lib/validation/legacy-timeline';
+import { loadSourceEvents } from '@/lib/validation/source-events';
 
 const MINUTE_MS = 60_000;
-/** How long after an event's emission a delivery may still arrive before it counts as missing. */
+/** How long after an event's emission a live lane may still deliver it before it counts as missing. */
 export const GRACE_MS = 10_000;
+/** Coverage starts this long after a lane's first live delivery (clock offset and commit order). */
+export const SETTLE_MS = 2_000;
 /** Samples reach the API in batches every few seconds: wait this long past the grace. */
-const SETTLE_MS = 5_000;
+const REPORT_MS = 5_000;
 
-export interface WindowCounts {
-  candidate: { matched: number; mismatch: number; missingCandidate: number; missingControl: number; duplicatesCandidate: number; duplicatesControl: number; compared: number; discrepancies: number };
-  baseline: { compared: number; discrepancies: number };
-  outOfOrder: { legacy: number; realtime: number };
-  ignored: number;
-}
+/** A window's stored counts: one subject (a user, or the probe) in one cohort × browser × minute. */
+export type WindowCounts = EvidenceCounts;
 
 interface SampleRow {
   observer: string;
@@ -25,7 +24,7 @@ interface SampleRow {
   event_seq: number;
   stream: 'cache_metrics' | 'system_events';
   transport: 'legacy' | 'realtime';
-  lane: 'primary' | 'shadow' | 'baseline';
+  lane: ObservedSample['lane'];
   emitted_ms: number;
   received_ms: number;
   digest: string;
@@ -35,9 +34,10 @@ interface SampleRow {
 }
 
 /**
- * Analyses every closed minute (by event emission time) not analysed yet: one window per
- * cohort × browser, plus the discrepancy log. Idempotent (upserts), and safe to run
- * from several processes (advisory lock).
+ * Analyses every closed minute (by event emission time) not analysed yet: the stored rows
+ * of the minute against every observer that was live in it, one window per subject ×
+ * cohort × browser, plus the discrepancy log. Idempotent (upserts), and safe to run from
+ * several processes (advisory lock).
  */
 export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: number; maxMinutes?: number } = {}): Promise<{ minutes: number }> {
   const now = options.now ?? Date.now();
@@ -48,7 +48,7 @@ export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: numbe
     try {
       let minutes = 0;
       let start = await nextMinute(client, now);
-      while (start !== null && start + MINUTE_MS + GRACE_MS + SETTLE_MS <= now && minutes < (options.maxMinutes ?? 30)) {
+      while (start !== null && start + MINUTE_MS + GRACE_MS + REPORT_MS <= now && minutes < (options.maxMinutes ?? 30)) {
         await analyzeMinute(client, start);
         await client.query(
           'insert into public.validation_progress (id, analyzed_until) values (1, to_timestamp($1 / 1000.0)) on conflict (id) do update set analyzed_until = excluded.analyzed_until',
@@ -66,28 +66,59 @@ export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: numbe
   }
 }
 
-/** The next minute to analyse: the first one at or after the progress mark that has samples (empty minutes are skipped). */
+/** The next minute to analyse: the first one at or after the progress mark that some observer covered (empty minutes are skipped). */
 async function nextMinute(client: pg.PoolClient, now: number): Promise<number | null> {
   const progress = await client.query<{ until: number }>('select (extract(epoch from analyzed_until) * 1000)::bigint as until from public.validation_progress where id = 1');
   const until = progress.rows[0]?.until;
   const floor = until !== undefined ? Number(until) : now - 24 * 3600_000;
-  const first = await client.query<{ min: number | null }>('select min(emitted_ms) as min from public.validation_samples where emitted_ms >= $1', [floor]);
+  const first = await client.query<{ min: number | null }>(
+    `select greatest($1::bigint, min(c.from_ms)) as min from public.validation_coverage c join public.validation_observers o using (observer)
+      where coalesce(c.to_ms, o.seen_through_ms) >= $1`,
+    [floor],
+  );
   const min = first.rows[0]?.min;
-  return min === null || min === undefined ? null : Math.floor(Number(min) / MINUTE_MS) * MINUTE_MS;
+  if (min === null || min === undefined) return null;
+  const minute = Math.floor(Number(min) / MINUTE_MS) * MINUTE_MS;
+  return minute + MINUTE_MS + GRACE_MS + REPORT_MS <= now ? minute : null;
+}
+
+async function loadObservers(client: pg.PoolClient, start: number, end: number): Promise<ObserverInfo[]> {
+  const { rows } = await client.query<{ observer: string; subject: string; trusted: boolean; cohort: string; browser: string; seen_through_ms: string; coverage: CoverageInterval[] }>(
+    `select o.observer, o.subject, o.trusted, o.cohort, o.browser, o.seen_through_ms,
+            json_agg(json_build_object('transport', c.transport, 'lane', c.lane, 'fromMs', c.from_ms, 'toMs', c.to_ms)) as coverage
+       from public.validation_coverage c join public.validation_observers o using (observer)
+      where c.from_ms < $2 and coalesce(c.to_ms, o.seen_through_ms) >= $1
+      group by o.observer`,
+    [start, end],
+  );
+  return rows.map((row) => ({
+    observer: row.observer,
+    subject: row.subject,
+    trusted: row.trusted,
+    cohort: row.cohort,
+    browser: row.browser,
+    seenThroughMs: Number(row.seen_through_ms),
+    coverage: row.coverage.map((c) => ({ ...c, fromMs: Number(c.fromMs), toMs: c.toMs === null ? null : Number(c.toMs) })),
+  }));
 }
 
 async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void> {
-  const result = await client.query<SampleRow>(
-    `select observer, cohort, browser, event_id, event_seq::float8 as event_seq, stream, transport, lane,
-            emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq, payload, peer_payload
-       from public.validation_samples where emitted_ms >= $1 and emitted_ms < $2`,
-    [start, start + MINUTE_MS],
-  );
-  const rules = await client.query<{ id: number; kind: string; stream: string | null }>('select id, kind, stream from public.validation_ignore_rules where active');
-  const groups = new Map<string, ObservedSample[]>();
-  for (const row of result.rows) {
-    const key = `${row.cohort}\u0000${row.browser}`;
-    const list = groups.get(key) ?? [];
+  const end = start + MINUTE_MS;
+  const [observers, sources, legacyPublishing, rules, sampleRows] = await Promise.all([
+    loadObservers(client, start, end),
+    loadSourceEvents(client, start, end),
+    legacyPublishingBetween(client, start, end),
+    client.query<{ id: number; kind: string; stream: string | null }>('select id, kind, stream from public.validation_ignore_rules where active'),
+    client.query<SampleRow>(
+      `select observer, cohort, browser, event_id, event_seq::float8 as event_seq, stream, transport, lane,
+              emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq, payload, peer_payload
+         from public.validation_samples where emitted_ms >= $1 and emitted_ms < $2`,
+      [start, end],
+    ),
+  ]);
+  const samplesOf = new Map<string, ObservedSample[]>();
+  for (const row of sampleRows.rows) {
+    const list = samplesOf.get(row.observer) ?? [];
     list.push({
       observer: row.observer,
       cohort: row.cohort,
@@ -104,52 +135,48 @@ async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void
       payload: row.payload ?? undefined,
       peer_payload: row.peer_payload ?? undefined,
     });
-    groups.set(key, list);
+    samplesOf.set(row.observer, list);
+  }
+  const ignoredBy = (kind: string, stream: string) => rules.rows.find((rule) => rule.kind === kind && (rule.stream === null || rule.stream === stream))?.id ?? null;
+  const options = { graceMs: GRACE_MS, settleMs: SETTLE_MS, legacyPublishing, ignoredBy };
+  const groups = new Map<string, ObserverEvidence[]>();
+  for (const info of observers) {
+    const evidence = analyzeObserver(info, samplesOf.get(info.observer) ?? [], sources, options);
+    const key = JSON.stringify([info.cohort, info.browser, info.subject, info.trusted]);
+    groups.set(key, [...(groups.get(key) ?? []), evidence]);
   }
   const minute = new Date(start).toISOString();
   await client.query('begin');
   try {
-    for (const [key, samples] of groups) {
-      const [cohort, browser] = key.split('\u0000') as [string, string];
-      const analysis = analyze(samples, start + MINUTE_MS + GRACE_MS, GRACE_MS);
-      const flagged = analysis.events.filter((event) => event.outcome !== 'matched' && event.outcome !== 'pending');
-      const ignoredBy = (event: EventComparison) => rules.rows.find((rule) => rule.kind === event.outcome && (rule.stream === null || rule.stream === event.stream))?.id ?? null;
-      const ignored = flagged.filter((event) => ignoredBy(event) !== null).length;
-      const c = analysis.candidate;
-      const counts: WindowCounts = {
-        candidate: {
-          matched: c.matched,
-          mismatch: c.mismatch,
-          missingCandidate: c.missingCandidate,
-          missingControl: c.missingControl,
-          duplicatesCandidate: c.duplicatesCandidate,
-          duplicatesControl: c.duplicatesControl,
-          compared: c.compared - ignored,
-          discrepancies: c.discrepancies - ignored,
-        },
-        baseline: { compared: analysis.baseline.compared, discrepancies: analysis.baseline.discrepancies },
-        outOfOrder: analysis.outOfOrder,
-        ignored,
-      };
-      const latencyLegacy = emptyHistogram();
-      const latencyRealtime = emptyHistogram();
-      for (const sample of samples) {
-        if (sample.lane === 'baseline') continue;
-        record(sample.transport === 'legacy' ? latencyLegacy : latencyRealtime, sample.received_at - sample.emitted_at);
-      }
+    for (const [key, evidence] of groups) {
+      const [cohort, browser, subject, trusted] = JSON.parse(key) as [string, string, string, boolean];
+      const merged = mergeSubject(evidence);
       await client.query(
-        `insert into public.validation_windows (minute, cohort, browser, counts, latency_legacy, latency_realtime)
-         values ($1, $2, $3, $4, $5, $6)
-         on conflict (minute, cohort, browser) do update set counts = excluded.counts, latency_legacy = excluded.latency_legacy,
-           latency_realtime = excluded.latency_realtime, analyzed_at = now()`,
-        [minute, cohort, browser, counts, latencyLegacy, latencyRealtime],
+        `insert into public.validation_windows (minute, cohort, browser, subject, trusted, counts, latency_legacy, latency_realtime)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
+         on conflict (minute, cohort, browser, subject) do update set trusted = excluded.trusted, counts = excluded.counts,
+           latency_legacy = excluded.latency_legacy, latency_realtime = excluded.latency_realtime, analyzed_at = now()`,
+        [minute, cohort, browser, subject, trusted, merged.counts, merged.latency.legacy, merged.latency.realtime],
       );
-      for (const event of flagged) {
+      for (const item of evidence.flatMap((e) => e.flagged)) {
         await client.query(
-          `insert into public.validation_discrepancies (minute, observer, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+          `insert into public.validation_discrepancies (minute, observer, subject, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
            on conflict (observer, event_id, kind) do nothing`,
-          [minute, event.observer, cohort, browser, event.outcome, event.stream, event.eventId, event.id, event.control?.payload ?? event.candidate?.peer_payload ?? null, event.candidate?.payload ?? event.control?.peer_payload ?? null, ignoredBy(event)],
+          [
+            minute,
+            item.observer,
+            subject,
+            cohort,
+            browser,
+            item.kind,
+            item.event.stream,
+            item.event.eventId,
+            item.event.id,
+            item.control?.payload ?? item.candidate?.peer_payload ?? null,
+            item.candidate?.payload ?? item.control?.peer_payload ?? null,
+            item.ignoredBy,
+          ],
         );
       }
     }

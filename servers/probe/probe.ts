@@ -84,12 +84,16 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       },
       onInvalid: (reason) => options.onLog?.(`probe: ${name} dropped an invalid frame: ${reason}`),
       onGap: () => {},
-      onLive: (reconnect) => options.onLog?.(`probe: ${name} ${reconnect ? 're' : ''}connected`),
+      onLive(reconnect) {
+        sampler.laneLive(transport.kind, lane);
+        options.onLog?.(`probe: ${name} ${reconnect ? 're' : ''}connected`);
+      },
       onFailure(failure) {
+        sampler.laneDown(transport.kind, lane);
         errors[transport.kind] += 1;
         options.onLog?.(`probe: ${name} failed (${failure.kind}: ${failure.message}); retrying`);
       },
-      onPhase: () => {},
+      onPhase: (phase) => phase === 'idle' && sampler.laneDown(transport.kind, lane),
     });
     runner.start();
     return { name, runner };

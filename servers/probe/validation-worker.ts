@@ -21,7 +21,7 @@ export function startValidationWorker(options: { databaseUrl: string; intervalMs
       const { minutes } = await analyzeClosedMinutes(pool);
       const check = await runGateTick(pool);
       if (minutes > 0 || check.action.kind !== 'none') {
-        options.onLog?.(`validation: ${minutes} minute(s) analysed; stage ${check.config.stage}, gates ${check.verdict}${check.action.kind === 'none' ? '' : `; ${check.action.kind} → ${check.action.to}: ${check.action.reason}`}`);
+        options.onLog?.(`validation: ${minutes} minute(s) analysed; stage ${check.config.stage}, gates ${check.verdict}${check.action.kind === 'none' ? (check.action.note ? `; ${check.action.note}` : '') : `; ${check.action.kind}${'to' in check.action ? ` → ${check.action.to}` : ''}: ${check.action.reason}`}`);
       }
     } catch (error) {
       options.onLog?.(`validation: tick failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -10,6 +10,8 @@ export interface ScriptedSession {
   isLive: boolean;
   live(): void;
   send(envelope: Envelope): void;
+  /** Delivers an envelope marked as re-sent from the server's buffer (a resume replay). */
+  replay(envelope: Envelope): void;
   fail(failure: TransportFailure): void;
 }
 
@@ -40,6 +42,12 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
       for (const session of sessions) if (!session.closed && session.isLive) session.send(envelope);
     },
     connect(handlers, options) {
+      const deliver = (envelope: Envelope, replayed: boolean) => {
+        if (session.closed) return;
+        const parsed = parseEnvelope(envelope, { transport: kind, receivedAt: Date.now(), ...(replayed ? { replayed } : {}) });
+        if (parsed.ok) handlers.onEvent(parsed.event as MonitoringEvent);
+        else handlers.onInvalid(parsed.reason);
+      };
       const session: ScriptedSession = {
         handlers,
         options,
@@ -51,10 +59,10 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
           handlers.onLive();
         },
         send(envelope) {
-          if (session.closed) return;
-          const parsed = parseEnvelope(envelope, { transport: kind, receivedAt: Date.now() });
-          if (parsed.ok) handlers.onEvent(parsed.event as MonitoringEvent);
-          else handlers.onInvalid(parsed.reason);
+          deliver(envelope, false);
+        },
+        replay(envelope) {
+          deliver(envelope, true);
         },
         fail(failure) {
           if (session.closed) return;

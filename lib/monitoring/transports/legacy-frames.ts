@@ -10,7 +10,8 @@ const stream = z.enum(STREAMS);
 export const legacyServerFrameSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), user_id: z.string(), expires_at: z.number(), heartbeat_ms: z.number().int().positive() }),
   z.object({ type: z.literal('token_refreshed'), expires_at: z.number() }),
-  z.object({ type: z.literal('subscribed'), streams: z.array(stream) }),
+  // `replay`: how many event frames of each resumed stream follow before live ones.
+  z.object({ type: z.literal('subscribed'), streams: z.array(stream), replay: z.partialRecord(stream, z.int().nonnegative()).optional() }),
   z.object({ type: z.literal('unsubscribed'), streams: z.array(stream) }),
   z.object({ type: z.literal('event'), envelope: z.unknown() }),
   z.object({ type: z.literal('gap'), stream, from: z.int().positive(), to: z.int().nonnegative().optional(), reason: z.string() }),

@@ -38,6 +38,8 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
   let livenessTimer: ReturnType<typeof setInterval> | undefined;
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let currentToken: string | null = null;
+  /** Per stream, replayed event frames still to come after `subscribed` (protocol §Resume). */
+  const replaying: Partial<Record<Stream, number>> = {};
 
   const cleanup = () => {
     clearInterval(livenessTimer);
@@ -92,10 +94,18 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
       case 'token_refreshed':
         return scheduleRefresh(frame.expires_at);
       case 'subscribed':
+        Object.assign(replaying, frame.replay ?? {});
         return handlers.onLive();
       case 'event': {
         const parsed = parseEnvelope(frame.envelope, { transport: 'legacy', receivedAt: Date.now() });
-        return parsed.ok ? handlers.onEvent(parsed.event) : handlers.onInvalid(parsed.reason);
+        if (!parsed.ok) return handlers.onInvalid(parsed.reason);
+        const left = replaying[parsed.event.stream] ?? 0;
+        if (left > 0) {
+          // The server sends a stream's replay right after `subscribed`, before its live events.
+          replaying[parsed.event.stream] = left - 1;
+          parsed.event.provenance.replayed = true;
+        }
+        return handlers.onEvent(parsed.event);
       }
       case 'gap':
         return handlers.onGap(frame.stream, frame.from - 1, frame.to ?? null);

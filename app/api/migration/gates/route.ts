@@ -1,15 +1,34 @@
 import { NextResponse } from 'next/server';
+import { z } from 'zod';
 import { handleApiError } from '@/lib/api/handle-api-error';
+import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
 import { db } from '@/lib/db/pool';
-import { checkGates } from '@/lib/migration/gate-runner';
+import { checkGates, resumeGateRunner } from '@/lib/migration/gate-runner';
 
-/** The gates for the current stage and what the runner would do now (admins). */
+/** The gates for the current stage, the runner's streak and what it would do now (admins). */
 export async function GET(request: Request) {
   try {
     await requireApiAdmin(request);
     const check = await checkGates(db());
-    return NextResponse.json({ stage: check.config.stage, next: check.next, verdict: check.verdict, results: check.results, action: check.action }, { headers: { 'cache-control': 'no-store' } });
+    return NextResponse.json(
+      { stage: check.config.stage, next: check.next, windowStart: check.windowStart, verdict: check.verdict, results: check.results, runner: check.nextRunner, action: check.action },
+      { headers: { 'cache-control': 'no-store' } },
+    );
+  } catch (error) {
+    return handleApiError(error);
+  }
+}
+
+const bodySchema = z.strictObject({ action: z.literal('resume') });
+
+/** An admin looked at an inconclusive stage: the runner may act again. */
+export async function POST(request: Request) {
+  try {
+    await requireApiAdmin(request);
+    await readJsonBody(request, bodySchema, { maxBytes: 1_024 });
+    await resumeGateRunner(db());
+    return NextResponse.json({ resumed: true });
   } catch (error) {
     return handleApiError(error);
   }

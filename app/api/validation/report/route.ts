@@ -9,10 +9,11 @@ import { reportQuerySchema } from '@/lib/validation/report-query';
 
 export async function GET(request: NextRequest) {
   try {
-    await authenticateCaller(request);
+    const caller = await authenticateCaller(request);
     const query = reportQuerySchema.safeParse(Object.fromEntries(request.nextUrl.searchParams));
     if (!query.success) throw new ApiError('validation_failed', formatIssues(query.error.issues));
-    const report = await buildReport(db(), query.data);
+    // Who said what (per-user shares, quarantine, refused batches) is for admins only.
+    const report = await buildReport(db(), query.data, { oversight: caller.kind === 'service' || caller.user.role === 'admin' });
     if (query.data.format === 'csv') {
       return new NextResponse(reportCsv(report), {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="validation-${report.generatedAt}.csv"`, 'cache-control': 'no-store' },
