@@ -2,6 +2,8 @@ import type { APIRequestContext, APIResponse } from '@playwright/test';
 import type { RolloutCommand } from '@/lib/rollout/commands';
 import type { Cohort, RolloutConfig } from '@/lib/rollout/config';
 import type { AuditEntry } from '@/lib/rollout/config-store';
+import type { GateSummary } from '@/lib/swr/use-migration-gates';
+import type { ValidationReport } from '@/lib/validation/report';
 
 /** The rollout admin API driven with the service-role key, as a script or runbook would. */
 export interface RolloutAdmin {
@@ -14,6 +16,10 @@ export interface RolloutAdmin {
   explain(email: string): Promise<{ userId: string; cohort: Cohort; bucket: number }>;
   /** Ids of `cache_metrics` rows in the database with first ≤ id ≤ last (≤ 1,000). */
   metricIdsBetween(first: number, last: number): Promise<number[]>;
+  /** The gates of the current stage and what the gate runner would do (GET /api/migration/gates). */
+  gates(): Promise<GateSummary>;
+  /** The validation report with the admin's oversight section (GET /api/validation/report). */
+  report(since: string): Promise<ValidationReport>;
 }
 
 export function rolloutAdmin(request: APIRequestContext, serviceRoleKey: string): RolloutAdmin {
@@ -41,6 +47,8 @@ export function rolloutAdmin(request: APIRequestContext, serviceRoleKey: string)
       if (config.killSwitch) commands.push({ type: 'set-kill-switch', killSwitch: false });
       if (config.stage !== 'legacy-only' || config.percentage > 0 || config.highWater > 0) commands.push({ type: 'rollback', toStage: 'legacy-only' });
       if (config.autoAdvance) commands.push({ type: 'set-auto-advance', autoAdvance: false });
+      // A paused gate runner from an earlier story must not hold this one.
+      await request.post('/api/migration/gates', { headers, data: { action: 'resume' } });
       for (const userId of Object.keys(config.overrides)) commands.push({ type: 'remove-override', userId });
       if (commands.length > 0) await admin.change(commands, 'e2e: reset to legacy-only before a story');
     },
@@ -51,6 +59,8 @@ export function rolloutAdmin(request: APIRequestContext, serviceRoleKey: string)
       );
       return { userId: body.subject.userId, cohort: body.decision.cohort, bucket: body.decision.bucket };
     },
+    gates: async () => json<GateSummary>(await request.get('/api/migration/gates', { headers }), 'GET /api/migration/gates'),
+    report: async (since) => json<ValidationReport>(await request.get(`/api/validation/report?since=${since}`, { headers }), 'GET /api/validation/report'),
     async metricIdsBetween(first, last) {
       // Keyset pages of 1,000 until the range is covered (the page may hold many more rows).
       const ids: number[] = [];

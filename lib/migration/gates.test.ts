@@ -93,6 +93,12 @@ describe('migration gates', () => {
     expect(gate(metrics([probe({ latencyRealtime: latency(150, 1_000) })]), 'latency')?.status).toBe('fail');
   });
 
+  it('wait — not inconclusive — while too few deliveries could show < 0.1 % errors even with none', () => {
+    expect(gate(metrics([probe({ realtimeErrors: 0, realtimeDeliveries: 2_000 })]), 'error-rate')?.status).toBe('wait');
+    expect(gate(metrics([probe({ realtimeErrors: 0, realtimeDeliveries: 3_000 })]), 'error-rate')?.status).toBe('pass');
+    expect(gate(metrics([probe({ realtimeErrors: 2, realtimeDeliveries: 3_000 })]), 'error-rate')?.status).toBe('inconclusive');
+  });
+
   it('pause rather than roll back when the probe’s evidence is inside the bounds', () => {
     expect(overall(evaluateGates(metrics([probe({ compared: 5_735, discrepancies: 2 })]), 'pro', 1))).toBe('inconclusive');
   });

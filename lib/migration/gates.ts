@@ -10,7 +10,8 @@ export const GATE_THRESHOLDS = {
   maxRealtimeP95Ms: 100,
   minLatencySamples: 100,
   maxErrorRate: 0.001,
-  minDeliveries: 1_000,
+  /** As for consistency: with no errors at all, the rule of three needs 3,000 deliveries to show < 0.1 %. */
+  minDeliveries: 3_000,
   /** Browsers vote only with at least this many users (so trimming the two most extreme still leaves several). */
   minBrowserUsers: 4,
   /** A user whose disagreement with the source is this many times the rest's (and ≥ 1 %) is quarantined. */
