@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import type { Stage } from '@/lib/rollout/config';
+import type { Stage } from '@/lib/rollout/stages';
 import { DEMO, expect, signIn, test } from './fixtures';
 import { dashboardView } from './support/dashboard-view';
 import type { RolloutAdmin } from './support/rollout-admin';

@@ -10,15 +10,9 @@ import { SegmentsEditor } from '@/components/rollout/segments-editor';
 import { StageStepper, stageLabel } from '@/components/rollout/stage-stepper';
 import { Badge, Button, Card, inputClass } from '@/components/ui';
 import type { RolloutCommand } from '@/lib/rollout/commands';
-import { STAGES, type Stage } from '@/lib/rollout/config';
 import { postJson } from '@/lib/swr/fetcher';
 import { useRolloutAdmin, type RolloutOverview } from '@/lib/swr/use-rollout-admin';
-
-/** The previous stage in the migration order (the one-click rollback target). */
-function previousStage(stage: Stage): Stage {
-  const index = STAGES.indexOf(stage);
-  return STAGES[Math.max(0, index - 1)] as Stage;
-}
+import { previousStage } from '@/lib/rollout/stages';
 
 export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
   const { data, mutate } = useRolloutAdmin(initial);

@@ -1,6 +1,6 @@
 'use client';
 
-import { STAGES, type Stage } from '@/lib/rollout/config';
+import { STAGES, type Stage } from '@/lib/rollout/stages';
 
 const LABELS: Record<Stage, string> = {
   'legacy-only': 'Legacy only',

@@ -5,7 +5,7 @@ import { createIngestRateLimit } from '@/lib/ingest/ingest-rate-limit';
 import { legacyPublisher, type LegacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { db } from '@/lib/db/pool';
 import { serverEnv } from '@/lib/env';
-import { legacyFeedEnabled } from '@/lib/migration/stage-order';
+import { legacyFeedEnabled } from '@/lib/rollout/stages';
 import { currentRolloutConfig } from '@/lib/rollout/server-config';
 
 export interface IngestContext extends IngestDeps {

@@ -3,8 +3,8 @@ import type pg from 'pg';
 import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT } from '@/lib/migration/gate-policy';
 import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus } from '@/lib/migration/gates';
 import { loadStageMetrics } from '@/lib/migration/stage-metrics';
-import { isLiveStage, nextStage, previousStage, realtimeConnectionShare } from '@/lib/migration/stage-order';
-import type { RolloutConfig, Stage } from '@/lib/rollout/config';
+import type { RolloutConfig } from '@/lib/rollout/config';
+import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
 import { changeConfig, loadConfig } from '@/lib/rollout/config-store';
 
 const RUNNER = { id: null, email: 'gate-runner (automatic)' };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { COHORTS, segmentSchema, STAGES, stagePercentage, type RolloutConfig } from '@/lib/rollout/config';
+import { COHORTS, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
+import { STAGES, stagePercentage } from '@/lib/rollout/stages';
 
 /** Every change an admin can make, as data (validated at the API boundary). */
 export const rolloutCommandSchema = z.discriminatedUnion('type', [

@@ -1,11 +1,8 @@
 import { z } from 'zod';
+import { STAGES } from '@/lib/rollout/stages';
 
 export const COHORTS = ['legacy', 'shadow', 'realtime'] as const;
 export type Cohort = (typeof COHORTS)[number];
-
-/** Migration stages, in order. Percent stages put that share of buckets on Realtime. */
-export const STAGES = ['legacy-only', 'shadow', '25', '50', '75', '100', 'decommissioned'] as const;
-export type Stage = (typeof STAGES)[number];
 
 export const BROWSER_FAMILIES = ['chrome', 'firefox', 'safari', 'edge', 'other'] as const;
 export type BrowserFamily = (typeof BROWSER_FAMILIES)[number];
@@ -80,21 +77,3 @@ export const DEFAULT_CONFIG: RolloutConfig = {
   updatedAt: new Date(0).toISOString(),
   updatedBy: 'system',
 };
-
-/** The percentage a stage implies when an admin steps to it. */
-export function stagePercentage(stage: Stage): number {
-  switch (stage) {
-    case 'legacy-only':
-    case 'shadow':
-      return 0;
-    case '25':
-      return 25;
-    case '50':
-      return 50;
-    case '75':
-      return 75;
-    case '100':
-    case 'decommissioned':
-      return 100;
-  }
-}

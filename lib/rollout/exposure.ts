@@ -1,5 +1,6 @@
 import { thresholdFor } from '@/lib/rollout/bucket';
-import { BROWSER_FAMILIES, STAGES, type Cohort, type RolloutConfig } from '@/lib/rollout/config';
+import { BROWSER_FAMILIES, type Cohort, type RolloutConfig } from '@/lib/rollout/config';
+import { isLaterStage } from '@/lib/rollout/stages';
 import { evaluate, type RolloutSubject } from '@/lib/rollout/evaluate';
 
 /** How much Realtime a cohort exposes a user to: shadow compares it, realtime renders it. */
@@ -95,7 +96,7 @@ export function exposureIncrease(current: RolloutConfig, proposed: RolloutConfig
   // A bigger share moves buckets the spread-out ids may not land in (e.g. +0.01 %).
   if (thresholdFor(shareOf(proposed)) > thresholdFor(shareOf(current)) && proposed.stage !== 'legacy-only') because.add(`Realtime share ${shareOf(current)} % → ${shareOf(proposed)} %`);
   // Every later stage is a step of the rollout, even one that moves no cohort (100 → decommissioned stops the legacy feed).
-  if (STAGES.indexOf(proposed.stage) > STAGES.indexOf(current.stage)) because.add(`stage ${current.stage} → ${proposed.stage}`);
+  if (isLaterStage(proposed.stage, current.stage)) because.add(`stage ${current.stage} → ${proposed.stage}`);
   if (overridesUp.size > UNGATED_TESTER_OVERRIDES) because.add(`${overridesUp.size} overrides onto Realtime at once`);
   return { known: movedKnown, unseen, because: [...because], gated: because.size > 0 };
 }

@@ -1,11 +1,11 @@
 import 'server-only';
 import { serverEnv } from '@/lib/env';
 import { signCohortCookie } from '@/lib/rollout/cohort-cookie';
-import type { Cohort, Stage } from '@/lib/rollout/config';
+import type { Cohort } from '@/lib/rollout/config';
+import { legacyFeedEnabled, type Stage } from '@/lib/rollout/stages';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
 import { resolveCohort } from '@/lib/rollout/resolve-cohort';
 import { currentRolloutConfig, latestRolloutChange } from '@/lib/rollout/server-config';
-import { legacyFeedEnabled } from '@/lib/migration/stage-order';
 
 /** What an open dashboard polls to follow rollout changes live (no page reload). */
 export interface MyCohort {

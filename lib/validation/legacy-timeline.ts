@@ -1,6 +1,6 @@
 import 'server-only';
 import type pg from 'pg';
-import { legacyFeedEnabled } from '@/lib/migration/stage-order';
+import { legacyFeedEnabled } from '@/lib/rollout/stages';
 import { DEFAULT_CONFIG, rolloutConfigSchema } from '@/lib/rollout/config';
 
 /** Config changes reach ingest within about a second (per-process cache); this leaves room. */

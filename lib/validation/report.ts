@@ -2,7 +2,7 @@ import 'server-only';
 import type pg from 'pg';
 import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus, type SubjectEvidence } from '@/lib/migration/gates';
 import { loadStageMetrics } from '@/lib/migration/stage-metrics';
-import { nextStage, realtimeConnectionShare } from '@/lib/migration/stage-order';
+import { nextStage, realtimeConnectionShare } from '@/lib/rollout/stages';
 import { loadConfig } from '@/lib/rollout/config-store';
 import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/validation/latency-histogram';
 import { parseDuration, type ReportQuery } from '@/lib/validation/report-query';
