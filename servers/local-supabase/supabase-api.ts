@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { createPool } from '../../lib/db/create-pool.js';
 import { startApiServer, type ApiModule, type RunningApi } from './api-server.js';
 import { createAuth } from './auth/auth.js';
 import { createControlApi, type RealtimeControl } from './control-api.js';
@@ -37,7 +37,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
       await postgresChanges?.close();
     },
   };
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
+  const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
   const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, onLog: options.onLog });
   const authModule: ApiModule = {
     name: 'auth',
