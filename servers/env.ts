@@ -29,6 +29,22 @@ export function stackSettings(source: Record<string, string | undefined> = proce
   return { ...result.data, dataDir: path.resolve(result.data.SWITCHYARD_DATA_DIR) };
 }
 
+/** Where `next dev` reads its tsconfig: beside its distDir (Turbopack does not read inside the distDir). */
+export function devTsconfigPath(distDir: string): string {
+  return `${distDir}.tsconfig.json`;
+}
+
+/**
+ * Next's distDir and tsconfig (relative to the project), for next.config.ts: servers/dev.ts
+ * sets `SWITCHYARD_NEXT_DIST_DIR` for `next dev`, so it never shares `.next` with `next build`.
+ */
+export function nextDevPaths(source: Record<string, string | undefined> = process.env): { distDir: string; tsconfigPath: string } | null {
+  const value = source.SWITCHYARD_NEXT_DIST_DIR;
+  if (value === undefined || value === '') return null;
+  if (path.isAbsolute(value) || value.split(/[\\/]/).includes('..')) throw new Error(`env: SWITCHYARD_NEXT_DIST_DIR must be a path inside the project, got ${value}`);
+  return { distDir: value, tsconfigPath: devTsconfigPath(value) };
+}
+
 /** The whole process environment, for handing down to child processes. */
 export function inheritedEnv(): Record<string, string | undefined> {
   return { ...process.env };

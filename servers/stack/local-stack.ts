@@ -1,5 +1,4 @@
 import { rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../local-supabase/db/migrate.js';
 import { startPostgres } from '../local-supabase/db/start-postgres.js';
@@ -8,7 +7,9 @@ import { loadOrCreateSecrets } from '../local-supabase/secrets.js';
 import type { StackSettings } from '../env.js';
 import type { Progress } from './progress.js';
 import { markerFile } from './local-stack-marker.js';
+import { pgdataDir } from './reclaim-leftovers.js';
 import { stackEnv } from './stack-env.js';
+import type { Supervision } from './supervision.js';
 
 const SUPABASE_DIR = fileURLToPath(new URL('../../supabase/', import.meta.url));
 
@@ -18,16 +19,31 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** Postgres → migrations + seed → local Supabase API (Auth + Realtime), in order. */
-export async function startLocalStack(settings: StackSettings, progress: Progress, log: (line: string) => void): Promise<LocalStack> {
-  const secrets = await progress.step('secrets', () => loadOrCreateSecrets(settings.dataDir), () => path.join(settings.dataDir, 'secrets.json'));
+/**
+ * Postgres → migrations + seed → local Supabase API (Auth + Realtime), in order. The
+ * postmaster is tracked by `supervision` (recorded under the data dir, stopped by the
+ * guardian if this process dies).
+ */
+export async function startLocalStack(settings: StackSettings, progress: Progress, log: (line: string) => void, supervision: Supervision): Promise<LocalStack> {
+  const secrets = await progress.step('secrets', () => loadOrCreateSecrets(settings.dataDir), () => `${settings.dataDir}/secrets.json`);
   const env = stackEnv(settings, secrets);
   const postgres = await progress.step(
     'postgres 18',
-    () => startPostgres({ dataDir: path.join(settings.dataDir, 'pgdata'), port: settings.POSTGRES_PORT, password: secrets.dbPassword, onLog: (line) => /\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line) && log(`[postgres] ${line}`) }),
+    () => startPostgres({ dataDir: pgdataDir(settings.dataDir), port: settings.POSTGRES_PORT, password: secrets.dbPassword, onLog: (line) => /\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line) && log(`[postgres] ${line}`) }),
     (pg) => `ready on 127.0.0.1:${pg.port}`,
   );
-  const closers: Array<() => Promise<void>> = [() => postgres.stop()];
+  const trackPostgres = async () => {
+    const pid = await postgres.pid();
+    if (pid !== null) await supervision.track({ name: 'postgres', pid, group: false, signal: 'SIGINT', graceMs: 15_000 });
+    return pid;
+  };
+  await trackPostgres();
+  const closers: Array<() => Promise<void>> = [
+    async () => {
+      await postgres.stop();
+      await supervision.untrack('postgres');
+    },
+  ];
   const close = async () => {
     await rm(markerFile(settings), { force: true });
     for (const closer of closers.reverse()) await closer();

