@@ -35,7 +35,8 @@ async function main() {
     throw error;
   }
   progress.info(
-    `\nLocal stack running. Settings (also: npm run --silent stack:env):\n${formatEnv(stack.env).replace(/^/gm, '  ')}\nCtrl-C stops it.`,
+    `\nLocal stack running. Settings (also: npm run --silent stack:env):\n${formatEnv(stack.env).replace(/^/gm, '  ')}\n` +
+      'Postgres restart drill: npm run stack:restart-postgres -- --down 20\nCtrl-C stops it.',
   );
 }
 

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../local-supabase/db/migrate.js';
-import { startPostgres } from '../local-supabase/db/start-postgres.js';
+import { startPostgres, type RunningPostgres } from '../local-supabase/db/start-postgres.js';
 import { startSupabaseApi } from '../local-supabase/supabase-api.js';
 import { loadOrCreateSecrets } from '../local-supabase/secrets.js';
 import type { StackSettings } from '../env.js';
@@ -22,7 +22,7 @@ export interface LocalStack {
 /**
  * Postgres → migrations + seed → local Supabase API (Auth + Realtime), in order. The
  * postmaster is tracked by `supervision` (recorded under the data dir, stopped by the
- * guardian if this process dies).
+ * guardian if this process dies), also after a restart through `POST /__switchyard/postgres`.
  */
 export async function startLocalStack(settings: StackSettings, progress: Progress, log: (line: string) => void, supervision: Supervision): Promise<LocalStack> {
   const secrets = await progress.step('secrets', () => loadOrCreateSecrets(settings.dataDir), () => `${settings.dataDir}/secrets.json`);
@@ -32,6 +32,7 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     () => startPostgres({ dataDir: pgdataDir(settings.dataDir), port: settings.POSTGRES_PORT, password: secrets.dbPassword, onLog: (line) => /\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line) && log(`[postgres] ${line}`) }),
     (pg) => `ready on 127.0.0.1:${pg.port}`,
   );
+  let closing = false;
   const trackPostgres = async () => {
     const pid = await postgres.pid();
     if (pid !== null) await supervision.track({ name: 'postgres', pid, group: false, signal: 'SIGINT', graceMs: 15_000 });
@@ -45,6 +46,7 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     },
   ];
   const close = async () => {
+    closing = true;
     await rm(markerFile(settings), { force: true });
     for (const closer of closers.reverse()) await closer();
   };
@@ -56,7 +58,7 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     );
     const api = await progress.step(
       'local Supabase API',
-      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, onLog: log }),
+      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
       () => `${env.SUPABASE_URL} (auth, realtime)`,
     );
     closers.push(() => api.close());
@@ -68,3 +70,15 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
   }
 }
 
+function restartControl(postgres: RunningPostgres, closing: () => boolean, track: () => Promise<number | null>, log: (line: string) => void) {
+  return {
+    async restart(downMs: number) {
+      if (closing()) throw new Error('stack: stopping; no Postgres restart now');
+      log(`[postgres] restart requested: stopping, down for ${(downMs / 1000).toFixed(1)} s`);
+      await postgres.restart({ downMs });
+      const pid = await track();
+      log(`[postgres] back (pid ${pid ?? '?'})`);
+      return { pid };
+    },
+  };
+}
