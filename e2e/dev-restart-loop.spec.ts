@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { DEMO } from './fixtures';
-import { alive, freeDevPorts, listening, startDev, type DevPorts, type DevRun } from './support/dev-process';
+import { alive, expectStopped, freeDevPorts, listening, startDev, type DevPorts, type DevRun } from './support/dev-process';
 
 /**
  * `npm run dev` as a developer lives with it: started, used, stopped — by Ctrl-C, by SIGTERM,
@@ -10,7 +10,6 @@ import { alive, freeDevPorts, listening, startDev, type DevPorts, type DevRun } 
  */
 const DATA_DIR = '.local/e2e-dev';
 const START_MS = 120_000;
-const GONE_MS = 15_000;
 
 test.describe.configure({ mode: 'serial', timeout: 300_000 });
 
@@ -49,17 +48,13 @@ async function signInOnce(page: Page, appUrl: string): Promise<number> {
   return loginLoads;
 }
 
-async function expectNothingLeft(current: DevRun, processes: number[]): Promise<void> {
-  await expect.poll(async () => ({ listening: await listening(current.ports), processes: alive(processes) }), { timeout: GONE_MS }).toEqual({ listening: [], processes: [] });
-}
-
 test('run 1: loads and signs in once; Ctrl-C (SIGINT) leaves no listener and no process within 15 s', async ({ page }) => {
   run = await startDev({ dataDir: DATA_DIR, ports: await freeDevPorts(), timeoutMs: START_MS });
   expect(await signInOnce(page, run.appUrl)).toBe(1);
   const processes = run.processes();
   expect(processes.length).toBeGreaterThan(3);
   process.kill(-run.npmPid, 'SIGINT');
-  await expectNothingLeft(run, processes);
+  await expectStopped(run, processes);
   await run.exited;
 });
 
@@ -68,7 +63,7 @@ test('run 2: loads and signs in once; SIGTERM leaves no listener and no process 
   expect(await signInOnce(page, run.appUrl)).toBe(1);
   const processes = run.processes();
   process.kill(run.npmPid, 'SIGTERM');
-  await expectNothingLeft(run, processes);
+  await expectStopped(run, processes);
   await run.exited;
 });
 
@@ -94,6 +89,6 @@ test('run 4: stops what run 3 left (by its recorded pids), starts, loads and sig
   expect(await signInOnce(page, run.appUrl)).toBe(1);
   const processes = run.processes();
   process.kill(-run.npmPid, 'SIGKILL');
-  await expectNothingLeft(run, processes);
+  await expectStopped(run, processes);
   run = undefined;
 });

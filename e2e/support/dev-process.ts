@@ -1,3 +1,4 @@
+import { expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -34,9 +35,9 @@ export async function freeDevPorts(): Promise<DevPorts> {
 }
 
 /** Starts `npm run dev` (detached: npm leads its own process group) and resolves once it says it is ready. */
-export async function startDev(options: { dataDir: string; ports: DevPorts; timeoutMs: number }): Promise<DevRun> {
+export async function startDev(options: { dataDir: string; ports: DevPorts; timeoutMs: number; args?: string[]; simulatorRate?: number }): Promise<DevRun> {
   const { ports } = options;
-  const child: ChildProcess = spawn('npm', ['run', 'dev'], {
+  const child: ChildProcess = spawn('npm', ['run', 'dev', ...(options.args ? ['--', ...options.args] : [])], {
     cwd: ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +48,7 @@ export async function startDev(options: { dataDir: string; ports: DevPorts; time
       SUPABASE_API_PORT: String(ports.api),
       POSTGRES_PORT: String(ports.postgres),
       LEGACY_WS_PORT: String(ports.legacy),
-      SIMULATOR_RATE: '5',
+      SIMULATOR_RATE: String(options.simulatorRate ?? 5),
       NEXT_TELEMETRY_DISABLED: '1',
     },
   });
@@ -76,6 +77,16 @@ export async function startDev(options: { dataDir: string; ports: DevPorts; time
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return run;
+}
+
+/** Within 15 s of a stop: nothing listens on the run's ports, and none of `processes` runs. */
+export async function expectStopped(run: DevRun, processes: number[]): Promise<void> {
+  await expect.poll(async () => ({ listening: await listening(run.ports), processes: alive(processes) }), { timeout: 15_000 }).toEqual({ listening: [], processes: [] });
+}
+
+/** The running stack's settings (what `npm run --silent stack:env` prints), from `<dataDir>/stack.json`. */
+export async function readStackEnv(dataDir: string): Promise<Record<string, string>> {
+  return (JSON.parse(await readFile(path.join(ROOT, dataDir, 'stack.json'), 'utf8')) as { env: Record<string, string> }).env;
 }
 
 /** Ports of `ports` that something still listens on (connect succeeds). */

@@ -247,3 +247,24 @@ describe('GET /api/ingest/stats', () => {
     expect(((await viewer.json()) as ErrorBody).error.code).toBe('forbidden');
   });
 });
+
+describe('Postgres restart', () => {
+  it('answers 503 upstream_unavailable with Retry-After while the database is down, never 500, and stores again once it is back', async () => {
+    // A key never used before: its lookup needs the database too.
+    const key = `sy_ingest_restart_${randomUUID()}`;
+    await registerIngestKey(admin, 'restart-test', key, { rateLimitPerS: 100_000 });
+    const restarting = postgres.restart({ downMs: 3_000 });
+    const statuses = new Set<number>();
+    let refused: Response | undefined;
+    for (let done = false; !done; ) {
+      const response = await POST(ingestRequest({ metrics: [metric()], events: [] }, { key }));
+      statuses.add(response.status);
+      if (response.status !== 200) refused ??= response;
+      done = response.status === 200 && refused !== undefined;
+    }
+    await restarting;
+    expect([...statuses].sort()).toEqual([200, 503]);
+    expect(refused!.headers.get('retry-after')).toBe('1');
+    expect(((await refused!.json()) as ErrorBody).error.code).toBe('upstream_unavailable');
+  });
+});
