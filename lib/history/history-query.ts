@@ -42,6 +42,6 @@ export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
     raw[key] = value;
   }
   const parsed = historyQuerySchema.safeParse(raw);
-  if (!parsed.success) throw new ApiError('validation_failed', formatIssues(parsed.error.issues));
+  if (!parsed.success) throw new ApiError('validation_failed', formatIssues(parsed.error.issues, 'query parameter'));
   return parsed.data;
 }
