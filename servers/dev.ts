@@ -16,6 +16,7 @@ import { assertPortFree } from './port.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
 import pg from 'pg';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
+import { watchFeedState } from './legacy-ws/feed-state.js';
 import { startLegacyServer } from './legacy-ws/legacy-server.js';
 import { startProbe } from './probe/probe.js';
 import { startValidationWorker } from './probe/validation-worker.js';
@@ -87,9 +88,19 @@ async function main() {
         await pool.end();
       }
     }, () => 'registered (stored hashed)');
+    // The feed follows the rollout: closed (4010) once decommissioned, back under the kill switch.
+    const feedState = watchFeedState({ databaseUrl: secrets.DATABASE_URL, log: (line) => log(`[legacy] ${line}`) });
+    stops.push(() => feedState.close());
     const legacy = await progress.step(
       'legacy WebSocket feed',
-      () => startLegacyServer({ port: settings.LEGACY_WS_PORT, jwtSecret: secrets.SUPABASE_JWT_SECRET, publishKey: secrets.LEGACY_PUBLISH_KEY, onLog: (entry) => entry.level !== 'info' && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`) }),
+      () =>
+        startLegacyServer({
+          port: settings.LEGACY_WS_PORT,
+          jwtSecret: secrets.SUPABASE_JWT_SECRET,
+          publishKey: secrets.LEGACY_PUBLISH_KEY,
+          feedState,
+          onLog: (entry) => (entry.level !== 'info' || entry.message.startsWith('feed decommissioned')) && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`),
+        }),
       (server) => server.feedUrl,
     );
     stops.push(() => legacy.close());
