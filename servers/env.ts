@@ -16,6 +16,8 @@ const schema = z.object({
   LEGACY_WS_PORT: port.default(8787),
   SIMULATOR_RATE: z.coerce.number().min(0).max(100_000).default(20),
   SIMULATOR_SEED: z.coerce.number().int().default(42),
+  /** Password sign-ins per client address per 5 minutes in the local Auth (GoTrue's `sign_in_sign_ups`). */
+  AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
 });
 
 export type StackSettings = z.infer<typeof schema> & { dataDir: string };

@@ -10,6 +10,8 @@ export interface SupabaseApiOptions {
   port: number;
   databaseUrl: string;
   secrets: LocalSecrets;
+  /** Password sign-ins per client address per 5 minutes (default 30, like GoTrue). */
+  signInAttemptsPerFiveMinutes?: number;
   /** Mounts `POST /__switchyard/postgres` (restart drills) when the stack owns the Postgres process. */
   postgres?: PostgresControl;
   onLog?: (line: string) => void;
@@ -41,7 +43,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
     },
   };
   const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
-  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, onLog: options.onLog });
+  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, onLog: options.onLog });
   const authModule: ApiModule = {
     name: 'auth',
     handleHttp: (req, res) => auth.handle(req, res),

@@ -58,7 +58,7 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     );
     const api = await progress.step(
       'local Supabase API',
-      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
+      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, signInAttemptsPerFiveMinutes: settings.AUTH_SIGN_IN_RATE_LIMIT, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
       () => `${env.SUPABASE_URL} (auth, realtime)`,
     );
     closers.push(() => api.close());
