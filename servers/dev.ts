@@ -22,9 +22,8 @@ import { startProbe } from './probe/probe.js';
 import { startValidationWorker } from './probe/validation-worker.js';
 import { startSimulator } from './simulator/runner.js';
 import { startLocalStack } from './stack/local-stack.js';
-import { watchLauncher } from './stack/launcher-watch.js';
 import { assertProductionBuild, prepareDevDistDir } from './stack/next-dist-dir.js';
-import { onCrash, onShutdownSignal } from './stack/signals.js';
+import { stopOnAnyEnd } from './stack/signals.js';
 import { createProgress } from './stack/progress.js';
 import { startSupervision } from './stack/supervision.js';
 
@@ -61,12 +60,7 @@ async function main() {
     progress.info('stopped.');
     process.exit(code);
   };
-  onShutdownSignal(() => shutdown(0));
-  onCrash(() => void shutdown(1));
-  watchLauncher((who) => {
-    progress.info(`${who} is gone; stopping.`);
-    void shutdown(0);
-  });
+  stopOnAnyEnd(shutdown, (line) => progress.info(line));
 
   try {
     progress.info(`Switchyard · ${settings.SWITCHYARD_MODE} mode · data in ${settings.dataDir}`);

@@ -1,10 +1,9 @@
 /** `npm run stack`: Postgres + the local Supabase API only, in the foreground (like `supabase start`). */
 import { mkdir } from 'node:fs/promises';
 import { stackSettings } from './env.js';
-import { watchLauncher } from './stack/launcher-watch.js';
 import { startLocalStack, type LocalStack } from './stack/local-stack.js';
 import { createProgress } from './stack/progress.js';
-import { onCrash, onShutdownSignal } from './stack/signals.js';
+import { stopOnAnyEnd } from './stack/signals.js';
 import { formatEnv } from './stack/stack-env.js';
 import { startSupervision } from './stack/supervision.js';
 
@@ -22,12 +21,7 @@ async function main() {
     await supervision.close();
     process.exit(code);
   };
-  onShutdownSignal(() => stop(0));
-  onCrash(() => void stop(1));
-  watchLauncher((who) => {
-    progress.info(`${who} is gone; stopping.`);
-    void stop(0);
-  });
+  stopOnAnyEnd(stop, (line) => progress.info(line));
   try {
     stack = await startLocalStack(settings, progress, (line) => process.stdout.write(`${line}\n`), supervision);
   } catch (error) {

