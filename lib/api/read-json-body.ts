@@ -1,12 +1,10 @@
 import type { z } from 'zod';
 import { ApiError } from '@/lib/api/api-error';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@/lib/api/storable-text';
 
 /** Deepest nesting of arrays/objects any JSON body may have, unless a route asks for less. */
 export const MAX_JSON_DEPTH = 64;
 
-// Postgres cannot store NUL (text, jsonb) or lone surrogates (jsonb): no body carries them, in values or keys.
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const UNSTORABLE_MESSAGE = 'must not contain NUL characters or lone surrogates';
 
 /**
  * Reads a JSON request body with a hard byte cap (the stream is cut, the header is not
@@ -67,11 +65,11 @@ interface Frame {
  * path. Iterative (an explicit stack), so a hostile depth cannot overflow the call stack.
  */
 function unstorablePart(root: unknown, maxDepth: number): { path: PropertyKey[]; message: string } | null {
-  if (typeof root === 'string') return UNSTORABLE_TEXT.test(root) ? { path: [], message: UNSTORABLE_MESSAGE } : null;
+  if (typeof root === 'string') return !isStorableText(root) ? { path: [], message: UNSTORABLE_TEXT_MESSAGE } : null;
   if (root === null || typeof root !== 'object') return null;
   const stack: Frame[] = [{ value: root, depth: 1, parent: null, key: null }];
   const visit = (frame: Frame, key: PropertyKey, item: unknown) => {
-    if (typeof item === 'string') return UNSTORABLE_TEXT.test(item) ? { path: [...pathOf(frame), key], message: UNSTORABLE_MESSAGE } : null;
+    if (typeof item === 'string') return !isStorableText(item) ? { path: [...pathOf(frame), key], message: UNSTORABLE_TEXT_MESSAGE } : null;
     if (item !== null && typeof item === 'object') stack.push({ value: item, depth: frame.depth + 1, parent: frame, key });
     return null;
   };
@@ -85,7 +83,7 @@ function unstorablePart(root: unknown, maxDepth: number): { path: PropertyKey[];
       }
     } else {
       for (const [key, item] of Object.entries(frame.value)) {
-        if (UNSTORABLE_TEXT.test(key)) return { path: pathOf(frame), message: `${UNSTORABLE_MESSAGE} (in a key)` };
+        if (!isStorableText(key)) return { path: pathOf(frame), message: `${UNSTORABLE_TEXT_MESSAGE} (in a key)` };
         const problem = visit(frame, key, item);
         if (problem) return problem;
       }

@@ -129,7 +129,8 @@ describe('GET /api/monitoring/events', () => {
       ['stream=cache_metrics&order=desc', /^order: unknown query parameter$/],
       ['stream=cache_metrics&after=0&x=1', /^x: unknown query parameter$/],
       ['stream=cache_metrics&x=1&y=2', /^x: unknown query parameter; y: unknown query parameter$/],
-      ['stream=cache_metrics&after=%00', /^after:/],
+      ['stream=cache_metrics&after=%00', /^after: must not contain NUL/],
+      ['stream=cache_metrics&%00=1', /^query: must not contain NUL/],
       ['stream=cache_metrics&stream=system_events', /^stream: give it once/],
     ];
     for (const [query, message] of cases) {
