@@ -31,4 +31,20 @@ test.describe('signing in', () => {
     await page.goto('/');
     await expect(page).toHaveURL(/\/login/);
   });
+
+  // Where the form sends you after signing in is decided by one rule: a path on this app.
+  for (const next of ['/.//evil.example/phish', '/..//evil.example', '/\\evil.example', '//evil.example', '/%2F%2Fevil.example', 'https://evil.example', 'javascript:alert(1)']) {
+    test(`after signing in with next=${JSON.stringify(next)} the visitor stays on the app`, async ({ page, baseURL }) => {
+      await signIn(page, 'viewer', next);
+      await expect(page).toHaveURL(`${baseURL}/`);
+      await expect(page.getByRole('heading', { name: 'Cache monitoring' })).toBeVisible();
+    });
+  }
+
+  test('a signed-in visitor of /login goes to a path on the app, never off it', async ({ page, baseURL }) => {
+    await signIn(page, 'admin', '/validation?since=15m');
+    await expect(page).toHaveURL(`${baseURL}/validation?since=15m`);
+    await page.goto('/login?next=%2F.%2F%2Fevil.example');
+    await expect(page).toHaveURL(`${baseURL}/`);
+  });
 });

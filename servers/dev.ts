@@ -1,9 +1,14 @@
 /**
  * `npm run dev`: the whole product on one machine, in order, with health checks —
  * Postgres → migrations → local Supabase API → legacy WebSocket feed → Next.js →
- * simulator — then the URLs and demo accounts. Ctrl-C stops everything cleanly.
- * `--next start` serves a production build (`npm run build` first) instead of `next dev`.
+ * simulator — then the URLs and demo accounts. Ctrl-C (or SIGTERM, SIGHUP, or a crash of
+ * anything in this process) stops everything it started, Postgres last. What it started is
+ * recorded in `<data dir>/processes.json` and watched by a guardian process, so a SIGKILL
+ * of this process leaves nothing running either (servers/stack/supervision.ts).
+ * `--next start` serves a production build (`npm run build` first) instead of `next dev`,
+ * which builds into its own distDir under the data dir (servers/stack/next-dist-dir.ts).
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inheritedEnv, stackSettings } from './env.js';
@@ -11,13 +16,16 @@ import { assertPortFree } from './port.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
 import pg from 'pg';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
+import { watchFeedState } from './legacy-ws/feed-state.js';
 import { startLegacyServer } from './legacy-ws/legacy-server.js';
 import { startProbe } from './probe/probe.js';
 import { startValidationWorker } from './probe/validation-worker.js';
 import { startSimulator } from './simulator/runner.js';
 import { startLocalStack } from './stack/local-stack.js';
-import { onShutdownSignal } from './stack/signals.js';
+import { assertProductionBuild, prepareDevDistDir } from './stack/next-dist-dir.js';
+import { stopOnAnyEnd } from './stack/signals.js';
 import { createProgress } from './stack/progress.js';
+import { startSupervision } from './stack/supervision.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
@@ -33,6 +41,8 @@ async function main() {
   const log = (line: string) => {
     if (!noisy.test(line)) process.stdout.write(`${line}\n`);
   };
+  await mkdir(settings.dataDir, { recursive: true });
+  const supervision = await startSupervision(settings.dataDir, (line) => progress.info(line));
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -45,16 +55,18 @@ async function main() {
         progress.info(`  stop failed: ${error instanceof Error ? error.message : String(error)}`),
       );
     }
+    // Last: whatever a failed step left running is the guardian's once this pipe closes.
+    await supervision.close().catch((error: unknown) => progress.info(`  supervision: ${error instanceof Error ? error.message : String(error)}`));
     progress.info('stopped.');
     process.exit(code);
   };
-  onShutdownSignal(() => shutdown(0));
+  stopOnAnyEnd(shutdown, (line) => progress.info(line));
 
   try {
     progress.info(`Switchyard · ${settings.SWITCHYARD_MODE} mode · data in ${settings.dataDir}`);
     let env: Record<string, string | undefined> = inheritedEnv();
     if (settings.SWITCHYARD_MODE === 'local') {
-      const stack = await startLocalStack(settings, progress, log);
+      const stack = await startLocalStack(settings, progress, log, supervision);
       stops.push(() => stack.close());
       env = { ...env, ...stack.env };
     } else {
@@ -70,9 +82,19 @@ async function main() {
         await pool.end();
       }
     }, () => 'registered (stored hashed)');
+    // The feed follows the rollout: closed (4010) once decommissioned, back under the kill switch.
+    const feedState = watchFeedState({ databaseUrl: secrets.DATABASE_URL, log: (line) => log(`[legacy] ${line}`) });
+    stops.push(() => feedState.close());
     const legacy = await progress.step(
       'legacy WebSocket feed',
-      () => startLegacyServer({ port: settings.LEGACY_WS_PORT, jwtSecret: secrets.SUPABASE_JWT_SECRET, publishKey: secrets.LEGACY_PUBLISH_KEY, onLog: (entry) => entry.level !== 'info' && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`) }),
+      () =>
+        startLegacyServer({
+          port: settings.LEGACY_WS_PORT,
+          jwtSecret: secrets.SUPABASE_JWT_SECRET,
+          publishKey: secrets.LEGACY_PUBLISH_KEY,
+          feedState,
+          onLog: (entry) => (entry.level !== 'info' || entry.message.startsWith('feed decommissioned')) && log(`[legacy] ${entry.level}: ${entry.message}${entry.details ? ` ${JSON.stringify(entry.details)}` : ''}`),
+        }),
       (server) => server.feedUrl,
     );
     stops.push(() => legacy.close());
@@ -82,12 +104,19 @@ async function main() {
       async () => {
         // Otherwise the health check below could pass against a stale server on that port.
         await assertPortFree(settings.APP_PORT, 'Next.js');
+        if (nextMode === 'start') assertProductionBuild(ROOT);
+        const dist = nextMode === 'dev' ? await prepareDevDistDir({ root: ROOT, dataDir: settings.dataDir, log: (line) => progress.info(line) }) : null;
         const child = spawnChild('next', process.execPath, [NEXT_BIN, nextMode, '--hostname', '127.0.0.1', '--port', String(settings.APP_PORT)], {
-          env: { ...env, NEXT_TELEMETRY_DISABLED: '1', PORT: String(settings.APP_PORT) },
+          env: { ...env, NEXT_TELEMETRY_DISABLED: '1', PORT: String(settings.APP_PORT), ...(dist ? { SWITCHYARD_NEXT_DIST_DIR: dist.distDir } : {}) },
           cwd: ROOT,
           log,
         });
-        stops.push(() => child.stop());
+        if (child.process.pid !== undefined) await supervision.track({ name: 'next', pid: child.process.pid, group: true, signal: 'SIGTERM', graceMs: 5_000 });
+        stops.push(async () => {
+          const clean = await child.stop();
+          await dist?.markStopped(clean);
+          await supervision.untrack('next');
+        });
         await waitForHttp(`http://127.0.0.1:${settings.APP_PORT}/api/health`, 120_000, () => child.process.exitCode === null);
         return child;
       },
@@ -129,6 +158,9 @@ async function main() {
             rate: settings.SIMULATOR_RATE,
             seed: settings.SIMULATOR_SEED,
             realtime: true,
+            // Keep retrying through a database outage (the API answers 503): the batches wait
+            // in order and catch up afterwards, so a Postgres restart loses no simulated data.
+            retry: { attempts: Number.POSITIVE_INFINITY, maxMs: 2_000 },
             logEverySeconds: 60,
             onLog: (line) => log(`[simulator] ${line}`),
           }),
@@ -168,4 +200,7 @@ function requireKeys<K extends string>(env: Record<string, string | undefined>, 
   return Object.fromEntries(keys.map((key) => [key, env[key] as string])) as Record<K, string>;
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stderr.write(`dev: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

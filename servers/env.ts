@@ -16,6 +16,8 @@ const schema = z.object({
   LEGACY_WS_PORT: port.default(8787),
   SIMULATOR_RATE: z.coerce.number().min(0).max(100_000).default(20),
   SIMULATOR_SEED: z.coerce.number().int().default(42),
+  /** Password sign-ins per client address per 5 minutes in the local Auth (GoTrue's `sign_in_sign_ups`). */
+  AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
 });
 
 export type StackSettings = z.infer<typeof schema> & { dataDir: string };
@@ -27,6 +29,22 @@ export function stackSettings(source: Record<string, string | undefined> = proce
     throw new Error(`env: invalid settings for the local stack:\n${problems}`);
   }
   return { ...result.data, dataDir: path.resolve(result.data.SWITCHYARD_DATA_DIR) };
+}
+
+/** Where `next dev` reads its tsconfig: beside its distDir (Turbopack does not read inside the distDir). */
+export function devTsconfigPath(distDir: string): string {
+  return `${distDir}.tsconfig.json`;
+}
+
+/**
+ * Next's distDir and tsconfig (relative to the project), for next.config.ts: servers/dev.ts
+ * sets `SWITCHYARD_NEXT_DIST_DIR` for `next dev`, so it never shares `.next` with `next build`.
+ */
+export function nextDevPaths(source: Record<string, string | undefined> = process.env): { distDir: string; tsconfigPath: string } | null {
+  const value = source.SWITCHYARD_NEXT_DIST_DIR;
+  if (value === undefined || value === '') return null;
+  if (path.isAbsolute(value) || value.split(/[\\/]/).includes('..')) throw new Error(`env: SWITCHYARD_NEXT_DIST_DIR must be a path inside the project, got ${value}`);
+  return { distDir: value, tsconfigPath: devTsconfigPath(value) };
 }
 
 /** The whole process environment, for handing down to child processes. */

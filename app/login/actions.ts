@@ -1,7 +1,8 @@
 'use server';
 
 import { redirect } from 'next/navigation';
-import { safeReturnPath, signInWithPassword } from '@/lib/auth/sign-in';
+import { appReturnPath } from '@/lib/auth/app-return-path';
+import { signInWithPassword } from '@/lib/auth/sign-in';
 import { signOut } from '@/lib/auth/sign-out';
 
 export interface SignInState {
@@ -12,10 +13,12 @@ export interface SignInState {
 export async function signInAction(_previous: SignInState, form: FormData): Promise<SignInState> {
   const result = await signInWithPassword({ email: form.get('email'), password: form.get('password') });
   if (!result.ok) return { message: result.message, email: result.email };
-  redirect(safeReturnPath(form.get('next')));
+  redirect(appReturnPath(form.get('next')));
 }
 
-export async function signOutAction(): Promise<void> {
+/** Signs out; a `next` field (a path on this app) is where the next sign-in returns to. */
+export async function signOutAction(form?: FormData): Promise<void> {
   await signOut();
-  redirect('/login');
+  const next = appReturnPath(form?.get('next'));
+  redirect(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
 }

@@ -2,13 +2,13 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SignInForm } from '@/components/sign-in-form';
 import { currentUser } from '@/lib/auth/current-user';
-import { safeReturnPath } from '@/lib/auth/sign-in';
+import { appReturnPath } from '@/lib/auth/app-return-path';
 import { serverEnv } from '@/lib/env';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
 export default async function LoginPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
-  const next = safeReturnPath((await searchParams).next);
+  const next = appReturnPath((await searchParams).next);
   if (await currentUser()) redirect(next);
   const local = serverEnv().SWITCHYARD_MODE === 'local';
   return (

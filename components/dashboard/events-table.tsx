@@ -3,6 +3,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import { Badge, Card, inputClass, type Tone } from '@/components/ui';
 import { SYSTEM_EVENT_LEVELS, type SystemEvent, type SystemEventLevel } from '@/lib/monitoring/model';
+import { revealBidiControls } from '@/lib/text/reveal-bidi-controls';
 
 const LEVEL_TONE: Record<SystemEventLevel, Tone> = { debug: 'neutral', info: 'info', warn: 'warn', error: 'bad', critical: 'bad' };
 const SHOWN = 200;
@@ -62,8 +63,11 @@ export function EventsTable({ events }: { events: readonly SystemEvent[] }) {
                     <Badge tone={LEVEL_TONE[e.level]}>{e.level}</Badge>
                   </td>
                   <td className="py-1 pr-2 font-mono text-xs">{e.kind}</td>
-                  <td className="hidden py-1 pr-2 font-mono text-xs md:table-cell">{e.cacheName ?? '—'}</td>
-                  <td className="py-1">{e.message}</td>
+                  {/* Sender-controlled text: bidi controls shown, not obeyed, and isolated from the row (docs/api-limits.md). */}
+                  <td className="hidden py-1 pr-2 font-mono text-xs md:table-cell">{e.cacheName === null ? '—' : <bdi>{revealBidiControls(e.cacheName)}</bdi>}</td>
+                  <td className="py-1">
+                    <bdi>{revealBidiControls(e.message)}</bdi>
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -31,3 +31,8 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
   }
 }
+
+/** The database is down or restarting: temporary, worth a retry after a second. */
+export function databaseUnavailable(cause: unknown): ApiError {
+  return new ApiError('upstream_unavailable', 'The database is unavailable right now; retry shortly.', { cause, headers: { 'retry-after': '1' } });
+}

@@ -26,8 +26,3 @@ function describeAuthError(code: string | undefined, status: number | undefined)
   if (status === undefined || status >= 500) return 'The sign-in service is unreachable right now. Try again shortly.';
   return 'Sign-in failed. Check your email and password.';
 }
-
-/** Only same-site paths are allowed as the post-login destination. */
-export function safeReturnPath(value: unknown): string {
-  return typeof value === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(value) ? value : '/';
-}

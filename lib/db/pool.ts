@@ -1,5 +1,6 @@
 import 'server-only';
 import pg from 'pg';
+import { createPool } from '@/lib/db/create-pool';
 import { serverEnv } from '@/lib/env';
 
 // Bigint ids (int8) are far below 2^53 here; hand them to the app as numbers.
@@ -10,10 +11,9 @@ const globalForPool = globalThis as unknown as { switchyardPool?: pg.Pool };
 /** The server's own connection pool (bypasses RLS: only validated server code writes). */
 export function db(): pg.Pool {
   if (!globalForPool.switchyardPool) {
-    const pool = new pg.Pool({ connectionString: serverEnv().DATABASE_URL, max: 10, idleTimeoutMillis: 30_000 });
-    // An idle client fails when Postgres restarts; without a listener Node would exit.
-    pool.on('error', (error) => console.error('db: idle connection failed (Postgres restarting?); the pool reconnects on the next query', error.message));
-    globalForPool.switchyardPool = pool;
+    globalForPool.switchyardPool = createPool({ connectionString: serverEnv().DATABASE_URL, max: 10, idleTimeoutMillis: 30_000 }, (error) =>
+      console.error('db: idle connection failed (Postgres restarting?); the pool reconnects on the next query', error.message),
+    );
   }
   return globalForPool.switchyardPool;
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ApiError } from '@/lib/api/api-error';
-import { formatIssues } from '@/lib/api/read-json-body';
+import { readSearchParams } from '@/lib/api/read-search-params';
 import { STREAMS } from '@/lib/ingest/envelope';
 
 export const MAX_HISTORY_LIMIT = 1_000;
@@ -36,12 +35,5 @@ export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
 /** Parses `?stream=…&after=…&limit=…[&before=…][&latest=true]`; 400 naming the parameter. */
 export function parseHistoryQuery(params: URLSearchParams): HistoryQuery {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of params) {
-    if (key in raw) throw new ApiError('validation_failed', `${key}: give it once`);
-    raw[key] = value;
-  }
-  const parsed = historyQuerySchema.safeParse(raw);
-  if (!parsed.success) throw new ApiError('validation_failed', formatIssues(parsed.error.issues));
-  return parsed.data;
+  return readSearchParams(params, historyQuerySchema);
 }

@@ -126,7 +126,11 @@ describe('GET /api/monitoring/events', () => {
       ['stream=cache_metrics&after=1.5', /^after:/],
       ['stream=cache_metrics&before=0', /^before: must be ≥ 1/],
       ['stream=cache_metrics&latest=yes', /^latest:/],
-      ['stream=cache_metrics&order=desc', /Unrecognized key/],
+      ['stream=cache_metrics&order=desc', /^order: unknown query parameter$/],
+      ['stream=cache_metrics&after=0&x=1', /^x: unknown query parameter$/],
+      ['stream=cache_metrics&x=1&y=2', /^x: unknown query parameter; y: unknown query parameter$/],
+      ['stream=cache_metrics&after=%00', /^after: must not contain NUL/],
+      ['stream=cache_metrics&%00=1', /^query: must not contain NUL/],
       ['stream=cache_metrics&stream=system_events', /^stream: give it once/],
     ];
     for (const [query, message] of cases) {

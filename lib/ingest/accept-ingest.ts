@@ -2,7 +2,7 @@ import 'server-only';
 import type pg from 'pg';
 import { ApiError } from '@/lib/api/api-error';
 import { readJsonBody } from '@/lib/api/read-json-body';
-import { ingestBatchSchema, MAX_BATCH_BYTES } from '@/lib/ingest/ingest-batch';
+import { ingestBatchSchema, MAX_BATCH_BYTES, MAX_BATCH_DEPTH } from '@/lib/ingest/ingest-batch';
 import { authenticateIngestKey } from '@/lib/ingest/ingest-keys';
 import type { IngestRateLimit } from '@/lib/ingest/ingest-rate-limit';
 import type { LegacyPublisher } from '@/lib/ingest/legacy-publisher';
@@ -33,7 +33,7 @@ export interface IngestResponse {
 }
 
 /**
- * `POST /api/ingest`: ingest key (401) → rate limit (429) → body: JSON ≤ 1 MB (415/413/400)
+ * `POST /api/ingest`: ingest key (401) → rate limit (429) → body: JSON ≤ 1 MB, ≤ 32 levels deep (415/413/400)
  * → schema (400) → one all-or-nothing insert → the new rows go to the legacy feed in the
  * background. Ids come back in input order; retried items get their original ids.
  */
@@ -45,7 +45,7 @@ export async function acceptIngest(request: Request, deps: IngestDeps): Promise<
       headers: { 'retry-after': String(allowed.retryAfterSeconds) },
     });
   }
-  const batch = await readJsonBody(request, ingestBatchSchema, { maxBytes: MAX_BATCH_BYTES });
+  const batch = await readJsonBody(request, ingestBatchSchema, { maxBytes: MAX_BATCH_BYTES, maxDepth: MAX_BATCH_DEPTH });
   const result = await storeIngestBatch(deps.pool, batch);
   if (await (deps.legacyFeedEnabled?.() ?? Promise.resolve(true))) deps.publisher.enqueue(result.inserted);
   else if (deps.counters) deps.counters.notPublished = (deps.counters.notPublished ?? 0) + result.inserted.length;

@@ -1,4 +1,5 @@
-import { ApiError } from '@/lib/api/api-error';
+import { ApiError, databaseUnavailable } from '@/lib/api/api-error';
+import { isDatabaseUnavailable } from '@/lib/db/database-unavailable';
 
 /**
  * Maps a failed query to what the caller should hear: data/constraint errors the schema
@@ -7,16 +8,9 @@ import { ApiError } from '@/lib/api/api-error';
  */
 export function mapDatabaseError(error: unknown, what: string): Error {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') {
-    if (code.startsWith('22') || code.startsWith('23')) {
-      return new ApiError('validation_failed', `The database rejected the ${what}: ${(error as Error).message}`, { cause: error });
-    }
-    if (code.startsWith('08') || code.startsWith('57P') || code === 'ECONNREFUSED' || code === 'ECONNRESET') {
-      return new ApiError('upstream_unavailable', 'The database is unavailable right now; retry shortly.', { cause: error, headers: { 'retry-after': '1' } });
-    }
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    return new ApiError('validation_failed', `The database rejected the ${what}: ${(error as Error).message}`, { cause: error });
   }
-  if (error instanceof Error && /Connection terminated/i.test(error.message)) {
-    return new ApiError('upstream_unavailable', 'The database is unavailable right now; retry shortly.', { cause: error, headers: { 'retry-after': '1' } });
-  }
+  if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
   return new Error(`ingest: ${what} failed`, { cause: error });
 }

@@ -3,15 +3,19 @@ import { z } from 'zod';
 /** Items (metrics + events) per request, and bytes per body. */
 export const MAX_BATCH_ITEMS = 1_000;
 export const MAX_BATCH_BYTES = 1024 * 1024;
+/**
+ * Nesting of the whole body (an event's `attributes` sit at level 4, so they may nest 28
+ * more). Half the generic limit, so any stored event still fits inside a samples body.
+ * NUL characters and lone surrogates are refused by readJsonBody for every route.
+ */
+export const MAX_BATCH_DEPTH = 32;
 
-// Postgres cannot store NUL (text, jsonb) or lone surrogates (jsonb); reject them here, by field.
-const LONE_SURROGATE_OR_NUL = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const text = (min: number, max: number) =>
   z
     .string({ error: 'must be a string' })
     .min(min, `must be at least ${min} character${min === 1 ? '' : 's'}`)
-    .max(max, `must be at most ${max} characters`)
-    .refine((value) => !LONE_SURROGATE_OR_NUL.test(value), 'must not contain NUL characters or lone surrogates');
+    .max(max, `must be at most ${max} characters`);
+// Counts go to bigint columns; zod's int is a safe integer (|n| < 2^53), well inside them.
 const count = z.int({ error: 'must be an integer' }).min(0, 'must be ≥ 0');
 const measure = z.number({ error: 'must be a number' }).min(0, 'must be ≥ 0');
 const eventId = z.uuid({ error: 'must be a UUID' }).transform((id) => id.toLowerCase());
@@ -21,7 +25,8 @@ export const cacheMetricSchema = z
     event_id: eventId,
     source: text(1, 100),
     cache_name: text(1, 100),
-    window_seconds: z.number({ error: 'must be a number' }).gt(0, 'must be > 0').max(3600, 'must be ≤ 3600').default(1),
+    // A real column: below a millisecond, values round towards 0 (and 0 breaks its check).
+    window_seconds: z.number({ error: 'must be a number' }).min(0.001, 'must be ≥ 0.001').max(3600, 'must be ≤ 3600').default(1),
     hits: count,
     misses: count,
     evictions: count,
@@ -43,10 +48,7 @@ export const systemEventSchema = z.strictObject({
   kind: text(1, 64).regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$'),
   cache_name: text(1, 100).nullish().transform((name) => name ?? null),
   message: text(1, 2000),
-  attributes: z
-    .record(z.string(), z.unknown(), { error: 'must be an object' })
-    .default({})
-    .refine(isStorableJson, 'must not contain NUL characters or lone surrogates'),
+  attributes: z.record(z.string(), z.unknown(), { error: 'must be an object' }).default({}),
 });
 
 export const ingestBatchSchema = z
@@ -60,9 +62,3 @@ export type CacheMetricInput = z.infer<typeof cacheMetricSchema>;
 export type SystemEventInput = z.infer<typeof systemEventSchema>;
 export type IngestBatch = z.infer<typeof ingestBatchSchema>;
 
-function isStorableJson(value: unknown): boolean {
-  if (typeof value === 'string') return !LONE_SURROGATE_OR_NUL.test(value);
-  if (Array.isArray(value)) return value.every(isStorableJson);
-  if (value !== null && typeof value === 'object') return Object.entries(value).every(([key, item]) => isStorableJson(key) && isStorableJson(item));
-  return true;
-}

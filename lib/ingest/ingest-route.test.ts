@@ -116,6 +116,19 @@ describe('POST /api/ingest', () => {
   });
 });
 
+/** `{ a: { a: … } }`, `levels` objects deep (the attributes object itself is one more). */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let i = 0; i < levels; i += 1) value = { a: value };
+  return value;
+}
+
+function deepArray(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let i = 0; i < levels; i += 1) value = [value];
+  return value;
+}
+
 describe('POST /api/ingest refuses bad input and stores nothing', () => {
   const good = () => ({ metrics: [metric(), metric(), metric()], events: [event()] });
   const withMetric = (bad: Record<string, unknown>) => ({ ...good(), metrics: [...good().metrics, metric(bad)] });
@@ -160,6 +173,16 @@ describe('POST /api/ingest refuses bad input and stores nothing', () => {
     { name: 'a NUL character in a message', request: () => ingestRequest(withEvent({ message: 'a\u0000b' })), status: 400, code: 'validation_failed', message: /events\[1\]\.message/ },
     { name: 'attributes that are an array', request: () => ingestRequest(withEvent({ attributes: [1, 2] })), status: 400, code: 'validation_failed', message: /events\[1\]\.attributes/ },
     { name: 'a lone surrogate inside attributes', request: () => ingestRequest(withEvent({ attributes: { note: 'bad \ud800' } })), status: 400, code: 'validation_failed', message: /events\[1\]\.attributes/ },
+    { name: 'attributes nested 5,000 deep (a 10 KB body)', request: () => ingestRequest(JSON.stringify(withEvent({ attributes: 'DEEP' })).replace('"DEEP"', `{"a":${'['.repeat(5_000)}${']'.repeat(5_000)}}`)), status: 400, code: 'validation_failed', message: /^events\[1\]\.attributes\.a\[0\]\[0\].*: nested deeper than 32 levels/ },
+    { name: 'attributes one level deeper than the limit', request: () => ingestRequest(withEvent({ attributes: nested(29) })), status: 400, code: 'validation_failed', message: /^events\[1\]\.attributes.*nested deeper than 32 levels/ },
+    { name: 'any part of the body nested too deep', request: () => ingestRequest({ ...good(), metrics: [deepArray(40)] }), status: 400, code: 'validation_failed', message: /^metrics\[0\]\[0\].*nested deeper than 32 levels/ },
+    { name: 'a lone surrogate in an attribute key', request: () => ingestRequest(withEvent({ attributes: { 'k\ud800': 1 } })), status: 400, code: 'validation_failed', message: /^events\[1\]\.attributes: .*lone surrogate/ },
+    { name: 'a lone low surrogate at the end of a message', request: () => ingestRequest(withEvent({ message: 'ok \udc00' })), status: 400, code: 'validation_failed', message: /^events\[1\]\.message: .*lone surrogate/ },
+    { name: 'a NUL character in a metric source', request: () => ingestRequest(withMetric({ source: 'node\u0000' })), status: 400, code: 'validation_failed', message: /^metrics\[3\]\.source: .*NUL/ },
+    { name: 'hits beyond 2^53 (not exactly representable, bigint column)', request: () => ingestRequest(withMetric({ hits: 2 ** 53 })), status: 400, code: 'validation_failed', message: /^metrics\[3\]\.hits/ },
+    { name: 'memory_bytes beyond the bigint column (1e20)', request: () => ingestRequest(withMetric({ memory_bytes: 1e20 })), status: 400, code: 'validation_failed', message: /^metrics\[3\]\.memory_bytes/ },
+    { name: 'window_seconds that the real column rounds to 0 (1e-50)', request: () => ingestRequest(withMetric({ window_seconds: 1e-50 })), status: 400, code: 'validation_failed', message: /^metrics\[3\]\.window_seconds/ },
+    { name: 'ops_per_sec beyond a double (1e400 parses as Infinity)', request: () => ingestRequest(JSON.stringify(withMetric({ ops_per_sec: 1 })).replace('"ops_per_sec":1,', '"ops_per_sec":1e400,')), status: 400, code: 'validation_failed', message: /^metrics\[3\]\.ops_per_sec/ },
     { name: 'more than 1,000 items', request: () => ingestRequest({ metrics: Array.from({ length: 600 }, () => metric()), events: Array.from({ length: 401 }, () => event()) }), status: 400, code: 'validation_failed', message: /at most 1000/ },
     {
       name: 'an event_id repeated with a different payload',
@@ -245,5 +268,26 @@ describe('GET /api/ingest/stats', () => {
     const viewer = await getStats(statsRequest(`Bearer ${await accessToken()}`));
     expect(viewer.status).toBe(403);
     expect(((await viewer.json()) as ErrorBody).error.code).toBe('forbidden');
+  });
+});
+
+describe('Postgres restart', () => {
+  it('answers 503 upstream_unavailable with Retry-After while the database is down, never 500, and stores again once it is back', async () => {
+    // A key never used before: its lookup needs the database too.
+    const key = `sy_ingest_restart_${randomUUID()}`;
+    await registerIngestKey(admin, 'restart-test', key, { rateLimitPerS: 100_000 });
+    const restarting = postgres.restart({ downMs: 3_000 });
+    const statuses = new Set<number>();
+    let refused: Response | undefined;
+    for (let done = false; !done; ) {
+      const response = await POST(ingestRequest({ metrics: [metric()], events: [] }, { key }));
+      statuses.add(response.status);
+      if (response.status !== 200) refused ??= response;
+      done = response.status === 200 && refused !== undefined;
+    }
+    await restarting;
+    expect([...statuses].sort()).toEqual([200, 503]);
+    expect(refused!.headers.get('retry-after')).toBe('1');
+    expect(((await refused!.json()) as ErrorBody).error.code).toBe('upstream_unavailable');
   });
 });

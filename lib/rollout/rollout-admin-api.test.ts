@@ -33,6 +33,12 @@ afterAll(async () => {
 
 type Overview = { config: RolloutConfig; audit: AuditEntry[] };
 
+function deep(levels: number): unknown {
+  let value: unknown = true;
+  for (let i = 0; i < levels; i += 1) value = [value];
+  return value;
+}
+
 async function overview(): Promise<Overview> {
   const response = await getConfig(apiRequest('/api/rollout/config', { token: admin }));
   expect(response.status).toBe(200);
@@ -97,6 +103,10 @@ describe('POST /api/rollout/config', () => {
       { body: { commands: [{ type: 'set-kill-switch', killSwitch: true }], expectedVersion: 1 }, field: 'reason' },
       { body: { commands: [{ type: 'set-kill-switch', killSwitch: true }], reason: 'no version' }, field: 'expectedVersion' },
       { body: { commands: [{ type: 'set-kill-switch', killSwitch: true }], reason: 'forced how?', expectedVersion: 1, force: 'yes' }, field: 'force' },
+      { body: { commands: [{ type: 'set-override', userId: 'u'.repeat(129), cohort: 'realtime' }], reason: 'id too long', expectedVersion: 1 }, field: 'commands[0].userId' },
+      { body: { commands: [{ type: 'set-kill-switch', killSwitch: true }], reason: 'a NUL \u0000 in the reason', expectedVersion: 1 }, field: 'reason' },
+      { body: { commands: [{ type: 'upsert-segment', segment: { id: 'seg', name: 'lone \ud800', cohort: 'realtime', rule: {} } }], reason: 'lone surrogate', expectedVersion: 1 }, field: 'commands[0].segment.name' },
+      { body: { commands: [{ type: 'set-kill-switch', killSwitch: true }], reason: 'too deep', expectedVersion: 1, force: deep(70) }, field: 'force[0][0][0][0][0][0][0]…' },
     ];
     for (const { body, field } of cases) {
       const { status, code, message } = await errorOf(await change(body));
@@ -104,6 +114,22 @@ describe('POST /api/rollout/config', () => {
       expect(message).toContain(`${field}:`);
     }
     expect(await stored()).toEqual({ version: 1, audits: 0 });
+  });
+
+  it('stores and audits the largest change the schema allows: 20 overrides with 128-character ids', async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(2, '0')}${'u'.repeat(126)}`);
+    const response = await change({ commands: ids.map((userId) => ({ type: 'set-override', userId, cohort: 'realtime' })), reason: 'r'.repeat(500), expectedVersion: 1 });
+    expect(response.status).toBe(200);
+    const [entry] = (await overview()).audit;
+    expect(entry?.action).toBe(ids.map((id) => `override ${id} → realtime`).join('; '));
+    expect(Object.keys(((await response.json()) as { config: RolloutConfig }).config.overrides)).toHaveLength(20);
+  });
+
+  it('stores and audits 20 of the longest segment commands too', async () => {
+    const segments = Array.from({ length: 20 }, (_, i) => ({ id: `s${String(i).padStart(2, '0')}${'x'.repeat(37)}`, name: 'n'.repeat(80), enabled: false, cohort: 'realtime', rule: {} }));
+    const response = await change({ commands: segments.map((segment) => ({ type: 'upsert-segment', segment })), reason: 'many segments', expectedVersion: 1 });
+    expect(response.status).toBe(200);
+    expect((await overview()).audit[0]?.action).toHaveLength(20 * `segment ${segments[0]!.id} (${segments[0]!.name}) → realtime [disabled]`.length + 19 * 2);
   });
 
   it('refuses bodies that are not JSON objects with 400 invalid_json or 415, storing nothing', async () => {

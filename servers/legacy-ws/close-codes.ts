@@ -19,6 +19,8 @@ export const CLOSE_CODES = {
   authTimeout: 4003,
   /** The client fell behind (send buffer over the bound): reconnect and resume. */
   slowConsumer: 4008,
+  /** The feed is decommissioned (the rollout finished): use Realtime; retry only slowly (a kill switch can bring it back). */
+  decommissioned: 4010,
 } as const;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

@@ -6,11 +6,13 @@ import { STREAMS, type Envelope, type Stream } from './envelope.js';
 import { createFeedCounters, type FeedCounters, type LegacyLog } from './feed-counters.js';
 import { acceptConnection, type FeedConnection } from './feed-connection.js';
 import { createFeedHub } from './feed-hub.js';
+import type { FeedStateWatch } from './feed-state.js';
 import { createPublishHandler, sendJson, type PublishResult } from './publish-endpoint.js';
 import { encodeFrame } from './server-frames.js';
 import { createTokenVerifier } from './verify-token.js';
 
 export const FEED_PATH = '/v1/feed';
+const DECOMMISSIONED = 'feed decommissioned';
 export const PUBLISH_PATH = '/internal/publish';
 
 export interface LegacyServerOptions {
@@ -30,6 +32,12 @@ export interface LegacyServerOptions {
   authTimeoutMs?: number;
   /** Largest inbound frame accepted; bigger ones close with 1009 (default 64 KiB). */
   maxFrameBytes?: number;
+  /**
+   * Whether the feed is still in service (`watchFeedState`: the rollout config in Postgres).
+   * Once decommissioned, clients are closed and new ones refused with 4010; without it the
+   * feed is always live.
+   */
+  feedState?: Pick<FeedStateWatch, 'current' | 'onChange'>;
   onLog?: LegacyLog;
 }
 
@@ -83,6 +91,12 @@ export async function startLegacyServer(options: LegacyServerOptions): Promise<L
   const handlePublish = createPublishHandler({ publishKey: options.publishKey, publish: (envelopes) => hub.publish(envelopes) });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes ?? 64 * 1024, perMessageDeflate: false, clientTracking: false });
   let stopping = false;
+  const feedState = () => options.feedState?.current() ?? 'live';
+  const stopFollowing = options.feedState?.onChange((state) => {
+    if (state !== 'decommissioned') return;
+    log({ level: 'info', message: 'feed decommissioned: closing clients, refusing new ones', details: { clients: connections.size } });
+    for (const connection of connections) connection.close(CLOSE_CODES.decommissioned, DECOMMISSIONED);
+  });
 
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -92,7 +106,8 @@ export async function startLegacyServer(options: LegacyServerOptions): Promise<L
         if (!response.headersSent) sendJson(response, 500, { error: { code: 'internal', message: 'publish failed' } });
       });
     } else if (path === '/health' && request.method === 'GET') {
-      sendJson(response, stopping ? 503 : 200, { status: stopping ? 'stopping' : 'ok', clients: connections.size });
+      const feed = feedState();
+      sendJson(response, stopping ? 503 : 200, { status: stopping ? 'stopping' : feed === 'live' ? 'ok' : feed, feed, clients: connections.size });
     } else {
       sendJson(response, 404, { error: { code: 'not_found', message: `no route ${request.method} ${path}` } });
     }
@@ -104,6 +119,8 @@ export async function startLegacyServer(options: LegacyServerOptions): Promise<L
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
+      // A WebSocket close (not an HTTP refusal) so browsers see the code and the reason.
+      if (feedState() === 'decommissioned') return ws.close(CLOSE_CODES.decommissioned, DECOMMISSIONED);
       const connection = acceptConnection(ws, connectionSettings);
       connections.add(connection);
       void connection.closed.then(() => connections.delete(connection));
@@ -143,6 +160,7 @@ export async function startLegacyServer(options: LegacyServerOptions): Promise<L
     async close() {
       if (stopping) return;
       stopping = true;
+      stopFollowing?.();
       clearInterval(heartbeat);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const connection of connections) connection.close(CLOSE_CODES.goingAway, 'server shutting down');

@@ -3,12 +3,15 @@
  * The only file of this server that reads process.env.
  */
 import { z } from 'zod';
+import { watchFeedState } from './feed-state.js';
 import { startLegacyServer } from './legacy-server.js';
 
 const envSchema = z.object({
   LEGACY_WS_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   LEGACY_PUBLISH_KEY: z.string().min(32, 'must be at least 32 characters'),
+  /** Optional: with it the feed follows the rollout (closed with 4010 once decommissioned). */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
 });
 
 function readEnv(source: Record<string, string | undefined>) {
@@ -20,10 +23,12 @@ function readEnv(source: Record<string, string | undefined>) {
 
 async function main() {
   const env = readEnv(process.env);
+  const feedState = env.DATABASE_URL ? watchFeedState({ databaseUrl: env.DATABASE_URL, log: (line) => process.stdout.write(`[legacy-ws] ${line}\n`) }) : undefined;
   const server = await startLegacyServer({
     port: env.LEGACY_WS_PORT,
     jwtSecret: env.SUPABASE_JWT_SECRET,
     publishKey: env.LEGACY_PUBLISH_KEY,
+    feedState,
     onLog: ({ level, message, details }) => {
       const line = `[legacy-ws] ${level} ${message}${details ? ` ${JSON.stringify(details)}` : ''}\n`;
       (level === 'info' ? process.stdout : process.stderr).write(line);
@@ -31,7 +36,7 @@ async function main() {
   });
   process.stdout.write(`[legacy-ws] ready ${server.feedUrl} (publish: ${server.publishUrl})\n`);
   const stop = () => {
-    server.close().then(
+    Promise.all([server.close(), feedState?.close()]).then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`[legacy-ws] shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import { createPool } from '../../lib/db/create-pool.js';
 import { startApiServer, type ApiModule, type RunningApi } from './api-server.js';
 import { createAuth } from './auth/auth.js';
-import { createControlApi, type RealtimeControl } from './control-api.js';
+import { createControlApi, createPostgresControlApi, type PostgresControl, type RealtimeControl } from './control-api.js';
 import { loadPostgresChanges } from './realtime/load-postgres-changes.js';
 import { createRealtime } from './realtime/realtime.js';
 import type { LocalSecrets } from './secrets.js';
@@ -10,13 +10,18 @@ export interface SupabaseApiOptions {
   port: number;
   databaseUrl: string;
   secrets: LocalSecrets;
+  /** Password sign-ins per client address per 5 minutes (default 30, like GoTrue). */
+  signInAttemptsPerFiveMinutes?: number;
+  /** Mounts `POST /__switchyard/postgres` (restart drills) when the stack owns the Postgres process. */
+  postgres?: PostgresControl;
   onLog?: (line: string) => void;
 }
 
 /**
  * The local stand-in for `supabase start`'s API on one port: `/auth/v1/*` (GoTrue
  * endpoints), `/realtime/v1/*` (Phoenix channels, postgres_changes from logical
- * replication, broadcast, presence) and local-only fault controls.
+ * replication, broadcast, presence) and local-only fault controls (Realtime outage,
+ * Postgres restart).
  */
 export async function startSupabaseApi(options: SupabaseApiOptions): Promise<RunningApi> {
   const postgresChanges = await loadPostgresChanges(options.databaseUrl, options.onLog);
@@ -37,8 +42,8 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
       await postgresChanges?.close();
     },
   };
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 5 });
-  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, onLog: options.onLog });
+  const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
+  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, onLog: options.onLog });
   const authModule: ApiModule = {
     name: 'auth',
     handleHttp: (req, res) => auth.handle(req, res),
@@ -47,6 +52,11 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
       await pool.end();
     },
   };
-  const modules: ApiModule[] = [authModule, createControlApi(realtime, control, options.secrets.jwtSecret), realtimeModule];
+  const modules: ApiModule[] = [
+    authModule,
+    createControlApi(realtime, control, options.secrets.jwtSecret),
+    ...(options.postgres ? [createPostgresControlApi(options.postgres, options.secrets.jwtSecret)] : []),
+    realtimeModule,
+  ];
   return startApiServer({ port: options.port, modules, onLog: options.onLog });
 }

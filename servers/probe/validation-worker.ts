@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { createPool } from '../../lib/db/create-pool.js';
 import { runGateTick } from '../../lib/migration/gate-runner.js';
 import { analyzeClosedMinutes } from '../../lib/validation/window-analysis.js';
 
@@ -13,8 +13,7 @@ export interface ValidationWorker {
  * version-checked.
  */
 export function startValidationWorker(options: { databaseUrl: string; intervalMs?: number; onLog?: (line: string) => void }): ValidationWorker {
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
-  pool.on('error', (error) => options.onLog?.(`validation: idle connection failed: ${error.message}`));
+  const pool = createPool({ connectionString: options.databaseUrl, max: 3 }, (error) => options.onLog?.(`validation: idle connection failed: ${error.message}`));
   let running: Promise<void> | null = null;
   const tick = async () => {
     try {

@@ -5,8 +5,8 @@ export interface ManagedChild {
   process: ChildProcess;
   /** Resolves when the child has exited. */
   exited: Promise<number | null>;
-  /** SIGTERM to the child's whole process group, SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /** SIGTERM to the child's whole process group, SIGKILL after `graceMs`; true when it exited within the grace. */
+  stop(graceMs?: number): Promise<boolean>;
 }
 
 /**
@@ -23,13 +23,18 @@ export function spawnChild(name: string, command: string, args: string[], option
     process: child,
     exited,
     async stop(graceMs = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
       signalGroup(child.pid, 'SIGTERM');
-      const timer = setTimeout(() => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL'), graceMs);
+      let killed = false;
+      const timer = setTimeout(() => {
+        killed = true;
+        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      }, graceMs);
       await exited;
       clearTimeout(timer);
       // Workers of the child may outlive it for a moment; make sure the group is gone.
       signalGroup(child.pid, 'SIGKILL');
+      return !killed;
     },
   };
 }

@@ -1,14 +1,15 @@
 import { rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../local-supabase/db/migrate.js';
-import { startPostgres } from '../local-supabase/db/start-postgres.js';
+import { startPostgres, type RunningPostgres } from '../local-supabase/db/start-postgres.js';
 import { startSupabaseApi } from '../local-supabase/supabase-api.js';
 import { loadOrCreateSecrets } from '../local-supabase/secrets.js';
 import type { StackSettings } from '../env.js';
 import type { Progress } from './progress.js';
 import { markerFile } from './local-stack-marker.js';
+import { pgdataDir } from './reclaim-leftovers.js';
 import { stackEnv } from './stack-env.js';
+import type { Supervision } from './supervision.js';
 
 const SUPABASE_DIR = fileURLToPath(new URL('../../supabase/', import.meta.url));
 
@@ -18,17 +19,34 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** Postgres → migrations + seed → local Supabase API (Auth + Realtime), in order. */
-export async function startLocalStack(settings: StackSettings, progress: Progress, log: (line: string) => void): Promise<LocalStack> {
-  const secrets = await progress.step('secrets', () => loadOrCreateSecrets(settings.dataDir), () => path.join(settings.dataDir, 'secrets.json'));
+/**
+ * Postgres → migrations + seed → local Supabase API (Auth + Realtime), in order. The
+ * postmaster is tracked by `supervision` (recorded under the data dir, stopped by the
+ * guardian if this process dies), also after a restart through `POST /__switchyard/postgres`.
+ */
+export async function startLocalStack(settings: StackSettings, progress: Progress, log: (line: string) => void, supervision: Supervision): Promise<LocalStack> {
+  const secrets = await progress.step('secrets', () => loadOrCreateSecrets(settings.dataDir), () => `${settings.dataDir}/secrets.json`);
   const env = stackEnv(settings, secrets);
   const postgres = await progress.step(
     'postgres 18',
-    () => startPostgres({ dataDir: path.join(settings.dataDir, 'pgdata'), port: settings.POSTGRES_PORT, password: secrets.dbPassword, onLog: (line) => /\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line) && log(`[postgres] ${line}`) }),
+    () => startPostgres({ dataDir: pgdataDir(settings.dataDir), port: settings.POSTGRES_PORT, password: secrets.dbPassword, onLog: (line) => /\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line) && log(`[postgres] ${line}`) }),
     (pg) => `ready on 127.0.0.1:${pg.port}`,
   );
-  const closers: Array<() => Promise<void>> = [() => postgres.stop()];
+  let closing = false;
+  const trackPostgres = async () => {
+    const pid = await postgres.pid();
+    if (pid !== null) await supervision.track({ name: 'postgres', pid, group: false, signal: 'SIGINT', graceMs: 15_000 });
+    return pid;
+  };
+  await trackPostgres();
+  const closers: Array<() => Promise<void>> = [
+    async () => {
+      await postgres.stop();
+      await supervision.untrack('postgres');
+    },
+  ];
   const close = async () => {
+    closing = true;
     await rm(markerFile(settings), { force: true });
     for (const closer of closers.reverse()) await closer();
   };
@@ -40,7 +58,7 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     );
     const api = await progress.step(
       'local Supabase API',
-      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, onLog: log }),
+      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, signInAttemptsPerFiveMinutes: settings.AUTH_SIGN_IN_RATE_LIMIT, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
       () => `${env.SUPABASE_URL} (auth, realtime)`,
     );
     closers.push(() => api.close());
@@ -52,3 +70,15 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
   }
 }
 
+function restartControl(postgres: RunningPostgres, closing: () => boolean, track: () => Promise<number | null>, log: (line: string) => void) {
+  return {
+    async restart(downMs: number) {
+      if (closing()) throw new Error('stack: stopping; no Postgres restart now');
+      log(`[postgres] restart requested: stopping, down for ${(downMs / 1000).toFixed(1)} s`);
+      await postgres.restart({ downMs });
+      const pid = await track();
+      log(`[postgres] back (pid ${pid ?? '?'})`);
+      return { pid };
+    },
+  };
+}

@@ -11,8 +11,8 @@ const SUPABASE_DIR = fileURLToPath(new URL('../../supabase/', import.meta.url));
 export interface ThrowawayPostgres {
   port: number;
   databaseUrl: string;
-  /** Stops and starts the same cluster (same data, same port): a real Postgres restart. */
-  restart(): Promise<void>;
+  /** Stops and starts the same cluster (same data, same port): a real Postgres restart, down for `downMs`. */
+  restart(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,16 +26,12 @@ export async function startThrowawayPostgres(options: { seed?: boolean } = {}): 
   await chmod(dir, 0o755);
   const port = await freePort();
   const password = 'throwaway-password';
-  const start = () => startPostgres({ dataDir: path.join(dir, 'data'), port, password });
-  let running: RunningPostgres = await start();
+  const running: RunningPostgres = await startPostgres({ dataDir: path.join(dir, 'data'), port, password });
   await migrate({ databaseUrl: running.databaseUrl, supabaseDir: SUPABASE_DIR, seed: options.seed ?? true });
   return {
     port,
     databaseUrl: running.databaseUrl,
-    async restart() {
-      await running.stop();
-      running = await start();
-    },
+    restart: (restartOptions) => running.restart(restartOptions),
     async stop() {
       await running.stop();
       await rm(dir, { recursive: true, force: true });

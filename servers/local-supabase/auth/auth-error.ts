@@ -2,14 +2,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A GoTrue `HTTPError`: an HTTP status, a machine-readable `error_code` and a message. */
 export class AuthHttpError extends Error {
+  /** Sent with the error (e.g. `retry-after` on 429). */
+  readonly headers: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly errorCode: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
     super(message, options);
     this.name = 'AuthHttpError';
+    this.headers = options?.headers ?? {};
   }
 }
 
@@ -40,6 +44,7 @@ export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: 
     return;
   }
   res.setHeader('x-sb-error-code', error.errorCode);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   const body = modern
     ? { code: error.errorCode, message: error.message }
     : { code: error.status, error_code: error.errorCode, msg: error.message };

@@ -2,7 +2,7 @@ import { tolerateShutdown } from '../../testing/throwaway-postgres.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAuthServer } from './start-auth-server.js';
-import { VIEWER, resign, startAuthStack, type AuthStack } from './testing/auth-stack.js';
+import { officialClient, VIEWER, resign, startAuthStack, type AuthStack } from './testing/auth-stack.js';
 
 let stack: AuthStack;
 let server: RunningAuthServer;
@@ -190,5 +190,30 @@ describe('account states', () => {
     const response = await call('/user', { headers: { ...MODERN, authorization: `Bearer ${access_token}` } });
     expect(response.status).toBe(403);
     expect((await response.json()).code).toBe('user_not_found');
+  });
+});
+
+describe('password attempt rate limit (GoTrue sign_in_sign_ups)', () => {
+  it('answers 429 over_request_rate_limit once an address spent its attempts, right or wrong, and only for that address', async () => {
+    const limited = await stack.startServer({ signInAttemptsPerFiveMinutes: 3 });
+    const attempt = (password: string, headers: Record<string, string> = {}) =>
+      fetch(`${limited.url}/auth/v1/token?grant_type=password`, {
+        method: 'POST',
+        body: JSON.stringify({ email: VIEWER.email, password }),
+        headers: { apikey: stack.anonKey, 'content-type': 'application/json', ...MODERN, ...headers },
+      });
+    expect((await attempt('wrong-1')).status).toBe(400);
+    expect((await attempt('wrong-2')).status).toBe(400);
+    expect((await attempt(VIEWER.password)).status).toBe(200);
+    const refused = await attempt(VIEWER.password);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-sb-error-code')).toBe('over_request_rate_limit');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toEqual({ code: 'over_request_rate_limit', message: 'Request rate limit reached' });
+    // A proxy on this machine (the app's server) forwards each browser's own address.
+    expect((await attempt(VIEWER.password, { 'x-forwarded-for': '203.0.113.7' })).status).toBe(200);
+    // The official client reports it with GoTrue's code and status.
+    const { error } = await officialClient(limited.url, stack.anonKey).auth.signInWithPassword(VIEWER);
+    expect({ code: error?.code, status: error?.status }).toEqual({ code: 'over_request_rate_limit', status: 429 });
   });
 });

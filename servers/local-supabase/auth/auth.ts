@@ -8,6 +8,7 @@ import { passwordGrant } from './password-grant.js';
 import { refreshGrant } from './refresh-grant.js';
 import { refreshChildKey } from './refresh-token.js';
 import { deleteSessions, type LogoutScope } from './session-store.js';
+import { createSignInLimit, type SignInLimit } from './sign-in-limit.js';
 import { HEALTH, SETTINGS } from './settings.js';
 
 export interface AuthOptions {
@@ -20,6 +21,8 @@ export interface AuthOptions {
   jwtExpirySeconds?: number;
   /** How long a rotated refresh token may still be swapped (`refresh_token_reuse_interval`), default 10. */
   refreshTokenReuseIntervalSeconds?: number;
+  /** Password sign-ins per client address per 5 minutes (GoTrue `sign_in_sign_ups`), default 30. */
+  signInAttemptsPerFiveMinutes?: number;
   onLog?: (line: string) => void;
 }
 
@@ -30,7 +33,7 @@ export interface Auth {
   close(): Promise<void>;
 }
 
-type Handler = (ctx: AuthContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+type Handler = (ctx: AuthContext & { signInLimit: SignInLimit }, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 const PREFIX = '/auth/v1';
 const LOGOUT_SCOPES: Record<string, LogoutScope> = { '': 'global', global: 'global', local: 'local', others: 'others' };
@@ -45,6 +48,8 @@ const ROUTES = new Map<string, Partial<Record<string, Handler>>>(Object.entries(
       const grantType = url.searchParams.get('grant_type');
       const grant = grantType === 'password' ? passwordGrant : grantType === 'refresh_token' ? refreshGrant : null;
       if (!grant) throw new AuthHttpError(400, 'invalid_credentials', 'unsupported_grant_type');
+      // Counted before the password is looked at, like GoTrue: every attempt spends one.
+      if (grant === passwordGrant) ctx.signInLimit.take(req);
       writeJson(res, 200, await grant(ctx, req), { 'cache-control': 'no-store' });
     },
   },
@@ -71,7 +76,8 @@ const ROUTES = new Map<string, Partial<Record<string, Handler>>>(Object.entries(
 
 /** Builds the Auth module; the caller owns `pool` (close() does not end it). */
 export function createAuth(options: AuthOptions): Auth {
-  const ctx: AuthContext = {
+  const ctx: AuthContext & { signInLimit: SignInLimit } = {
+    signInLimit: createSignInLimit(options.signInAttemptsPerFiveMinutes ?? 30),
     pool: options.pool,
     jwtKey: new TextEncoder().encode(options.jwtSecret),
     childKey: refreshChildKey(options.jwtSecret),

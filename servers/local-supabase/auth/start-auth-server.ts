@@ -1,5 +1,5 @@
 import http from 'node:http';
-import pg from 'pg';
+import { createPool } from '../../../lib/db/create-pool.js';
 import { assertPortFree } from '../../port.js';
 import { createAuth, type AuthOptions } from './auth.js';
 
@@ -18,8 +18,7 @@ export async function startAuthServer(
 ): Promise<RunningAuthServer> {
   await assertPortFree(options.port, 'local Auth');
   const { port: requestedPort, databaseUrl, ...authOptions } = options;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  pool.on('error', (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
+  const pool = createPool({ connectionString: databaseUrl, max: 4 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
   const auth = createAuth({ ...authOptions, pool });
   const server = http.createServer((req, res) => {
     void auth.handle(req, res).then(

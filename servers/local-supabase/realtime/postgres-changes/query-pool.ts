@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { createPool } from '../../../../lib/db/create-pool.js';
 import { SESSION_OPTIONS } from './session-options.js';
 
 const RETRY_DELAYS_MS = [50, 100, 250, 500, 1_000, 2_000];
@@ -17,10 +18,11 @@ export interface QueryPool {
 }
 
 export function createQueryPool(databaseUrl: string, log: (line: string) => void, max = 4): QueryPool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, idleTimeoutMillis: 30_000 } as pg.PoolConfig);
-  let closed = false;
   // Idle connections die when Postgres restarts; the pool replaces them on the next query.
-  pool.on('error', (error) => log(`realtime: postgres_changes: idle connection lost: ${error.message}`));
+  const pool = createPool({ connectionString: databaseUrl, max, options: SESSION_OPTIONS, idleTimeoutMillis: 30_000 } as pg.PoolConfig, (error) =>
+    log(`realtime: postgres_changes: idle connection lost: ${error.message}`),
+  );
+  let closed = false;
 
   const withRetry = async <T>(run: () => Promise<T>): Promise<T> => {
     const started = Date.now();
