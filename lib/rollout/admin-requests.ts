@@ -14,4 +14,4 @@ export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
 export const previewRequestSchema = z.object({ commands: z.array(rolloutCommandSchema).min(1).max(20) }).strict();
 
-export const explainQuerySchema = z.object({ user: z.string().trim().min(1).max(255) });
+export const explainQuerySchema = z.strictObject({ user: z.string().trim().min(1).max(255) });

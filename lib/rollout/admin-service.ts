@@ -36,7 +36,9 @@ export async function saveRolloutChange(admin: SessionUser, request: ChangeReque
     const check = await checkGates(pool);
     if (check.verdict !== 'pass') {
       const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : r.status} (${r.value}; needs ${r.threshold})`);
-      const what = `${exposure.because.join(', ')} (${exposure.known.length} known users${exposure.unseen > 0 ? ' and users not seen yet' : ''} onto more Realtime)`;
+      // Bounded: a change may name up to 100 segments; the audit keeps the first few reasons.
+      const because = exposure.because.length > 5 ? [...exposure.because.slice(0, 5), `${exposure.because.length - 5} more`] : exposure.because;
+      const what = `${because.join(', ')} (${exposure.known.length} known users${exposure.unseen > 0 ? ' and users not seen yet' : ''} onto more Realtime)`;
       if (!request.force) throw new ApiError('gate_failed', `Refused while a gate does not pass: ${what} — ${blocking.join('; ')}. An admin may force it with a reason.`);
       reason = `FORCED past gates [${blocking.join('; ')}] for ${what}: ${reason}`;
     }

@@ -118,10 +118,12 @@ describe('POST /api/rollout/config', () => {
 
   it('stores and audits the largest change the schema allows: 20 overrides with 128-character ids', async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(2, '0')}${'u'.repeat(126)}`);
-    const response = await change({ commands: ids.map((userId) => ({ type: 'set-override', userId, cohort: 'realtime' })), reason: 'r'.repeat(500), expectedVersion: 1 });
+    // 20 users onto Realtime at once is an override batch: gated, so forced — the audit keeps the full 500-character reason behind what it went past.
+    const response = await change({ commands: ids.map((userId) => ({ type: 'set-override', userId, cohort: 'realtime' })), reason: 'r'.repeat(500), expectedVersion: 1, force: true });
     expect(response.status).toBe(200);
     const [entry] = (await overview()).audit;
     expect(entry?.action).toBe(ids.map((id) => `override ${id} → realtime`).join('; '));
+    expect(entry?.reason).toMatch(/^FORCED past gates .*20 overrides onto Realtime at once.*r{500}$/);
     expect(Object.keys(((await response.json()) as { config: RolloutConfig }).config.overrides)).toHaveLength(20);
   });
 
@@ -310,5 +312,11 @@ describe('GET /api/rollout/explain', () => {
     expect(await errorOf(await explain('nobody@example.com'))).toMatchObject({ status: 404, code: 'not_found' });
     const missing = await getExplain(apiRequest('/api/rollout/explain', { token: admin }));
     expect(await errorOf(missing)).toMatchObject({ status: 400, code: 'validation_failed', message: expect.stringContaining('user') });
+  });
+
+  it('answers 400 naming the parameter for text Postgres cannot store and for unknown parameters', async () => {
+    expect(await errorOf(await explain('nobody\u0000@example.com'))).toMatchObject({ status: 400, code: 'validation_failed', message: expect.stringContaining('user:') });
+    const extra = await getExplain(apiRequest(`/api/rollout/explain?user=${encodeURIComponent(DEMO.viewer.email)}&x=1`, { token: admin }));
+    expect(await errorOf(extra)).toMatchObject({ status: 400, code: 'validation_failed', message: expect.stringContaining('x:') });
   });
 });

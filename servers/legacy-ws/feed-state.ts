@@ -1,5 +1,5 @@
 import { createPool } from '../../lib/db/create-pool.js';
-import { legacyFeedEnabled } from '../../lib/migration/stage-order.js';
+import { legacyFeedEnabled } from '../../lib/rollout/stages.js';
 import { loadConfig } from '../../lib/rollout/config-store.js';
 
 /** `live` until the rollout is decommissioned; `live` again while the kill switch is on. */

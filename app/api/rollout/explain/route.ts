@@ -1,7 +1,6 @@
 import { NextResponse, type NextRequest } from 'next/server';
-import { ApiError } from '@/lib/api/api-error';
 import { handleApiError } from '@/lib/api/handle-api-error';
-import { formatIssues } from '@/lib/api/read-json-body';
+import { readSearchParams } from '@/lib/api/read-search-params';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
 import { explainQuerySchema } from '@/lib/rollout/admin-requests';
 import { explainUser } from '@/lib/rollout/admin-service';
@@ -9,9 +8,8 @@ import { explainUser } from '@/lib/rollout/admin-service';
 export async function GET(request: NextRequest) {
   try {
     await requireApiAdmin(request);
-    const query = explainQuerySchema.safeParse(Object.fromEntries(request.nextUrl.searchParams));
-    if (!query.success) throw new ApiError('validation_failed', formatIssues(query.error.issues));
-    return NextResponse.json(await explainUser(query.data.user));
+    const query = readSearchParams(request.nextUrl.searchParams, explainQuerySchema);
+    return NextResponse.json(await explainUser(query.user));
   } catch (error) {
     return handleApiError(error);
   }
