@@ -53,9 +53,12 @@ export default defineConfig({
       POSTGRES_PORT: process.env.E2E_POSTGRES_PORT ?? '54422',
       LEGACY_WS_PORT: process.env.E2E_LEGACY_WS_PORT ?? '8887',
       NEXT_TELEMETRY_DISABLED: '1',
-      // 60 metric rows/s (3× the dev default): the probe then compares ≥ 3,000 events per
-      // minute, so the validation gate can decide from the first analysed minute.
+      // 60 metric rows/s (3× the dev default): the probe compares ≥ 3,000 events in three 20-s windows.
       SIMULATOR_RATE: process.env.E2E_SIMULATOR_RATE ?? '60',
+      // 20-s validation windows and a 5-s worker tick: a stage's gates decide within ~1.5 min
+      // (3 windows ≥ 3,000 events) instead of ~2.5, so the full climb fits the CI budget.
+      VALIDATION_WINDOW_SECONDS: process.env.E2E_VALIDATION_WINDOW_SECONDS ?? '20',
+      VALIDATION_TICK_SECONDS: process.env.E2E_VALIDATION_TICK_SECONDS ?? '5',
     },
   },
 });

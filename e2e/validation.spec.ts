@@ -6,8 +6,8 @@ const TRANSPORT_OF = { legacy: 'legacy', shadow: 'legacy', realtime: 'realtime' 
 
 test.describe('validating the parallel run', () => {
   test('an injected Realtime breach rolls the stage back by itself, and open dashboards follow', async ({ page: admin, signedIn, rollout, faults }) => {
-    // The first full minute of the stage, ≥ 3,000 compared events in it, 15 s grace and a worker tick
-    // (SIMULATOR_RATE=60 in the e2e stack) — and the breach must persist FAILURE_LIMIT analysed minutes.
+    // The first full analysis window of the stage, ≥ 3,000 compared events, 15 s grace and a worker tick
+    // (60 rows/s, 20-s windows in the e2e stack) — and the breach must persist FAILURE_LIMIT analysed windows.
     test.setTimeout(360_000);
     const viewer = dashboardView(await signedIn('viewer'));
     await viewer.expectLiveVia('legacy');

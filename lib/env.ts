@@ -18,6 +18,8 @@ const serverEnvSchema = z.object({
   ROLLOUT_COOKIE_SECRET: z.string().min(32),
   FLAGS_SECRET: z.string().min(32).optional(),
   SWITCHYARD_MODE: z.enum(['local', 'supabase']).default('local'),
+  /** Length of a validation analysis window; the worker must use the same (lib/validation/window.ts). */
+  VALIDATION_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
   /** Where the app reaches itself (middleware → config snapshot); never taken from the Host header. */
   APP_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3000'),
 });

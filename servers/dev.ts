@@ -132,7 +132,12 @@ async function main() {
     const probe = await progress.step(
       'probe + validation worker',
       async () => {
-        const worker = startValidationWorker({ databaseUrl: secrets.DATABASE_URL, onLog: (line) => log(`[validation] ${line}`) });
+        const worker = startValidationWorker({
+          databaseUrl: secrets.DATABASE_URL,
+          windowMs: settings.VALIDATION_WINDOW_SECONDS * 1000,
+          intervalMs: settings.VALIDATION_TICK_SECONDS * 1000,
+          onLog: (line) => log(`[validation] ${line}`),
+        });
         stops.push(() => worker.close());
         return startProbe({
           supabaseUrl: secrets.SUPABASE_URL,

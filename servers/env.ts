@@ -16,6 +16,10 @@ const schema = z.object({
   LEGACY_WS_PORT: port.default(8787),
   SIMULATOR_RATE: z.coerce.number().min(0).max(100_000).default(20),
   SIMULATOR_SEED: z.coerce.number().int().default(42),
+  /** Validation analysis window (s); the app reads the same key (lib/env.ts). */
+  VALIDATION_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60),
+  /** How often the worker analyses closed windows and runs the gates (s). */
+  VALIDATION_TICK_SECONDS: z.coerce.number().min(1).max(600).default(15),
   /** Password sign-ins per client address per 5 minutes in the local Auth (GoTrue's `sign_in_sign_ups`). */
   AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
 });

@@ -26,7 +26,7 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
       {data ? (
         <div className="mt-2 space-y-1 text-xs text-slate-500" aria-label="Gate runner">
           <p>
-            Judging since {new Date(data.windowStart).toLocaleTimeString()} (the first full minute of this stage). A breach acts after {FAILURE_LIMIT} analysed minutes in a row
+            Judging since {new Date(data.windowStart).toLocaleTimeString()} (the first full analysis window of this stage). A breach acts after {FAILURE_LIMIT} analysed windows in a row
             {data.runner.failures > 0 ? <strong className="text-red-600"> — breach {data.runner.failures} of {FAILURE_LIMIT}</strong> : null}.
           </p>
           {data.runner.paused ? (

@@ -96,10 +96,10 @@ export function ValidationReportView() {
           </Card>
           <div className="grid gap-4 md:grid-cols-2">
             <Card title="Consistency per minute">
-              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed minutes yet.</p> : <TimeSeriesChart ariaLabel="Consistency per minute" times={times} series={consistency} yRange={[null, 100]} format={(v) => `${v.toFixed(2)}`} />}
+              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Consistency per minute" times={times} series={consistency} yRange={[null, 100]} format={(v) => `${v.toFixed(2)}`} />}
             </Card>
             <Card title="Delivery latency p95 (ms)">
-              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed minutes yet.</p> : <TimeSeriesChart ariaLabel="Latency p95 per minute" times={times} series={latency} format={(v) => `${v.toFixed(0)}`} />}
+              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Latency p95 per minute" times={times} series={latency} format={(v) => `${v.toFixed(0)}`} />}
             </Card>
           </div>
           {report.oversight ? <OversightPanel oversight={report.oversight} onChange={() => void mutate()} /> : null}

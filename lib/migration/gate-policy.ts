@@ -1,6 +1,6 @@
 /**
  * How persistent a result must be before the gate runner acts on it (pure, shared with the
- * settings page). A measurement is one newly analysed minute.
+ * settings page). A measurement is one newly analysed window (a minute by default, `VALIDATION_WINDOW_SECONDS`).
  */
 
 /** Consecutive failing measurements before an automatic rollback (Argo Rollouts' `failureLimit` on consecutive runs). */

@@ -6,11 +6,11 @@ import { loadStageMetrics } from '@/lib/migration/stage-metrics';
 import type { RolloutConfig } from '@/lib/rollout/config';
 import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
 import { changeConfig, loadConfig } from '@/lib/rollout/config-store';
+import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/window';
 
 const RUNNER = { id: null, email: 'gate-runner (automatic)' };
 /** Gates never look further back than this, even if the stage is older. */
 export const GATE_LOOKBACK_MS = 60 * 60_000;
-const MINUTE_MS = 60_000;
 
 export interface RunnerState {
   /** Consecutive measurements with a failing health gate during this stage. */
@@ -41,10 +41,16 @@ export interface GateCheck {
   action: GateAction;
 }
 
-/** The first full minute after the stage began: a partial minute mixes two stages' traffic. */
-export function gateWindowStart(config: Pick<RolloutConfig, 'stageSince'>, now: number): number {
+/** The first full analysis window after the stage began: a partial window mixes two stages' traffic. */
+export function gateWindowStart(config: Pick<RolloutConfig, 'stageSince'>, now: number, windowMs = DEFAULT_WINDOW_MS): number {
   const began = Date.parse(config.stageSince);
-  return Math.max(Math.ceil(began / MINUTE_MS) * MINUTE_MS, Math.floor((now - GATE_LOOKBACK_MS) / MINUTE_MS) * MINUTE_MS);
+  return Math.max(Math.ceil(began / windowMs) * windowMs, windowStartOf(now - GATE_LOOKBACK_MS, windowMs));
+}
+
+export interface GateOptions {
+  now?: number;
+  /** The analysis window length the worker uses (lib/validation/window.ts). */
+  windowMs?: number;
 }
 
 async function loadRunnerState(pool: pg.Pool | pg.PoolClient, config: RolloutConfig): Promise<RunnerState & { analyzedUntil: string | null }> {
@@ -69,9 +75,10 @@ async function loadRunnerState(pool: pg.Pool | pg.PoolClient, config: RolloutCon
 }
 
 /** Gates for the current stage over its own window (never mixing data from earlier stages), and what the runner would do. */
-export async function checkGates(pool: pg.Pool, now = Date.now()): Promise<GateCheck & { nextRunner: RunnerState }> {
+export async function checkGates(pool: pg.Pool, options: GateOptions = {}): Promise<GateCheck & { nextRunner: RunnerState }> {
+  const now = options.now ?? Date.now();
   const config = await loadConfig(pool);
-  const since = gateWindowStart(config, now);
+  const since = gateWindowStart(config, now, options.windowMs);
   const [metrics, stored] = await Promise.all([loadStageMetrics(pool, { sinceMs: since }), loadRunnerState(pool, config)]);
   const next = nextStage(config.stage);
   const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(next ?? config.stage));
@@ -84,7 +91,7 @@ export async function checkGates(pool: pg.Pool, now = Date.now()): Promise<GateC
 
 const healthBreaches = (results: GateResult[]) => results.filter((r) => r.gate !== 'quota-headroom' && r.status === 'fail');
 
-/** One measurement per newly analysed minute: a breach or an inconclusive result extends its streak; anything else ends both. */
+/** One measurement per newly analysed window: a breach or an inconclusive result extends its streak; anything else ends both. */
 function measure(state: RunnerState, results: GateResult[], analyzedUntil: string | null, live: boolean): RunnerState {
   if (analyzedUntil === null || analyzedUntil === state.measuredUntil) return state;
   const failing = live && healthBreaches(results).length > 0;
@@ -100,12 +107,12 @@ function decide(config: RolloutConfig, next: Stage | null, results: GateResult[]
     if (runner.failures < FAILURE_LIMIT) return { kind: 'none', note: `breach ${runner.failures} of ${FAILURE_LIMIT}: acting only if it persists` };
     const severe = breaches.some((r) => r.severe);
     const to = severe ? 'legacy-only' : previousStage(config.stage);
-    return { kind: 'rollback', to, reason: `automatic rollback: ${breaches.map((r) => `${r.gate} ${r.value} (needs ${r.threshold})`).join('; ')}; breach persisted over ${runner.failures} analysed minutes` };
+    return { kind: 'rollback', to, reason: `automatic rollback: ${breaches.map((r) => `${r.gate} ${r.value} (needs ${r.threshold})`).join('; ')}; breach persisted over ${runner.failures} analysed windows` };
   }
   if (runner.paused) return { kind: 'none', note: `paused for a human since ${runner.paused.at}: ${runner.paused.reason}` };
   if (runner.inconclusive >= INCONCLUSIVE_LIMIT) {
     const unsure = results.filter((r) => r.status === 'inconclusive').map((r) => `${r.gate} ${r.value}`);
-    return { kind: 'pause', reason: `inconclusive for ${runner.inconclusive} analysed minutes (${unsure.join('; ')}): neither rolling back nor advancing until someone looks` };
+    return { kind: 'pause', reason: `inconclusive for ${runner.inconclusive} analysed windows (${unsure.join('; ')}): neither rolling back nor advancing until someone looks` };
   }
   const soaked = now - Date.parse(config.stageSince) >= config.soakMinutes * 60_000;
   if (config.autoAdvance && verdict === 'pass' && soaked && next && next !== 'decommissioned') {
@@ -131,8 +138,9 @@ export async function resumeGateRunner(pool: pg.Pool): Promise<void> {
 }
 
 /** One tick of the gate runner: measures, quarantines outliers, then rolls back, advances or pauses (audited) if it must. */
-export async function runGateTick(pool: pg.Pool, now = Date.now()): Promise<GateCheck> {
-  const check = await checkGates(pool, now);
+export async function runGateTick(pool: pg.Pool, options: GateOptions = {}): Promise<GateCheck> {
+  const now = options.now ?? Date.now();
+  const check = await checkGates(pool, { ...options, now });
   const { action, config } = check;
   for (const outlier of check.outliers) {
     await pool.query('insert into public.validation_quarantine (subject, reason) values ($1, $2) on conflict (subject) do update set since = now(), reason = excluded.reason, released_at = null, released_by = null where validation_quarantine.released_at is not null', [

@@ -9,6 +9,7 @@ import { applyCommand, type RolloutCommand } from '@/lib/rollout/commands';
 import { rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { checkGates } from '@/lib/migration/gate-runner';
 import { exposureIncrease } from '@/lib/rollout/exposure';
+import { appWindowMs } from '@/lib/validation/window-config';
 import { changeConfig, ConfigConflictError, listAudit, loadConfig, type AuditEntry } from '@/lib/rollout/config-store';
 import { evaluate, type Decision, type RolloutSubject } from '@/lib/rollout/evaluate';
 import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
@@ -33,7 +34,7 @@ export async function saveRolloutChange(admin: SessionUser, request: ChangeReque
   // Gate anything that puts more users on Realtime, whatever its form.
   const exposure = exposureIncrease(current, proposed, known);
   if (exposure.gated) {
-    const check = await checkGates(pool);
+    const check = await checkGates(pool, { windowMs: appWindowMs() });
     if (check.verdict !== 'pass') {
       const blocking = check.results.filter((r) => r.status !== 'pass').map((r) => `${r.gate}: ${r.status === 'wait' ? 'waiting for data' : r.status} (${r.value}; needs ${r.threshold})`);
       // Bounded: a change may name up to 100 segments; the audit keeps the first few reasons.

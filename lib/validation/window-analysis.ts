@@ -4,8 +4,8 @@ import { analyzeObserver, mergeSubject, type CoverageInterval, type EvidenceCoun
 import type { ObservedSample } from '@/lib/validation/compare';
 import { legacyPublishingBetween } from '@/lib/validation/legacy-timeline';
 import { loadSourceEvents } from '@/lib/validation/source-events';
+import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/window';
 
-const MINUTE_MS = 60_000;
 /** How long after an event's emission a live lane may still deliver it before it counts as missing. */
 export const GRACE_MS = 10_000;
 /** Coverage starts this long after a lane's first live delivery (clock offset and commit order). */
@@ -34,28 +34,29 @@ interface SampleRow {
 }
 
 /**
- * Analyses every closed minute (by event emission time) not analysed yet: the stored rows
- * of the minute against every observer that was live in it, one window per subject ×
- * cohort × browser, plus the discrepancy log. Idempotent (upserts), and safe to run from
- * several processes (advisory lock).
+ * Analyses every closed window (by event emission time; a minute by default) not analysed
+ * yet: the stored rows of the window against every observer that was live in it, one row
+ * per subject × cohort × browser, plus the discrepancy log. Idempotent (upserts), and safe
+ * to run from several processes (advisory lock).
  */
-export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: number; maxMinutes?: number } = {}): Promise<{ minutes: number }> {
+export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: number; maxMinutes?: number; windowMs?: number } = {}): Promise<{ minutes: number }> {
   const now = options.now ?? Date.now();
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const client = await pool.connect();
   try {
     const lock = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', ['switchyard:validation-windows']);
     if (!lock.rows[0]?.locked) return { minutes: 0 };
     try {
       let minutes = 0;
-      let start = await nextMinute(client, now);
-      while (start !== null && start + MINUTE_MS + GRACE_MS + REPORT_MS <= now && minutes < (options.maxMinutes ?? 30)) {
-        await analyzeMinute(client, start);
+      let start = await nextMinute(client, now, windowMs);
+      while (start !== null && minutes < (options.maxMinutes ?? 30)) {
+        await analyzeMinute(client, start, windowMs);
         await client.query(
           'insert into public.validation_progress (id, analyzed_until) values (1, to_timestamp($1 / 1000.0)) on conflict (id) do update set analyzed_until = excluded.analyzed_until',
-          [start + MINUTE_MS],
+          [start + windowMs],
         );
         minutes += 1;
-        start = await nextMinute(client, now);
+        start = await nextMinute(client, now, windowMs);
       }
       return { minutes };
     } finally {
@@ -66,8 +67,8 @@ export async function analyzeClosedMinutes(pool: pg.Pool, options: { now?: numbe
   }
 }
 
-/** The next minute to analyse: the first one at or after the progress mark that some observer covered (empty minutes are skipped). */
-async function nextMinute(client: pg.PoolClient, now: number): Promise<number | null> {
+/** The next closed window to analyse: the first one at or after the progress mark that some observer covered (empty windows are skipped). */
+async function nextMinute(client: pg.PoolClient, now: number, windowMs: number): Promise<number | null> {
   const progress = await client.query<{ until: number }>('select (extract(epoch from analyzed_until) * 1000)::bigint as until from public.validation_progress where id = 1');
   const until = progress.rows[0]?.until;
   const floor = until !== undefined ? Number(until) : now - 24 * 3600_000;
@@ -78,8 +79,8 @@ async function nextMinute(client: pg.PoolClient, now: number): Promise<number | 
   );
   const min = first.rows[0]?.min;
   if (min === null || min === undefined) return null;
-  const minute = Math.floor(Number(min) / MINUTE_MS) * MINUTE_MS;
-  return minute + MINUTE_MS + GRACE_MS + REPORT_MS <= now ? minute : null;
+  const start = windowStartOf(Number(min), windowMs);
+  return start + windowMs + GRACE_MS + REPORT_MS <= now ? start : null;
 }
 
 async function loadObservers(client: pg.PoolClient, start: number, end: number): Promise<ObserverInfo[]> {
@@ -102,8 +103,8 @@ async function loadObservers(client: pg.PoolClient, start: number, end: number):
   }));
 }
 
-async function analyzeMinute(client: pg.PoolClient, start: number): Promise<void> {
-  const end = start + MINUTE_MS;
+async function analyzeMinute(client: pg.PoolClient, start: number, windowMs: number): Promise<void> {
+  const end = start + windowMs;
   const [observers, sources, legacyPublishing, rules, sampleRows] = await Promise.all([
     loadObservers(client, start, end),
     loadSourceEvents(client, start, end),

@@ -12,15 +12,15 @@ export interface ValidationWorker {
  * Safe beside other workers: the analysis takes an advisory lock and config changes are
  * version-checked.
  */
-export function startValidationWorker(options: { databaseUrl: string; intervalMs?: number; onLog?: (line: string) => void }): ValidationWorker {
+export function startValidationWorker(options: { databaseUrl: string; intervalMs?: number; windowMs?: number; onLog?: (line: string) => void }): ValidationWorker {
   const pool = createPool({ connectionString: options.databaseUrl, max: 3 }, (error) => options.onLog?.(`validation: idle connection failed: ${error.message}`));
   let running: Promise<void> | null = null;
   const tick = async () => {
     try {
-      const { minutes } = await analyzeClosedMinutes(pool);
-      const check = await runGateTick(pool);
+      const { minutes } = await analyzeClosedMinutes(pool, { windowMs: options.windowMs });
+      const check = await runGateTick(pool, { windowMs: options.windowMs });
       if (minutes > 0 || check.action.kind !== 'none') {
-        options.onLog?.(`validation: ${minutes} minute(s) analysed; stage ${check.config.stage}, gates ${check.verdict}${check.action.kind === 'none' ? (check.action.note ? `; ${check.action.note}` : '') : `; ${check.action.kind}${'to' in check.action ? ` → ${check.action.to}` : ''}: ${check.action.reason}`}`);
+        options.onLog?.(`validation: ${minutes} window(s) analysed; stage ${check.config.stage}, gates ${check.verdict}${check.action.kind === 'none' ? (check.action.note ? `; ${check.action.note}` : '') : `; ${check.action.kind}${'to' in check.action ? ` → ${check.action.to}` : ''}: ${check.action.reason}`}`);
       }
     } catch (error) {
       options.onLog?.(`validation: tick failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -24,10 +24,10 @@ async function main(): Promise<number> {
   });
   const query = reportQuerySchema.parse({ since: values.since, cohort: values.cohort, browser: values.browser });
   const minConsistency = z.coerce.number().min(0).max(100).parse(values['min-consistency']);
-  const env = z.object({ DATABASE_URL: z.string().min(1) }).parse(await resolveToolEnv());
+  const env = z.object({ DATABASE_URL: z.string().min(1), VALIDATION_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60) }).parse(await resolveToolEnv());
   const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
   try {
-    await analyzeClosedMinutes(pool);
+    await analyzeClosedMinutes(pool, { windowMs: env.VALIDATION_WINDOW_SECONDS * 1000 });
     const report = await buildReport(pool, query, { minConsistency });
     const { text, exitCode } = formatVerdict(report);
     process.stdout.write(values.json ? `${JSON.stringify({ ...report, exitCode }, null, 2)}\n` : text);

@@ -5,12 +5,13 @@ import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
 import { db } from '@/lib/db/pool';
 import { checkGates, resumeGateRunner } from '@/lib/migration/gate-runner';
+import { appWindowMs } from '@/lib/validation/window-config';
 
 /** The gates for the current stage, the runner's streak and what it would do now (admins). */
 export async function GET(request: Request) {
   try {
     await requireApiAdmin(request);
-    const check = await checkGates(db());
+    const check = await checkGates(db(), { windowMs: appWindowMs() });
     return NextResponse.json(
       { stage: check.config.stage, next: check.next, windowStart: check.windowStart, verdict: check.verdict, results: check.results, runner: check.nextRunner, action: check.action },
       { headers: { 'cache-control': 'no-store' } },
