@@ -7,3 +7,8 @@
 export const FAILURE_LIMIT = 2;
 /** Consecutive inconclusive measurements before the runner pauses for a human (no rollback, no advance). */
 export const INCONCLUSIVE_LIMIT = 3;
+/**
+ * A measurement needs a full sample of its own (≥ 3,000 compared events on the probe); at low
+ * event rates it takes at most this many windows, so a quiet system is still measured.
+ */
+export const MAX_MEASUREMENT_WINDOWS = 10;

@@ -1,25 +1,32 @@
 import 'server-only';
 import type pg from 'pg';
-import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT } from '@/lib/migration/gate-policy';
-import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus } from '@/lib/migration/gates';
+import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT, MAX_MEASUREMENT_WINDOWS } from '@/lib/migration/gate-policy';
+import { evaluateGates, findOutliers, GATE_THRESHOLDS, overall, type GateResult, type GateStatus, type StageMetrics } from '@/lib/migration/gates';
 import { loadStageMetrics } from '@/lib/migration/stage-metrics';
 import type { RolloutConfig } from '@/lib/rollout/config';
-import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
 import { changeConfig, loadConfig } from '@/lib/rollout/config-store';
+import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
 import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/window';
+import { GRACE_MS, REPORT_MS } from '@/lib/validation/window-analysis';
 
 const RUNNER = { id: null, email: 'gate-runner (automatic)' };
 /** Gates never look further back than this, even if the stage is older. */
 export const GATE_LOOKBACK_MS = 60 * 60_000;
 
 export interface RunnerState {
-  /** Consecutive measurements with a failing health gate during this stage. */
+  /** Consecutive failing measurements during this stage. */
   failures: number;
   inconclusive: number;
   /** Set when the runner paused for a human; cleared by an admin (or a new stage). */
   paused: { reason: string; at: string } | null;
-  /** The analysis mark of the last measurement counted. */
+  /** The analysis mark of the last measurement. */
   measuredUntil: string | null;
+  /** Where the evidence not measured yet begins (each measurement judges its own stretch). */
+  chunkFrom: string | null;
+  /** Start of the run of consecutive passing measurements (what auto-advance soaks on). */
+  passingSince: string | null;
+  /** The last failing measurement, in words (what a rollback reports). */
+  breach: { reason: string; severe: boolean } | null;
 }
 
 export type GateAction =
@@ -31,8 +38,9 @@ export type GateAction =
 export interface GateCheck {
   config: RolloutConfig;
   next: Stage | null;
-  /** The window the gates judged: from the first full minute after the stage began. */
+  /** The window the gates judged: from the first full analysis window after the stage began. */
   windowStart: string;
+  /** The stage's gates over its whole window (what advancing needs). */
   results: GateResult[];
   verdict: GateStatus;
   /** Subjects newly found far out of line (quarantined by the next tick). */
@@ -41,94 +49,143 @@ export interface GateCheck {
   action: GateAction;
 }
 
-/** The first full analysis window after the stage began: a partial window mixes two stages' traffic. */
-export function gateWindowStart(config: Pick<RolloutConfig, 'stageSince'>, now: number, windowMs = DEFAULT_WINDOW_MS): number {
-  const began = Date.parse(config.stageSince);
-  return Math.max(Math.ceil(began / windowMs) * windowMs, windowStartOf(now - GATE_LOOKBACK_MS, windowMs));
-}
-
 export interface GateOptions {
   now?: number;
   /** The analysis window length the worker uses (lib/validation/window.ts). */
   windowMs?: number;
 }
 
-async function loadRunnerState(pool: pg.Pool | pg.PoolClient, config: RolloutConfig): Promise<RunnerState & { analyzedUntil: string | null }> {
-  const { rows } = await pool.query<{ stage: string; stage_since: Date; measured_until: Date | null; consecutive_failures: number; consecutive_inconclusive: number; paused_reason: string | null; paused_at: Date | null; analyzed_until: Date | null }>(
-    `select s.stage, s.stage_since, s.measured_until, s.consecutive_failures, s.consecutive_inconclusive, s.paused_reason, s.paused_at,
+/** The first full analysis window after the stage began: a partial window mixes two stages' traffic. */
+export function gateWindowStart(config: Pick<RolloutConfig, 'stageSince'>, now: number, windowMs = DEFAULT_WINDOW_MS): number {
+  const began = Date.parse(config.stageSince);
+  return Math.max(Math.ceil(began / windowMs) * windowMs, windowStartOf(now - GATE_LOOKBACK_MS, windowMs));
+}
+
+const fresh = (): RunnerState => ({ failures: 0, inconclusive: 0, paused: null, measuredUntil: null, chunkFrom: null, passingSince: null, breach: null });
+
+async function loadRunnerState(pool: pg.Pool | pg.PoolClient, config: RolloutConfig): Promise<RunnerState & { analyzedUntil: number | null }> {
+  const { rows } = await pool.query<{
+    stage: string | null;
+    stage_since: Date | null;
+    measured_until: Date | null;
+    chunk_from: Date | null;
+    passing_since: Date | null;
+    consecutive_failures: number;
+    consecutive_inconclusive: number;
+    paused_reason: string | null;
+    paused_at: Date | null;
+    breach_reason: string | null;
+    breach_severe: boolean;
+    analyzed_until: Date | null;
+  }>(
+    `select s.stage, s.stage_since, s.measured_until, s.chunk_from, s.passing_since, s.consecutive_failures, s.consecutive_inconclusive,
+            s.paused_reason, s.paused_at, s.breach_reason, s.breach_severe,
             (select analyzed_until from public.validation_progress where id = 1) as analyzed_until
        from (select 1) one left join public.gate_runner_state s on s.id = 1`,
   );
   const row = rows[0];
-  const analyzedUntil = row?.analyzed_until?.toISOString() ?? null;
-  // A new stage (or a new start of the same one) starts a new streak.
-  if (!row?.stage || row.stage !== config.stage || row.stage_since.toISOString() !== new Date(config.stageSince).toISOString()) {
-    return { failures: 0, inconclusive: 0, paused: null, measuredUntil: null, analyzedUntil };
-  }
+  const analyzedUntil = row?.analyzed_until ? row.analyzed_until.getTime() : null;
+  // A new stage (or a new start of the same one) starts from nothing.
+  if (!row?.stage || !row.stage_since || row.stage !== config.stage || row.stage_since.getTime() !== Date.parse(config.stageSince)) return { ...fresh(), analyzedUntil };
   return {
     failures: row.consecutive_failures,
     inconclusive: row.consecutive_inconclusive,
     paused: row.paused_reason && row.paused_at ? { reason: row.paused_reason, at: row.paused_at.toISOString() } : null,
     measuredUntil: row.measured_until?.toISOString() ?? null,
+    chunkFrom: row.chunk_from?.toISOString() ?? null,
+    passingSince: row.passing_since?.toISOString() ?? null,
+    breach: row.breach_reason ? { reason: row.breach_reason, severe: row.breach_severe } : null,
     analyzedUntil,
+  };
+}
+
+const health = (results: GateResult[]) => results.filter((r) => r.gate !== 'quota-headroom');
+const breachesOf = (results: GateResult[]) => health(results).filter((r) => r.status === 'fail');
+const describeBreach = (breaches: GateResult[]) => breaches.map((r) => `${r.gate} ${r.value} (needs ${r.threshold})`).join('; ');
+
+/**
+ * One measurement judges the evidence analysed since the previous one — a stretch of its
+ * own, never the same evidence twice — once it holds a full sample (≥ minCompared events
+ * on the probe) or MAX_MEASUREMENT_WINDOWS windows. A failure extends the failure streak,
+ * an inconclusive result the inconclusive one, a pass the run of passes; each ends the
+ * others.
+ */
+async function measure(
+  pool: pg.Pool,
+  config: RolloutConfig,
+  state: RunnerState,
+  analyzedUntil: number | null,
+  windowStart: number,
+  windowMs: number,
+): Promise<RunnerState> {
+  const from = Math.max(state.chunkFrom ? Date.parse(state.chunkFrom) : windowStart, windowStart);
+  if (analyzedUntil === null || analyzedUntil <= from) return state;
+  const metrics = await loadStageMetrics(pool, { sinceMs: from, untilMs: analyzedUntil });
+  const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage));
+  const probeCompared = metrics.subjects.filter((s) => s.trusted).reduce((sum, s) => sum + s.compared, 0);
+  if (probeCompared < GATE_THRESHOLDS.minCompared && analyzedUntil - from < MAX_MEASUREMENT_WINDOWS * windowMs) return state;
+  const breaches = isLiveStage(config.stage) ? breachesOf(results) : [];
+  const verdict = overall(health(results));
+  const until = new Date(analyzedUntil).toISOString();
+  return {
+    ...state,
+    measuredUntil: until,
+    chunkFrom: until,
+    failures: breaches.length > 0 ? state.failures + 1 : 0,
+    inconclusive: breaches.length === 0 && verdict === 'inconclusive' ? state.inconclusive + 1 : 0,
+    // Soaking counts from the first window of passing evidence, not from when the stage began.
+    passingSince: verdict === 'pass' ? (state.passingSince ?? new Date(metrics.evidenceFromMs ?? from).toISOString()) : null,
+    breach: breaches.length > 0 ? { reason: describeBreach(breaches), severe: breaches.some((r) => r.severe) } : null,
   };
 }
 
 /** Gates for the current stage over its own window (never mixing data from earlier stages), and what the runner would do. */
 export async function checkGates(pool: pg.Pool, options: GateOptions = {}): Promise<GateCheck & { nextRunner: RunnerState }> {
   const now = options.now ?? Date.now();
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const config = await loadConfig(pool);
-  const since = gateWindowStart(config, now, options.windowMs);
+  const since = gateWindowStart(config, now, windowMs);
   const [metrics, stored] = await Promise.all([loadStageMetrics(pool, { sinceMs: since }), loadRunnerState(pool, config)]);
   const next = nextStage(config.stage);
   const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(next ?? config.stage));
   const verdict = overall(results);
-  const outliers = findOutliers(metrics.subjects).filter((o) => !metrics.quarantined.includes(o.subject));
+  const outliers = newOutliers(metrics);
   const { analyzedUntil, ...runner } = stored;
-  const nextRunner = measure(runner, results, analyzedUntil, isLiveStage(config.stage));
-  return { config, next, windowStart: new Date(since).toISOString(), results, verdict, outliers, runner, nextRunner, action: decide(config, next, results, verdict, nextRunner, now) };
+  const nextRunner = await measure(pool, config, runner, analyzedUntil, since, windowMs);
+  // Evidence is current when the last analysed window closed within a window, the grace and two ticks of now.
+  const current = analyzedUntil !== null && now - analyzedUntil <= windowMs + GRACE_MS + REPORT_MS + 30_000;
+  return { config, next, windowStart: new Date(since).toISOString(), results, verdict, outliers, runner, nextRunner, action: decide(config, next, verdict, nextRunner, current, now) };
 }
 
-const healthBreaches = (results: GateResult[]) => results.filter((r) => r.gate !== 'quota-headroom' && r.status === 'fail');
+const newOutliers = (metrics: StageMetrics) => findOutliers(metrics.subjects).filter((o) => !metrics.quarantined.includes(o.subject));
 
-/** One measurement per newly analysed window: a breach or an inconclusive result extends its streak; anything else ends both. */
-function measure(state: RunnerState, results: GateResult[], analyzedUntil: string | null, live: boolean): RunnerState {
-  if (analyzedUntil === null || analyzedUntil === state.measuredUntil) return state;
-  const failing = live && healthBreaches(results).length > 0;
-  const inconclusive = !failing && results.some((r) => r.gate !== 'quota-headroom' && r.status === 'inconclusive');
-  return { ...state, measuredUntil: analyzedUntil, failures: failing ? state.failures + 1 : 0, inconclusive: inconclusive ? state.inconclusive + 1 : 0 };
-}
-
-function decide(config: RolloutConfig, next: Stage | null, results: GateResult[], verdict: GateStatus, runner: RunnerState, now: number): GateAction {
+function decide(config: RolloutConfig, next: Stage | null, verdict: GateStatus, runner: RunnerState, current: boolean, now: number): GateAction {
   if (config.killSwitch) return { kind: 'none', note: 'kill switch on: nothing moves by itself' };
-  // Quota headroom guards the next step only; the health gates guard the current one.
-  const breaches = healthBreaches(results);
-  if (breaches.length > 0 && isLiveStage(config.stage)) {
+  if (runner.failures > 0 && runner.breach && isLiveStage(config.stage)) {
     if (runner.failures < FAILURE_LIMIT) return { kind: 'none', note: `breach ${runner.failures} of ${FAILURE_LIMIT}: acting only if it persists` };
-    const severe = breaches.some((r) => r.severe);
-    const to = severe ? 'legacy-only' : previousStage(config.stage);
-    return { kind: 'rollback', to, reason: `automatic rollback: ${breaches.map((r) => `${r.gate} ${r.value} (needs ${r.threshold})`).join('; ')}; breach persisted over ${runner.failures} analysed windows` };
+    const to = runner.breach.severe ? 'legacy-only' : previousStage(config.stage);
+    return { kind: 'rollback', to, reason: `automatic rollback: ${runner.breach.reason}; breach persisted over ${runner.failures} consecutive measurements` };
   }
   if (runner.paused) return { kind: 'none', note: `paused for a human since ${runner.paused.at}: ${runner.paused.reason}` };
   if (runner.inconclusive >= INCONCLUSIVE_LIMIT) {
-    const unsure = results.filter((r) => r.status === 'inconclusive').map((r) => `${r.gate} ${r.value}`);
-    return { kind: 'pause', reason: `inconclusive for ${runner.inconclusive} analysed windows (${unsure.join('; ')}): neither rolling back nor advancing until someone looks` };
+    return { kind: 'pause', reason: `inconclusive for ${runner.inconclusive} consecutive measurements: neither rolling back nor advancing until someone looks` };
   }
-  const soaked = now - Date.parse(config.stageSince) >= config.soakMinutes * 60_000;
-  if (config.autoAdvance && verdict === 'pass' && soaked && next && next !== 'decommissioned') {
-    return { kind: 'advance', to: next, reason: `automatic advance after ${config.soakMinutes} min with every gate passing` };
+  const soaked = runner.passingSince !== null && now - Date.parse(runner.passingSince) >= config.soakMinutes * 60_000;
+  if (config.autoAdvance && verdict === 'pass' && soaked && current && next && next !== 'decommissioned') {
+    return { kind: 'advance', to: next, reason: `automatic advance after ${config.soakMinutes} min of measurements that all passed` };
   }
   return { kind: 'none' };
 }
 
-async function saveRunnerState(pool: pg.Pool, config: RolloutConfig, state: RunnerState): Promise<void> {
-  await pool.query(
-    `insert into public.gate_runner_state (id, stage, stage_since, measured_until, consecutive_failures, consecutive_inconclusive, paused_reason, paused_at)
-     values (1, $1, $2, $3, $4, $5, $6, $7)
+async function saveRunnerState(client: pg.Pool | pg.PoolClient, config: RolloutConfig, state: RunnerState): Promise<void> {
+  await client.query(
+    `insert into public.gate_runner_state (id, stage, stage_since, measured_until, chunk_from, passing_since, consecutive_failures, consecutive_inconclusive, paused_reason, paused_at, breach_reason, breach_severe)
+     values (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      on conflict (id) do update set stage = excluded.stage, stage_since = excluded.stage_since, measured_until = excluded.measured_until,
-       consecutive_failures = excluded.consecutive_failures, consecutive_inconclusive = excluded.consecutive_inconclusive,
-       paused_reason = excluded.paused_reason, paused_at = excluded.paused_at`,
-    [config.stage, config.stageSince, state.measuredUntil, state.failures, state.inconclusive, state.paused?.reason ?? null, state.paused?.at ?? null],
+       chunk_from = excluded.chunk_from, passing_since = excluded.passing_since, consecutive_failures = excluded.consecutive_failures,
+       consecutive_inconclusive = excluded.consecutive_inconclusive, paused_reason = excluded.paused_reason, paused_at = excluded.paused_at,
+       breach_reason = excluded.breach_reason, breach_severe = excluded.breach_severe`,
+    [config.stage, config.stageSince, state.measuredUntil, state.chunkFrom, state.passingSince, state.failures, state.inconclusive, state.paused?.reason ?? null, state.paused?.at ?? null, state.breach?.reason ?? null, state.breach?.severe ?? false],
   );
 }
 
@@ -137,16 +194,42 @@ export async function resumeGateRunner(pool: pg.Pool): Promise<void> {
   await pool.query('update public.gate_runner_state set paused_reason = null, paused_at = null, consecutive_inconclusive = 0 where id = 1');
 }
 
-/** One tick of the gate runner: measures, quarantines outliers, then rolls back, advances or pauses (audited) if it must. */
+const LOCK = 'switchyard:gate-runner';
+
+/**
+ * One tick of the gate runner: measures, quarantines outliers, then rolls back, advances or
+ * pauses (audited) if it must. One runner at a time (advisory lock): a second worker's tick
+ * that finds it taken does nothing, so no measurement is counted twice or lost.
+ */
 export async function runGateTick(pool: pg.Pool, options: GateOptions = {}): Promise<GateCheck> {
+  const client = await pool.connect();
+  try {
+    const lock = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [LOCK]);
+    if (!lock.rows[0]?.locked) {
+      const check = await checkGates(pool, options);
+      return { ...check, action: { kind: 'none', note: 'another gate runner is ticking' } };
+    }
+    try {
+      return await tick(pool, client, options);
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function tick(pool: pg.Pool, client: pg.PoolClient, options: GateOptions): Promise<GateCheck> {
   const now = options.now ?? Date.now();
   const check = await checkGates(pool, { ...options, now });
   const { action, config } = check;
   for (const outlier of check.outliers) {
-    await pool.query('insert into public.validation_quarantine (subject, reason) values ($1, $2) on conflict (subject) do update set since = now(), reason = excluded.reason, released_at = null, released_by = null where validation_quarantine.released_at is not null', [
-      outlier.subject,
-      outlier.reason,
-    ]);
+    // A subject an admin released is quarantined again only by evidence since the release (see findOutliers).
+    await client.query(
+      `insert into public.validation_quarantine (subject, reason) values ($1, $2)
+       on conflict (subject) do update set since = now(), reason = excluded.reason, released_at = null, released_by = null`,
+      [outlier.subject, outlier.reason],
+    );
   }
   let state = check.nextRunner;
   if (action.kind === 'rollback') {
@@ -159,11 +242,11 @@ export async function runGateTick(pool: pg.Pool, options: GateOptions = {}): Pro
   }
   if (action.kind === 'pause') {
     state = { ...state, paused: { reason: action.reason, at: new Date(now).toISOString() } };
-    await pool.query(
+    await client.query(
       `insert into public.rollout_audit (actor_email, action, reason, automatic, from_version, to_version, before, after) values ($1, 'PAUSED (gates inconclusive)', $2, true, $3, $3, $4, $4)`,
-      [RUNNER.email, action.reason.slice(0, 500), config.version, config],
+      [RUNNER.email, action.reason.slice(0, 4_000), config.version, config],
     );
   }
-  await saveRunnerState(pool, config, state);
+  await saveRunnerState(client, config, state);
   return { ...check, runner: state };
 }

@@ -17,6 +17,7 @@ function probe(overrides: Partial<SubjectEvidence> = {}): SubjectEvidence {
     baselineCompared: 12_000,
     baselineDiscrepancies: 0,
     observerDisagrees: 0,
+    legacyFaults: 0,
     realtimeErrors: 1,
     realtimeDeliveries: 12_000,
     latencyRealtime: latency(18, 12_000),

@@ -20,21 +20,29 @@ export const GATE_THRESHOLDS = {
 } as const;
 type Thresholds = { -readonly [K in keyof typeof GATE_THRESHOLDS]: number };
 
+/** What quarantine looks at: how far a subject's reports stand from the source and from everyone else. */
+export interface OutlierBasis {
+  compared: number;
+  discrepancies: number;
+  /** Reports that contradict the source of truth on every lane (never counted as compared). */
+  observerDisagrees: number;
+  /** Legacy losses and alterations the subject reported while Realtime was right (not held against Realtime). */
+  legacyFaults: number;
+  realtimeErrors: number;
+  realtimeDeliveries: number;
+}
+
 /** One subject's evidence over the window: a signed-in user's tabs together, or the probe. */
-export interface SubjectEvidence {
+export interface SubjectEvidence extends OutlierBasis {
   subject: string;
   /** The headless probe (service credentials): the trusted baseline nobody else can impersonate. */
   trusted: boolean;
-  compared: number;
-  discrepancies: number;
   baselineCompared: number;
   baselineDiscrepancies: number;
-  /** Reports that contradict the source of truth on every lane (never counted as compared). */
-  observerDisagrees: number;
-  realtimeErrors: number;
-  realtimeDeliveries: number;
   latencyRealtime: readonly number[];
   latencyLegacy: readonly number[];
+  /** For a subject an admin released from quarantine: only its evidence since the release can quarantine it again. */
+  sinceRelease?: OutlierBasis;
 }
 
 /** What the gates look at, aggregated over the current stage's window. */
@@ -135,23 +143,25 @@ function combine(probe: GateStatus, browsers: GateStatus | null): GateStatus {
 export function findOutliers(subjects: SubjectEvidence[], overrides: Partial<Thresholds> = {}): Array<{ subject: string; reason: string }> {
   const t: Thresholds = { ...GATE_THRESHOLDS, ...overrides };
   const outliers: Array<{ subject: string; reason: string }> = [];
-  const measures: Array<{ name: string; bad: (s: SubjectEvidence) => number; size: (s: SubjectEvidence) => number }> = [
-    { name: 'disagreement with the source', bad: (s) => s.discrepancies + s.observerDisagrees, size: (s) => s.compared + s.observerDisagrees },
+  // Every disagreement with the stored rows counts here — Realtime's, the legacy feed's, or the report's own.
+  const measures: Array<{ name: string; bad: (s: OutlierBasis) => number; size: (s: OutlierBasis) => number }> = [
+    { name: 'disagreement with the source', bad: (s) => s.discrepancies + s.observerDisagrees + s.legacyFaults, size: (s) => s.compared + s.observerDisagrees + s.legacyFaults },
     { name: 'error rate', bad: (s) => s.realtimeErrors, size: (s) => s.realtimeDeliveries },
   ];
   for (const subject of subjects) {
     if (subject.trusted) continue;
+    const basis = subject.sinceRelease ?? subject;
     for (const measure of measures) {
-      const n = measure.size(subject);
+      const n = measure.size(basis);
       if (n < t.quarantineMinEvidence) continue;
       const others = subjects.filter((s) => s !== subject);
       const restK = others.reduce((sum, s) => sum + measure.bad(s), 0);
       const restN = others.reduce((sum, s) => sum + measure.size(s), 0);
       if (restN < t.quarantineMinEvidence) continue;
-      const own = lowerBound(measure.bad(subject), n);
+      const own = lowerBound(measure.bad(basis), n);
       const rest = upperBound(restK, restN);
       if (own > Math.max(0.01, t.quarantineFactor * rest)) {
-        outliers.push({ subject: subject.subject, reason: `${measure.name} ≥ ${pct(own, 1)} (${measure.bad(subject)} of ${n}) against ≤ ${pct(rest, 2)} for everyone else` });
+        outliers.push({ subject: subject.subject, reason: `${measure.name} ≥ ${pct(own, 1)} (${measure.bad(basis)} of ${n}) against ≤ ${pct(rest, 2)} for everyone else` });
         break;
       }
     }

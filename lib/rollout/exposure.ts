@@ -1,5 +1,5 @@
 import { thresholdFor } from '@/lib/rollout/bucket';
-import { BROWSER_FAMILIES, type Cohort, type RolloutConfig } from '@/lib/rollout/config';
+import { BROWSER_FAMILIES, type Cohort, type RolloutConfig, type Segment } from '@/lib/rollout/config';
 import { isLaterStage } from '@/lib/rollout/stages';
 import { evaluate, type RolloutSubject } from '@/lib/rollout/evaluate';
 
@@ -20,32 +20,56 @@ export interface ExposureIncrease {
   gated: boolean;
 }
 
-/**
- * Everyone a rule can tell apart: each role × browser × segment label × email domain the
- * rules mention (plus one nobody mentions), the user ids they name, and spread-out ids for
- * the buckets. Evaluating both configs over them finds exposure a rule adds for users who
- * have not signed in yet.
- */
-function syntheticSubjects(configs: RolloutConfig[]): RolloutSubject[] {
-  const segments = new Set<string | null>([null]);
-  const domains = new Set<string>(['unlisted.invalid']);
-  const ids = new Set<string>();
-  for (const config of configs) {
-    for (const segment of config.segments) {
-      segment.rule.segments.forEach((label) => segments.add(label));
-      segment.rule.emailDomains.forEach((domain) => domains.add(domain));
-      segment.rule.userIds.slice(0, 1_000).forEach((id) => ids.add(id));
-    }
-    Object.keys(config.overrides).forEach((id) => ids.add(id));
+const ROLES = ['admin', 'viewer', 'anonymous'] as const;
+
+/** Every value a segment's rule lists, each in a subject that meets the rest of the rule with its first values. */
+function meetersOf(segment: Segment, changedIds: ReadonlySet<string>): RolloutSubject[] {
+  const { rule } = segment;
+  const base: RolloutSubject = {
+    userId: rule.userIds[0] ?? `synthetic-${segment.id}`,
+    email: rule.emailDomains[0] ? `someone@${rule.emailDomains[0]}` : 'someone@unlisted.invalid',
+    role: rule.roles[0] ?? 'viewer',
+    segment: rule.segments[0] ?? null,
+    browser: rule.browsers[0] ?? 'chrome',
+  };
+  // The first values in every role × browser, then each listed value on its own.
+  const subjects: RolloutSubject[] = ROLES.flatMap((role) => BROWSER_FAMILIES.map((browser) => ({ ...base, role, browser })));
+  for (const domain of rule.emailDomains) subjects.push({ ...base, userId: `synthetic-${segment.id}-${domain}`, email: `someone@${domain}` });
+  for (const label of rule.segments) subjects.push({ ...base, userId: `synthetic-${segment.id}-${label}`, segment: label });
+  for (const role of rule.roles) subjects.push({ ...base, role });
+  for (const browser of rule.browsers) subjects.push({ ...base, browser });
+  // Listed ids behave alike within one segment: the first few, and every id whose membership changes.
+  for (const userId of [...rule.userIds.slice(0, 3), ...rule.userIds.filter((id) => changedIds.has(id))]) subjects.push({ ...base, userId });
+  return subjects;
+}
+
+/** Ids listed by one config's segment (or override) but not the other's: the only ids a list change can move. */
+function changedIds(current: RolloutConfig, proposed: RolloutConfig): Set<string> {
+  const listed = (config: RolloutConfig) => new Map(config.segments.map((segment) => [segment.id, new Set(segment.rule.userIds)]));
+  const before = listed(current);
+  const after = listed(proposed);
+  const changed = new Set<string>();
+  for (const id of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(id) ?? new Set<string>();
+    const b = after.get(id) ?? new Set<string>();
+    for (const user of a) if (!b.has(user)) changed.add(user);
+    for (const user of b) if (!a.has(user)) changed.add(user);
   }
-  const subjects: RolloutSubject[] = [];
-  const roles = ['admin', 'viewer', 'anonymous'] as const;
-  let n = 0;
-  for (const role of roles)
-    for (const browser of BROWSER_FAMILIES)
-      for (const segment of [...segments].slice(0, 21))
-        for (const domain of [...domains].slice(0, 21)) subjects.push({ userId: `synthetic-${(n += 1)}`, email: `someone@${domain}`, role, segment, browser });
-  for (const userId of ids) subjects.push({ userId, email: null, role: 'viewer', segment: null, browser: 'chrome' });
+  for (const user of new Set([...Object.keys(current.overrides), ...Object.keys(proposed.overrides)])) if (current.overrides[user] !== proposed.overrides[user]) changed.add(user);
+  return changed;
+}
+
+/**
+ * Everyone a rule can tell apart: whoever meets each segment of either config (every value
+ * its rule lists), everyone no segment names (each role × browser), every user id whose
+ * listing changes, and spread-out ids for the buckets. Evaluating both configs over them
+ * finds exposure a change adds for users who have not signed in yet.
+ */
+function syntheticSubjects(current: RolloutConfig, proposed: RolloutConfig): RolloutSubject[] {
+  const changed = changedIds(current, proposed);
+  const subjects: RolloutSubject[] = ROLES.flatMap((role) => BROWSER_FAMILIES.map((browser) => ({ userId: `synthetic-${role}-${browser}`, email: 'someone@unlisted.invalid', role, segment: null, browser })));
+  for (const segment of [...current.segments, ...proposed.segments]) subjects.push(...meetersOf(segment, changed));
+  for (const userId of changed) subjects.push({ userId, email: null, role: 'viewer', segment: null, browser: 'chrome' });
   for (let i = 0; i < 400; i += 1) subjects.push({ userId: `synthetic-bucket-${i}`, email: null, role: 'viewer', segment: null, browser: 'chrome' });
   return subjects;
 }
@@ -87,7 +111,7 @@ export function exposureIncrease(current: RolloutConfig, proposed: RolloutConfig
   });
   const knownIds = new Set(known.map((s) => s.userId));
   let unseen = 0;
-  for (const subject of syntheticSubjects([current, proposed])) {
+  for (const subject of syntheticSubjects(current, proposed)) {
     const decision = up(subject);
     if (!decision) continue;
     note(subject, decision);

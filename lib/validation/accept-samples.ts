@@ -9,13 +9,17 @@ import { subjectOf } from '@/lib/rollout/resolve-cohort';
 import { recentRolloutConfigs } from '@/lib/rollout/server-config';
 import { checkBatchPlausibility, checkEventIdentity, ImplausibleEvidence } from '@/lib/validation/evidence-checks';
 import { sampleBatchSchema } from '@/lib/validation/sample';
-import { loadObserver, lookupEvents, recordRejection, storeSampleBatch } from '@/lib/validation/sample-store';
-import { PROBE_SUBJECT } from '@/lib/validation/subjects';
+import { loadObserver, lookupEvents, recentErrors, recordRejection, storeSampleBatch } from '@/lib/validation/sample-store';
+import { observerKey, PROBE_SUBJECT } from '@/lib/validation/subjects';
 
 /** 1,000 samples ≈ 250 KB of JSON; 1 MB leaves room for attached discrepancy payloads. */
 const MAX_BODY_BYTES = 1024 * 1024;
-// Per caller: bursts of 100 batches, 50 batches/s sustained (≥ 50,000 samples/s).
-const limiter = createRateLimiter({ capacity: 100, perSecond: 50 });
+// The probe: bursts of 100 batches, 50 batches/s sustained (≥ 50,000 samples/s).
+const probeLimiter = createRateLimiter({ capacity: 100, perSecond: 50 });
+// A user: each tab reports every 2 s (≈ 2 × the event rate in samples); a few tabs, with
+// room for catching up after a hidden stretch — far below what would stall the analysis.
+const userBatches = createRateLimiter({ capacity: 30, perSecond: 5 });
+const userSamples = createRateLimiter({ capacity: 20_000, perSecond: 2_000 });
 
 /**
  * POST /api/validation/samples: validate, rate-limit per caller, check that the batch is
@@ -25,21 +29,30 @@ const limiter = createRateLimiter({ capacity: 100, perSecond: 50 });
  */
 export async function acceptSamples(request: Request, caller: Caller): Promise<{ stored: number }> {
   const subject = caller.kind === 'user' ? caller.user.id : PROBE_SUBJECT;
-  const allowed = limiter.take(subject);
-  if (!allowed.ok) throw new ApiError('rate_limited', `Too many sample batches; retry in ${allowed.retryAfterSeconds} s.`, { headers: { 'retry-after': String(allowed.retryAfterSeconds) } });
+  const limited = (allowed: ReturnType<typeof probeLimiter.take>, what: string) => {
+    if (!allowed.ok) throw new ApiError('rate_limited', `Too many ${what}; retry in ${allowed.retryAfterSeconds} s.`, { headers: { 'retry-after': String(allowed.retryAfterSeconds) } });
+  };
+  limited(caller.kind === 'service' ? probeLimiter.take(subject) : userBatches.take(subject), 'sample batches');
   const batch = await readJsonBody(request, sampleBatchSchema, { maxBytes: MAX_BODY_BYTES });
+  if (caller.kind === 'user') limited(userSamples.take(subject, Math.max(1, batch.samples.length)), 'samples from one user');
   if ((batch.cohort === 'probe') !== (caller.kind === 'service')) {
     throw new ApiError('forbidden', caller.kind === 'service' ? 'The service role reports as cohort "probe".' : 'Only the headless probe may report as cohort "probe".');
   }
   const pool = db();
   const nowMs = Date.now();
   try {
-    const [previous, configs, stored] = await Promise.all([loadObserver(pool, batch.observer), recentRolloutConfigs(), lookupEvents(pool, batch.samples.map((s) => s.event_id))]);
+    const observer = observerKey(subject, batch.observer);
+    const [previous, configs, stored, errorsLastMinute] = await Promise.all([
+      loadObserver(pool, observer),
+      recentRolloutConfigs(),
+      lookupEvents(pool, batch.samples.map((s) => s.event_id)),
+      caller.kind === 'service' ? { legacy: 0, realtime: 0 } : recentErrors(pool, subject, 60),
+    ]);
     const cohorts =
       caller.kind === 'service' ? new Set(['probe'] as const) : new Set(configs.map((config) => evaluate(config, subjectOf(caller.user, undefined, request.headers.get('user-agent'))).cohort));
-    checkBatchPlausibility(batch, { subject, cohorts, previous, nowMs });
+    checkBatchPlausibility(batch, { subject, cohorts, previous, nowMs, recentErrors: errorsLastMinute, trusted: caller.kind === 'service' });
     checkEventIdentity(batch, stored);
-    return await storeSampleBatch(pool, batch, { subject, trusted: caller.kind === 'service', nowMs });
+    return await storeSampleBatch(pool, batch, { observer, subject, trusted: caller.kind === 'service', nowMs });
   } catch (error) {
     if (!(error instanceof ImplausibleEvidence)) throw error;
     await recordRejection(pool, subject, error.code, error.message);

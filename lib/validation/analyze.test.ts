@@ -182,14 +182,23 @@ describe('one subject counts once per event', () => {
     const evidence = ['tab-1', 'tab-2', 'tab-3'].map((name) =>
       analyzeObserver(tab(name), [...lane({ transport: 'legacy', count: 200 }), ...lane({ transport: 'realtime', count: 200, drop: new Set([9]) })].map((s) => ({ ...s, observer: name })), sources(200), options()),
     );
-    const merged = mergeSubject(evidence);
-    expect(merged.counts).toMatchObject({ compared: 200, matched: 199, missingCandidate: 1, discrepancies: 1 });
+    const [merged, ...more] = mergeSubject(evidence);
+    expect(more).toEqual([]);
+    expect(merged?.counts).toMatchObject({ compared: 200, matched: 199, missingCandidate: 1, discrepancies: 1 });
+  });
+
+  it('counts a user’s tabs in two browsers once per event, each event filed under the browser of the tab that decided it', () => {
+    const chrome = analyzeObserver({ ...shadowTab(), observer: 'tab-a' }, [...lane({ transport: 'legacy', count: 100 }), ...lane({ transport: 'realtime', count: 100 })].map((s) => ({ ...s, observer: 'tab-a' })), sources(100), options());
+    const firefox = analyzeObserver({ ...shadowTab(), observer: 'tab-b', browser: 'firefox' }, [...lane({ transport: 'legacy', count: 100 }), ...lane({ transport: 'realtime', count: 100 })].map((s) => ({ ...s, observer: 'tab-b', browser: 'firefox' })), sources(100), options());
+    const slices = mergeSubject([firefox, chrome]);
+    expect(slices.reduce((sum, slice) => sum + slice.counts.compared, 0)).toBe(100);
+    expect(slices.find((slice) => slice.browser === 'chrome')?.counts.compared).toBe(100);
   });
 
   it('lets a tab that saw an event decide it over a tab that saw neither lane deliver it', () => {
     const quiet = analyzeObserver({ ...shadowTab(), observer: 'tab-0' }, [], sources(100), options());
     const busy = analyzeObserver({ ...shadowTab(), observer: 'tab-1' }, [...lane({ transport: 'legacy', count: 100 }), ...lane({ transport: 'realtime', count: 100 })].map((s) => ({ ...s, observer: 'tab-1' })), sources(100), options());
-    expect(mergeSubject([quiet, busy]).counts).toMatchObject({ compared: 100, matched: 100, missedByBoth: 0 });
+    expect(mergeSubject([quiet, busy])[0]?.counts).toMatchObject({ compared: 100, matched: 100, missedByBoth: 0 });
   });
 });
 

@@ -254,31 +254,55 @@ function judge(legacyOn: boolean, control: ObservedSample | undefined, candidate
   return control === undefined ? 'missing_control' : 'control_mismatch';
 }
 
+/** One subject's evidence for one cohort × browser (where its observers were). */
+export interface SubjectSlice {
+  cohort: string;
+  browser: string;
+  counts: EvidenceCounts;
+  latency: { legacy: number[]; realtime: number[] };
+}
+
 /**
- * Several observers of one subject (a user's tabs, or every probe) count as one: each
- * event once, with the outcome of the first observer (by id) that saw it on a lane. Counts for
- * the subject are recomputed from those outcomes; baseline and latency are summed.
+ * Several observers of one subject (a user's tabs, whatever their cohort or browser, or
+ * every probe) count as one: each event once, with the outcome of the first observer (by
+ * id) that saw it on a lane, filed under that observer's cohort × browser. Baseline,
+ * duplicates and latency stay with the observer that measured them.
  */
-export function mergeSubject(evidence: ObserverEvidence[]): { counts: EvidenceCounts; latency: { legacy: number[]; realtime: number[] } } {
+export function mergeSubject(evidence: ObserverEvidence[]): SubjectSlice[] {
   const sorted = [...evidence].sort((a, b) => a.info.observer.localeCompare(b.info.observer));
-  const chosen = new Map<string, Outcome>();
-  const counts = emptyCounts();
-  const latency = { legacy: emptyHistogram(), realtime: emptyHistogram() };
+  const slices = new Map<string, SubjectSlice>();
+  const sliceOf = (info: ObserverInfo) => {
+    const key = `${info.cohort}\u0000${info.browser}`;
+    let slice = slices.get(key);
+    if (!slice) {
+      slice = { cohort: info.cohort, browser: info.browser, counts: emptyCounts(), latency: { legacy: emptyHistogram(), realtime: emptyHistogram() } };
+      slices.set(key, slice);
+    }
+    return slice;
+  };
+  const chosen = new Map<string, { outcome: Outcome; slice: SubjectSlice }>();
   for (const item of sorted) {
+    const slice = sliceOf(item.info);
     // The first observer that saw the event on a lane decides it; "missed by both" only where no observer saw it at all.
-    for (const [eventId, outcome] of item.outcomes) if (!chosen.has(eventId) || (chosen.get(eventId) === 'missed_by_both' && outcome !== 'missed_by_both')) chosen.set(eventId, outcome);
-    counts.baseline.compared += item.counts.baseline.compared;
-    counts.baseline.discrepancies += item.counts.baseline.discrepancies;
-    counts.duplicatesCandidate += item.counts.duplicatesCandidate;
-    counts.duplicatesControl += item.counts.duplicatesControl;
-    counts.outOfOrder.legacy += item.counts.outOfOrder.legacy;
-    counts.outOfOrder.realtime += item.counts.outOfOrder.realtime;
-    counts.unknownEvents += item.counts.unknownEvents;
-    counts.againstSource = Math.max(counts.againstSource, item.counts.againstSource);
-    for (const transport of ['legacy', 'realtime'] as const) item.latency[transport].forEach((n, i) => (latency[transport][i] = (latency[transport][i] ?? 0) + n));
+    for (const [eventId, outcome] of item.outcomes) {
+      const known = chosen.get(eventId);
+      if (!known || (known.outcome === 'missed_by_both' && outcome !== 'missed_by_both')) chosen.set(eventId, { outcome, slice });
+    }
+    const c = slice.counts;
+    c.baseline.compared += item.counts.baseline.compared;
+    c.baseline.discrepancies += item.counts.baseline.discrepancies;
+    c.duplicatesCandidate += item.counts.duplicatesCandidate;
+    c.duplicatesControl += item.counts.duplicatesControl;
+    c.outOfOrder.legacy += item.counts.outOfOrder.legacy;
+    c.outOfOrder.realtime += item.counts.outOfOrder.realtime;
+    c.unknownEvents += item.counts.unknownEvents;
+    c.againstSource = Math.max(c.againstSource, item.counts.againstSource);
+    for (const transport of ['legacy', 'realtime'] as const) item.latency[transport].forEach((n, i) => (slice.latency[transport][i] = (slice.latency[transport][i] ?? 0) + n));
   }
-  for (const outcome of chosen.values()) (counts[COUNT_OF[outcome]] as number) += 1;
-  counts.compared = counts.matched + counts.mismatch + counts.missingCandidate;
-  counts.discrepancies = counts.mismatch + counts.missingCandidate;
-  return { counts, latency };
+  for (const { outcome, slice } of chosen.values()) (slice.counts[COUNT_OF[outcome]] as number) += 1;
+  for (const slice of slices.values()) {
+    slice.counts.compared = slice.counts.matched + slice.counts.mismatch + slice.counts.missingCandidate;
+    slice.counts.discrepancies = slice.counts.mismatch + slice.counts.missingCandidate;
+  }
+  return [...slices.values()];
 }

@@ -9,7 +9,7 @@ import type { Lane, SampleBatch } from '@/lib/validation/sample';
  */
 export class ImplausibleEvidence extends Error {
   constructor(
-    readonly code: 'wrong_cohort' | 'wrong_lane' | 'implausible_errors' | 'implausible_time' | 'unknown_event' | 'observer_taken',
+    readonly code: 'wrong_cohort' | 'wrong_lane' | 'implausible_errors' | 'implausible_time' | 'unknown_event',
     readonly field: string,
     message: string,
   ) {
@@ -38,6 +38,12 @@ const FIRST_REPORT_SLACK_MS = 5 * 60_000;
  */
 export const MAX_ERRORS_PER_SECOND = 5;
 const ERROR_ALLOWANCE = 10;
+/**
+ * Per user, all tabs together, per transport and rolling minute: a failing transport retries
+ * with backoff (≈ 8 attempts a minute per lane at the default policy), so a few tabs with a
+ * few lanes stay far below this; fresh observer ids do not buy a fresh allowance.
+ */
+export const SUBJECT_ERRORS_PER_MINUTE = 60;
 
 export interface ObserverFacts {
   /** The caller's subject: a user id, or `probe` for the service role. */
@@ -46,12 +52,15 @@ export interface ObserverFacts {
   cohorts: ReadonlySet<Cohort | 'probe'>;
   /** The stored observer, when this id has reported before. */
   previous: { subject: string; firstSeenMs: number; lastBatchMs: number } | null;
+  /** Session failures the subject's observers reported in the last minute. */
+  recentErrors: { legacy: number; realtime: number };
   nowMs: number;
+  /** The probe: its budget is not a browser user's. */
+  trusted: boolean;
 }
 
 export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts): void {
   const { nowMs } = facts;
-  if (facts.previous && facts.previous.subject !== facts.subject) throw new ImplausibleEvidence('observer_taken', 'observer', 'this observer id reports for someone else');
   if (!facts.cohorts.has(batch.cohort)) {
     throw new ImplausibleEvidence('wrong_cohort', 'cohort', `you are not in the ${batch.cohort} cohort (now: ${[...facts.cohorts].join(', ') || 'none'})`);
   }
@@ -61,6 +70,9 @@ export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts)
   for (const transport of ['legacy', 'realtime'] as const) {
     if (batch.errors[transport] > maxErrors) {
       throw new ImplausibleEvidence('implausible_errors', `errors.${transport}`, `${batch.errors[transport]} session failures since the last report ${sinceLast.toFixed(0)} s ago are more than a client can have (≤ ${maxErrors})`);
+    }
+    if (!facts.trusted && facts.recentErrors[transport] + batch.errors[transport] > SUBJECT_ERRORS_PER_MINUTE) {
+      throw new ImplausibleEvidence('implausible_errors', `errors.${transport}`, `more than ${SUBJECT_ERRORS_PER_MINUTE} session failures a minute from one user's tabs together`);
     }
   }
   const latest = nowMs + CLOCK_SLACK_MS;

@@ -116,9 +116,16 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
               d.control_payload, d.candidate_payload,
               coalesce((select to_jsonb(m) from public.cache_metrics m where m.event_id = d.event_id),
                        (select to_jsonb(e) from public.system_events e where e.event_id = d.event_id)) as truth
-         from public.validation_discrepancies d
-        where d.minute >= $1::timestamptz and ($2::text is null or d.cohort = $2) and ($3::text is null or d.browser = $3)
-        order by d.id desc limit 200`,
+         from (
+           -- The probe's rows first and apart, then at most 10 per browser user: no viewer can bury the trusted evidence.
+           (select * from public.validation_discrepancies where minute >= $1::timestamptz and cohort = 'probe' and ($2::text is null or cohort = $2) and ($3::text is null or browser = $3) order by id desc limit 100)
+           union all
+           (select id, detected_at, minute, observer, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by, subject
+              from (select x.*, row_number() over (partition by x.subject order by x.id desc) as rank from public.validation_discrepancies x
+                     where x.minute >= $1::timestamptz and x.cohort <> 'probe' and ($2::text is null or x.cohort = $2) and ($3::text is null or x.browser = $3)) ranked
+             where rank <= 10 order by id desc limit 100)
+         ) d
+        order by (d.cohort = 'probe') desc, d.id desc`,
       params,
     ),
     pool.query<{ replay: number; history: number }>(

@@ -45,8 +45,10 @@ describe('review: analysing a minute does not scan every coverage interval ever 
       [old],
     );
     await db().query(
-      `insert into public.validation_coverage (observer, transport, lane, from_ms, to_ms)
-       select 'tab-old-' || i, t.transport, t.lane, $1::bigint + i * 5000 + k * 1000, case when k < 3 then $1::bigint + i * 5000 + k * 1000 + 500 else null end
+      // until_ms as the samples API keeps it: the interval's end, or (open) what its observer last vouched for.
+      `insert into public.validation_coverage (observer, transport, lane, from_ms, to_ms, until_ms)
+       select 'tab-old-' || i, t.transport, t.lane, $1::bigint + i * 5000 + k * 1000, case when k < 3 then $1::bigint + i * 5000 + k * 1000 + 500 else null end,
+              case when k < 3 then $1::bigint + i * 5000 + k * 1000 + 500 else $1::bigint + i * 5000 + 60000 end
          from generate_series(1, 50000) i, generate_series(0, 3) k, (values ('legacy', 'primary')) t(transport, lane)`,
       [old],
     );

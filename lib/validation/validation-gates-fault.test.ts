@@ -250,7 +250,7 @@ describe('validation windows and migration gates over the real transports', () =
     expect(after).toMatchObject({ stage: to, highWater: to === '25' ? 25 : 0 });
     const [entry] = await listAudit(db(), 1);
     expect(entry).toMatchObject({ automatic: true, actorEmail: 'gate-runner (automatic)', action: `ROLLBACK to ${to}`, toVersion: after.version });
-    expect(entry?.reason).toMatch(/^automatic rollback: consistency.*persisted over 2 analysed windows$/);
+    expect(entry?.reason).toMatch(/^automatic rollback: consistency.*persisted over 2 consecutive measurements$/);
   });
 
   it('judges Realtime against the stored rows once the legacy feed is off, and a kill-switch round trip moves nobody backwards', { timeout: 90_000 }, async () => {

@@ -11,7 +11,7 @@ export const GRACE_MS = 10_000;
 /** Coverage starts this long after a lane's first live delivery (clock offset and commit order). */
 export const SETTLE_MS = 2_000;
 /** Samples reach the API in batches every few seconds: wait this long past the grace. */
-const REPORT_MS = 5_000;
+export const REPORT_MS = 5_000;
 
 /** A window's stored counts: one subject (a user, or the probe) in one cohort × browser × minute. */
 export type WindowCounts = EvidenceCounts;
@@ -29,8 +29,6 @@ interface SampleRow {
   received_ms: number;
   digest: string;
   seq: number;
-  payload: Record<string, unknown> | null;
-  peer_payload: Record<string, unknown> | null;
 }
 
 /**
@@ -72,11 +70,8 @@ async function nextMinute(client: pg.PoolClient, now: number, windowMs: number):
   const progress = await client.query<{ until: number }>('select (extract(epoch from analyzed_until) * 1000)::bigint as until from public.validation_progress where id = 1');
   const until = progress.rows[0]?.until;
   const floor = until !== undefined ? Number(until) : now - 24 * 3600_000;
-  const first = await client.query<{ min: number | null }>(
-    `select greatest($1::bigint, min(c.from_ms)) as min from public.validation_coverage c join public.validation_observers o using (observer)
-      where coalesce(c.to_ms, o.seen_through_ms) >= $1`,
-    [floor],
-  );
+  // `until_ms` (an interval's reach, kept by the samples API) is indexed: only intervals still reaching the mark are read.
+  const first = await client.query<{ min: number | null }>('select greatest($1::bigint, min(from_ms)) as min from public.validation_coverage where until_ms >= $1', [floor]);
   const min = first.rows[0]?.min;
   if (min === null || min === undefined) return null;
   const start = windowStartOf(Number(min), windowMs);
@@ -88,7 +83,7 @@ async function loadObservers(client: pg.PoolClient, start: number, end: number):
     `select o.observer, o.subject, o.trusted, o.cohort, o.browser, o.seen_through_ms,
             json_agg(json_build_object('transport', c.transport, 'lane', c.lane, 'fromMs', c.from_ms, 'toMs', c.to_ms)) as coverage
        from public.validation_coverage c join public.validation_observers o using (observer)
-      where c.from_ms < $2 and coalesce(c.to_ms, o.seen_through_ms) >= $1
+      where c.until_ms >= $1 and c.from_ms < $2
       group by o.observer`,
     [start, end],
   );
@@ -103,87 +98,83 @@ async function loadObservers(client: pg.PoolClient, start: number, end: number):
   }));
 }
 
+async function loadSamples(client: pg.PoolClient, start: number, end: number): Promise<Map<string, ObservedSample[]>> {
+  // Payloads are only for the discrepancy log: loaded for flagged events alone (see storeDiscrepancies).
+  const { rows } = await client.query<SampleRow>(
+    `select observer, cohort, browser, event_id, event_seq::float8 as event_seq, stream, transport, lane,
+            emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq
+       from public.validation_samples where emitted_ms >= $1 and emitted_ms < $2`,
+    [start, end],
+  );
+  const samplesOf = new Map<string, ObservedSample[]>();
+  for (const row of rows) {
+    const list = samplesOf.get(row.observer) ?? [];
+    list.push({ observer: row.observer, cohort: row.cohort, browser: row.browser, event_id: row.event_id, id: row.event_seq, stream: row.stream, transport: row.transport, lane: row.lane, emitted_at: row.emitted_ms, received_at: row.received_ms, digest: row.digest, seq: row.seq });
+    samplesOf.set(row.observer, list);
+  }
+  return samplesOf;
+}
+
 async function analyzeMinute(client: pg.PoolClient, start: number, windowMs: number): Promise<void> {
   const end = start + windowMs;
-  const [observers, sources, legacyPublishing, rules, sampleRows] = await Promise.all([
+  const [observers, sources, legacyPublishing, rules, samplesOf] = await Promise.all([
     loadObservers(client, start, end),
     loadSourceEvents(client, start, end),
     legacyPublishingBetween(client, start, end),
     client.query<{ id: number; kind: string; stream: string | null }>('select id, kind, stream from public.validation_ignore_rules where active'),
-    client.query<SampleRow>(
-      `select observer, cohort, browser, event_id, event_seq::float8 as event_seq, stream, transport, lane,
-              emitted_ms::float8 as emitted_ms, received_ms::float8 as received_ms, digest, seq, payload, peer_payload
-         from public.validation_samples where emitted_ms >= $1 and emitted_ms < $2`,
-      [start, end],
-    ),
+    loadSamples(client, start, end),
   ]);
-  const samplesOf = new Map<string, ObservedSample[]>();
-  for (const row of sampleRows.rows) {
-    const list = samplesOf.get(row.observer) ?? [];
-    list.push({
-      observer: row.observer,
-      cohort: row.cohort,
-      browser: row.browser,
-      event_id: row.event_id,
-      id: row.event_seq,
-      stream: row.stream,
-      transport: row.transport,
-      lane: row.lane,
-      emitted_at: row.emitted_ms,
-      received_at: row.received_ms,
-      digest: row.digest,
-      seq: row.seq,
-      payload: row.payload ?? undefined,
-      peer_payload: row.peer_payload ?? undefined,
-    });
-    samplesOf.set(row.observer, list);
-  }
   const ignoredBy = (kind: string, stream: string) => rules.rows.find((rule) => rule.kind === kind && (rule.stream === null || rule.stream === stream))?.id ?? null;
   const options = { graceMs: GRACE_MS, settleMs: SETTLE_MS, legacyPublishing, ignoredBy };
-  const groups = new Map<string, ObserverEvidence[]>();
+  // Per subject, across all of its observers (a user's tabs count once per event, whatever their browser).
+  const bySubject = new Map<string, ObserverEvidence[]>();
   for (const info of observers) {
-    const evidence = analyzeObserver(info, samplesOf.get(info.observer) ?? [], sources, options);
-    const key = JSON.stringify([info.cohort, info.browser, info.subject, info.trusted]);
-    groups.set(key, [...(groups.get(key) ?? []), evidence]);
+    const key = JSON.stringify([info.subject, info.trusted]);
+    bySubject.set(key, [...(bySubject.get(key) ?? []), analyzeObserver(info, samplesOf.get(info.observer) ?? [], sources, options)]);
   }
   const minute = new Date(start).toISOString();
   await client.query('begin');
   try {
-    for (const [key, evidence] of groups) {
-      const [cohort, browser, subject, trusted] = JSON.parse(key) as [string, string, string, boolean];
-      const merged = mergeSubject(evidence);
-      await client.query(
-        `insert into public.validation_windows (minute, cohort, browser, subject, trusted, counts, latency_legacy, latency_realtime)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)
-         on conflict (minute, cohort, browser, subject) do update set trusted = excluded.trusted, counts = excluded.counts,
-           latency_legacy = excluded.latency_legacy, latency_realtime = excluded.latency_realtime, analyzed_at = now()`,
-        [minute, cohort, browser, subject, trusted, merged.counts, merged.latency.legacy, merged.latency.realtime],
-      );
-      for (const item of evidence.flatMap((e) => e.flagged)) {
+    for (const [key, evidence] of bySubject) {
+      const [subject, trusted] = JSON.parse(key) as [string, boolean];
+      for (const slice of mergeSubject(evidence)) {
         await client.query(
-          `insert into public.validation_discrepancies (minute, observer, subject, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           on conflict (observer, event_id, kind) do nothing`,
-          [
-            minute,
-            item.observer,
-            subject,
-            cohort,
-            browser,
-            item.kind,
-            item.event.stream,
-            item.event.eventId,
-            item.event.id,
-            item.control?.payload ?? item.candidate?.peer_payload ?? null,
-            item.candidate?.payload ?? item.control?.peer_payload ?? null,
-            item.ignoredBy,
-          ],
+          `insert into public.validation_windows (minute, cohort, browser, subject, trusted, counts, latency_legacy, latency_realtime)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)
+           on conflict (minute, cohort, browser, subject) do update set trusted = excluded.trusted, counts = excluded.counts,
+             latency_legacy = excluded.latency_legacy, latency_realtime = excluded.latency_realtime, analyzed_at = now()`,
+          [minute, slice.cohort, slice.browser, subject, trusted, slice.counts, slice.latency.legacy, slice.latency.realtime],
         );
       }
+      await storeDiscrepancies(client, minute, start, end, evidence);
     }
     await client.query('commit');
   } catch (error) {
     await client.query('rollback');
     throw error;
   }
+}
+
+/** The discrepancy log for one subject's observers: one statement, payloads read only for the flagged events. */
+async function storeDiscrepancies(client: pg.PoolClient, minute: string, start: number, end: number, evidence: ObserverEvidence[]): Promise<void> {
+  const items = evidence.flatMap((e) => e.flagged.map((item) => ({ ...item, cohort: e.info.cohort, browser: e.info.browser })));
+  if (items.length === 0) return;
+  const payloads = await client.query<{ observer: string; event_id: string; transport: string; payload: unknown; peer_payload: unknown }>(
+    `select observer, event_id, transport, payload, peer_payload from public.validation_samples
+      where emitted_ms >= $1 and emitted_ms < $2 and observer = any($3) and event_id = any($4::uuid[]) and (payload is not null or peer_payload is not null)`,
+    [start, end, [...new Set(items.map((i) => i.observer))], [...new Set(items.map((i) => i.event.eventId))]],
+  );
+  const payloadOf = (observer: string, eventId: string, transport: string) => payloads.rows.find((p) => p.observer === observer && p.event_id === eventId && p.transport === transport);
+  const rows = items.map((item) => {
+    const control = payloadOf(item.observer, item.event.eventId, 'legacy');
+    const candidate = payloadOf(item.observer, item.event.eventId, 'realtime');
+    return [item.observer, item.subject, item.cohort, item.browser, item.kind, item.event.stream, item.event.eventId, item.event.id, control?.payload ?? candidate?.peer_payload ?? null, candidate?.payload ?? control?.peer_payload ?? null, item.ignoredBy] as const;
+  });
+  const column = (i: number) => rows.map((row) => row[i]);
+  await client.query(
+    `insert into public.validation_discrepancies (minute, observer, subject, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::uuid[], $9::bigint[], $10::jsonb[], $11::jsonb[], $12::bigint[])
+     on conflict (observer, event_id, kind) do nothing`,
+    [minute, column(0), column(1), column(2), column(3), column(4), column(5), column(6), column(7), column(8).map((p) => (p === null ? null : JSON.stringify(p))), column(9).map((p) => (p === null ? null : JSON.stringify(p))), column(10)],
+  );
 }
