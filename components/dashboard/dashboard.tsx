@@ -8,6 +8,7 @@ import { idRuns } from '@/components/dashboard/id-runs';
 import { Button, Card } from '@/components/ui';
 import { cacheSeries } from '@/lib/dashboard/cache-series';
 import type { PublicConfig } from '@/lib/env';
+import { feedPlan } from '@/lib/monitoring/feed-plan';
 import type { TransportKind } from '@/lib/monitoring/model';
 import { useMonitoringFeed } from '@/lib/monitoring/use-monitoring-feed';
 import type { MyCohort } from '@/lib/rollout/my-cohort';
@@ -22,16 +23,14 @@ const RANGES = [
   { minutes: 60, bucketMs: 15_000 },
 ] as const;
 
-/** The live dashboard: the cohort decides the transport; the feed hook owns the sockets. */
+/** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
 export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
   const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
-  const primary: TransportKind = cohort.cohort === 'realtime' || !cohort.legacyAvailable ? 'realtime' : 'legacy';
-  const shadow = cohort.cohort !== 'legacy' && cohort.legacyAvailable;
-  const fallback = primary === 'realtime' && cohort.legacyAvailable;
+  const plan = feedPlan(cohort.cohort, cohort.legacyAvailable);
   const counters = useRef({ errors: { legacy: 0, realtime: 0 } as Record<TransportKind, number>, recovered: 0 });
   const sampler = useSampler({
     cohort: cohort.cohort,
-    feedKey: `${primary}|${shadow}|${fallback}`,
+    feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}`,
     clockOffsetMs,
     errors: () => counters.current.errors,
     historyRecovered: () => counters.current.recovered,
@@ -39,9 +38,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const feed = useMonitoringFeed({
     // Enough cache rows for the 15-minute charts at the default rate (≈ 21 rows/s).
     limits: FEED_LIMITS,
-    primary,
-    shadow,
-    fallback,
+    plan,
     config,
     onPrimaryEvent: sampler.event,
     onShadowEvent: (event) => sampler.event(event, 'shadow'),
