@@ -3,8 +3,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CachePanel } from '@/components/dashboard/cache-panel';
 import { ConnectionIndicator, FeedBanners } from '@/components/dashboard/connection-indicator';
+import { DataHeld } from '@/components/dashboard/data-held';
 import { EventsTable } from '@/components/dashboard/events-table';
-import { idRuns } from '@/components/dashboard/id-runs';
 import { Button, Card } from '@/components/ui';
 import { cacheSeries } from '@/lib/dashboard/cache-series';
 import type { PublicConfig } from '@/lib/env';
@@ -51,30 +51,32 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const range = RANGES[rangeIndex] ?? RANGES[1];
   const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
   const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
-  const metricIds = useMemo(() => idRuns(feed.events.cache_metrics), [feed.events.cache_metrics]);
 
   return (
-    <div className="space-y-4" data-metric-ids={metricIds}>
-      <div className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
-        <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
-        <div className="flex items-center gap-2">
-          <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
-            {RANGES.map((r, index) => (
-              <button
-                key={r.minutes}
-                type="button"
-                aria-pressed={index === rangeIndex}
-                onClick={() => setRangeIndex(index)}
-                className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
-              >
-                {r.minutes} min
-              </button>
-            ))}
+    <div className="space-y-4">
+      <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
+          <div className="flex items-center gap-2">
+            <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
+              {RANGES.map((r, index) => (
+                <button
+                  key={r.minutes}
+                  type="button"
+                  aria-pressed={index === rangeIndex}
+                  onClick={() => setRangeIndex(index)}
+                  className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+                >
+                  {r.minutes} min
+                </button>
+              ))}
+            </div>
+            <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
+              {feed.paused ? 'Resume' : 'Pause'}
+            </Button>
           </div>
-          <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
-            {feed.paused ? 'Resume' : 'Pause'}
-          </Button>
         </div>
+        <DataHeld events={feed.events} />
       </div>
       {cohort.killSwitch ? (
         <div role="status" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
