@@ -40,23 +40,7 @@ export function DataHeld({ events }: { events: EventsByStream }) {
       </button>
       {result ? (
         <div id={panelId} role="region" aria-label="Data held" className="mt-2 space-y-2 rounded-md border border-slate-200 p-3 dark:border-slate-800">
-          <table className="w-full text-left text-xs tabular-nums" aria-label="Ids held per stream">
-            <thead className="text-slate-500">
-              <tr>
-                <th scope="col" className="pr-3">Stream</th>
-                <th scope="col" className="pr-3">Rows held</th>
-                <th scope="col" className="pr-3">Ids</th>
-                <th scope="col" className="pr-3">Missing ids</th>
-                <th scope="col" className="pr-3">Repeated ids</th>
-                <th scope="col">Status</th>
-              </tr>
-            </thead>
-            <tbody>
-              {STREAMS.map((stream) => (
-                <StreamRow key={stream} name={STREAM_NAME[stream]} held={result.streams[stream]} />
-              ))}
-            </tbody>
-          </table>
+          <DataHeldTable streams={result.streams} />
           <p className="text-xs text-slate-500 dark:text-slate-400">
             Checked at {new Date(result.at).toLocaleTimeString()}. Missing ids lie between the oldest and newest row held; the database can skip an id (a retried or rolled-back
             write), so a gap is not always lost data.{' '}
@@ -67,6 +51,29 @@ export function DataHeld({ events }: { events: EventsByStream }) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** Per stream: rows held, id range, missing and repeated ids, and a one-word verdict. */
+export function DataHeldTable({ streams }: { streams: Record<Stream, IdContinuity> }) {
+  return (
+    <table className="w-full text-left text-xs tabular-nums" aria-label="Ids held per stream">
+      <thead className="text-slate-500">
+        <tr>
+          <th scope="col" className="pr-3">Stream</th>
+          <th scope="col" className="pr-3">Rows held</th>
+          <th scope="col" className="pr-3">Ids</th>
+          <th scope="col" className="pr-3">Missing ids</th>
+          <th scope="col" className="pr-3">Repeated ids</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {STREAMS.map((stream) => (
+          <StreamRow key={stream} name={STREAM_NAME[stream]} held={streams[stream]} />
+        ))}
+      </tbody>
+    </table>
   );
 }
 
