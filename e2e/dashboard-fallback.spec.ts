@@ -12,7 +12,7 @@ test.describe('a Realtime outage under an open dashboard', () => {
     expect(projectTransport).toBe('realtime');
     await dashboard.expectLiveVia('realtime');
     await dashboard.markDocument();
-    const lastBeforeOutage = (await dashboard.metricIds()).at(-1) ?? 0;
+    const lastBeforeOutage = (await dashboard.dataHeld()).last ?? 0;
 
     await faults.outage(true);
     await expect(dashboard.fallbackBanner).toBeVisible({ timeout: 10_000 });
@@ -28,7 +28,7 @@ test.describe('a Realtime outage under an open dashboard', () => {
     await faults.outage(false);
     await dashboard.expectLiveVia('realtime', 30_000);
     await expect(dashboard.fallbackBanner).toBeHidden();
-    const lastAfterReturn = (await dashboard.metricIds()).at(-1) ?? 0;
+    const lastAfterReturn = (await dashboard.dataHeld()).last ?? 0;
     const viaRealtime = await dashboard.delivered('realtime');
     await expect.poll(() => dashboard.delivered('realtime'), { timeout: 10_000 }).toBeGreaterThan(viaRealtime + 20);
     // Across the return to Realtime: the page holds exactly the database's rows.

@@ -23,7 +23,7 @@ test.describe('the live dashboard', () => {
     await expect(dashboard.page.getByRole('heading', { name: /^System events \(\d+\)$/ })).toBeVisible();
 
     // What the page holds is exactly the database's rows: no duplicates, no holes.
-    const newest = (await dashboard.metricIds()).at(-1) ?? 0;
+    const newest = (await dashboard.dataHeld()).last ?? 0;
     await expect.poll(() => comparePageWithDatabase(dashboard, rollout, newest), { timeout: 15_000 }).toEqual(EXACTLY_THE_DATABASE_ROWS);
   });
 });

@@ -3,11 +3,12 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { CachePanel } from '@/components/dashboard/cache-panel';
 import { ConnectionIndicator, FeedBanners } from '@/components/dashboard/connection-indicator';
+import { DataHeld } from '@/components/dashboard/data-held';
 import { EventsTable } from '@/components/dashboard/events-table';
-import { idRuns } from '@/components/dashboard/id-runs';
 import { Button, Card } from '@/components/ui';
 import { cacheSeries } from '@/lib/dashboard/cache-series';
 import type { PublicConfig } from '@/lib/env';
+import { feedPlan } from '@/lib/monitoring/feed-plan';
 import type { TransportKind } from '@/lib/monitoring/model';
 import { useMonitoringFeed } from '@/lib/monitoring/use-monitoring-feed';
 import type { MyCohort } from '@/lib/rollout/my-cohort';
@@ -22,16 +23,14 @@ const RANGES = [
   { minutes: 60, bucketMs: 15_000 },
 ] as const;
 
-/** The live dashboard: the cohort decides the transport; the feed hook owns the sockets. */
+/** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
 export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
   const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
-  const primary: TransportKind = cohort.cohort === 'realtime' || !cohort.legacyAvailable ? 'realtime' : 'legacy';
-  const shadow = cohort.cohort !== 'legacy' && cohort.legacyAvailable;
-  const fallback = primary === 'realtime' && cohort.legacyAvailable;
+  const plan = feedPlan(cohort.cohort, cohort.legacyAvailable);
   const counters = useRef({ errors: { legacy: 0, realtime: 0 } as Record<TransportKind, number>, recovered: 0 });
   const sampler = useSampler({
     cohort: cohort.cohort,
-    feedKey: `${primary}|${shadow}|${fallback}`,
+    feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}`,
     clockOffsetMs,
     errors: () => counters.current.errors,
     historyRecovered: () => counters.current.recovered,
@@ -39,9 +38,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const feed = useMonitoringFeed({
     // Enough cache rows for the 15-minute charts at the default rate (≈ 21 rows/s).
     limits: FEED_LIMITS,
-    primary,
-    shadow,
-    fallback,
+    plan,
     config,
     onPrimaryEvent: sampler.event,
     onShadowEvent: (event) => sampler.event(event, 'shadow'),
@@ -54,30 +51,32 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const range = RANGES[rangeIndex] ?? RANGES[1];
   const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
   const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
-  const metricIds = useMemo(() => idRuns(feed.events.cache_metrics), [feed.events.cache_metrics]);
 
   return (
-    <div className="space-y-4" data-metric-ids={metricIds}>
-      <div className="flex flex-wrap items-center justify-between gap-3 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
-        <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
-        <div className="flex items-center gap-2">
-          <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
-            {RANGES.map((r, index) => (
-              <button
-                key={r.minutes}
-                type="button"
-                aria-pressed={index === rangeIndex}
-                onClick={() => setRangeIndex(index)}
-                className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
-              >
-                {r.minutes} min
-              </button>
-            ))}
+    <div className="space-y-4">
+      <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
+          <div className="flex items-center gap-2">
+            <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
+              {RANGES.map((r, index) => (
+                <button
+                  key={r.minutes}
+                  type="button"
+                  aria-pressed={index === rangeIndex}
+                  onClick={() => setRangeIndex(index)}
+                  className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+                >
+                  {r.minutes} min
+                </button>
+              ))}
+            </div>
+            <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
+              {feed.paused ? 'Resume' : 'Pause'}
+            </Button>
           </div>
-          <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
-            {feed.paused ? 'Resume' : 'Pause'}
-          </Button>
         </div>
+        <DataHeld events={feed.events} />
       </div>
       {cohort.killSwitch ? (
         <div role="status" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">

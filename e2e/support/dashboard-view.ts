@@ -3,6 +3,20 @@ import { expect, type Locator, type Page } from '@playwright/test';
 export type TransportName = 'legacy' | 'realtime';
 const TRANSPORT_LABEL: Record<TransportName, string> = { legacy: 'Legacy WebSocket', realtime: 'Supabase Realtime' };
 
+export type StreamName = 'cache_metrics' | 'system_events';
+const STREAM_LABEL: Record<StreamName, string> = { cache_metrics: 'Cache metrics', system_events: 'System events' };
+
+/** One stream's row of the dashboard's "Data held" table. */
+export interface HeldIds {
+  rows: number;
+  first: number | null;
+  last: number | null;
+  /** Every id between first and last the page says it lacks, ascending. */
+  missing: number[];
+  /** Ids the page says it holds more than once, one entry per extra copy. */
+  repeated: number[];
+}
+
 /** What a person reads off an open dashboard: connection, cohort, counters, rows. */
 export interface DashboardView {
   page: Page;
@@ -16,8 +30,8 @@ export interface DashboardView {
   expectLiveVia(transport: TransportName, timeout?: number): Promise<void>;
   /** Events delivered first by this path, from the indicator's "legacy N · realtime N · history N". */
   delivered(path: TransportName | 'history'): Promise<number>;
-  /** The cache_metrics ids the page holds, ascending, repeats kept (from `data-metric-ids`). */
-  metricIds(): Promise<number[]>;
+  /** Opens "Check continuity" (or presses "Recheck") and reads the stream's row of the "Data held" table. */
+  dataHeld(stream?: StreamName): Promise<HeldIds>;
   /** Marks the document, so a later check can tell that it was never reloaded. */
   markDocument(): Promise<void>;
   isSameDocument(): Promise<boolean>;
@@ -43,9 +57,22 @@ export function dashboardView(page: Page): DashboardView {
       if (!match) throw new Error(`e2e: no "${path} <n>" in the connection indicator: ${text}`);
       return Number(match[1]);
     },
-    async metricIds() {
-      const runs = (await page.locator('[data-metric-ids]').getAttribute('data-metric-ids')) ?? '';
-      return runs === '' ? [] : runs.split(',').flatMap(expandRun);
+    async dataHeld(stream = 'cache_metrics') {
+      const toggle = page.getByRole('button', { name: 'Check continuity' });
+      const panel = page.getByRole('region', { name: 'Data held' });
+      if ((await toggle.getAttribute('aria-expanded')) === 'true') await panel.getByRole('button', { name: 'Recheck' }).click();
+      else await toggle.click();
+      const table = panel.getByRole('table', { name: 'Ids held per stream' });
+      const headers = await table.getByRole('columnheader').allInnerTexts();
+      const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: STREAM_LABEL[stream], exact: true }) });
+      // The first column is the row header (the stream); the cells follow the remaining headers.
+      const values = await row.getByRole('cell').allInnerTexts();
+      const cell = (header: string) => {
+        const value = values[headers.indexOf(header) - 1];
+        if (value === undefined) throw new Error(`e2e: no "${header}" in the Data held table (${headers.join(' | ')})`);
+        return value.trim();
+      };
+      return readHeld(cell('Rows held'), cell('Ids'), cell('Missing ids'), cell('Repeated ids'));
     },
     async markDocument() {
       await page.evaluate(() => {
@@ -57,7 +84,30 @@ export function dashboardView(page: Page): DashboardView {
   return view;
 }
 
+/** Reads the cells as a person would, and refuses a row that does not add up or lists only part of its ids. */
+function readHeld(rows: string, ids: string, missing: string, repeated: string): HeldIds {
+  const list = (text: string) => {
+    if (/ more /.test(text)) throw new Error(`e2e: the Data held table lists only part of the ids: ${text}`);
+    return text === 'none' ? [] : text.split(', ');
+  };
+  const [first = null, last = first] = ids === 'none' ? [] : ids.split('–').map(Number);
+  const held: HeldIds = {
+    rows: Number(rows.replace(/\D/g, '')),
+    first,
+    last,
+    missing: list(missing).flatMap(expandRun),
+    repeated: list(repeated).flatMap((item) => {
+      const match = /^(\d+) \((\d+)×\)$/.exec(item);
+      if (!match) throw new Error(`e2e: cannot read the repeated id "${item}"`);
+      return Array.from({ length: Number(match[2]) - 1 }, () => Number(match[1]));
+    }),
+  };
+  const span = held.first === null || held.last === null ? 0 : held.last - held.first + 1;
+  if (held.rows !== span - held.missing.length + held.repeated.length) throw new Error(`e2e: the Data held row does not add up: ${JSON.stringify({ rows, ids, missing, repeated })}`);
+  return held;
+}
+
 function expandRun(run: string): number[] {
-  const [start, end = start] = run.split('-').map(Number) as [number, number?];
+  const [start, end = start] = run.split('–').map(Number) as [number, number?];
   return Array.from({ length: end - start + 1 }, (_, index) => start + index);
 }

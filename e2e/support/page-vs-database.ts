@@ -16,25 +16,21 @@ export interface PageVsDatabase {
 export const EXACTLY_THE_DATABASE_ROWS: PageVsDatabase = { covers: true, missing: [], extra: [], duplicates: [] };
 
 /**
- * One look at the cache_metrics ids the page holds, compared with the database's rows in
- * the same id range (the database is the truth; the history API reads it).
+ * One continuity check of the cache metrics the page holds (the dashboard's "Data held"
+ * table), compared with the database's rows in the same id range (the database is the
+ * truth; the history API reads it).
  */
 export async function comparePageWithDatabase(dashboard: DashboardView, admin: RolloutAdmin, mustCover: number): Promise<PageVsDatabase> {
-  const ids = await dashboard.metricIds();
-  const first = ids[0];
-  const last = ids.at(-1);
-  if (first === undefined || last === undefined) return { covers: false, missing: [], extra: [], duplicates: [] };
-  const database = new Set(await admin.metricIdsBetween(first, last));
-  const seen = new Set<number>();
-  const duplicates: number[] = [];
-  for (const id of ids) {
-    if (seen.has(id)) duplicates.push(id);
-    seen.add(id);
-  }
+  const held = await dashboard.dataHeld('cache_metrics');
+  if (held.first === null || held.last === null) return { covers: false, missing: [], extra: [], duplicates: [] };
+  const database = new Set(await admin.metricIdsBetween(held.first, held.last));
+  const lacking = new Set(held.missing);
+  const extra: number[] = [];
+  for (let id = held.first; id <= held.last && extra.length < 10; id += 1) if (!lacking.has(id) && !database.has(id)) extra.push(id);
   return {
-    covers: first <= mustCover,
-    missing: [...database].filter((id) => !seen.has(id)).slice(0, 10),
-    extra: [...seen].filter((id) => !database.has(id)).slice(0, 10),
-    duplicates: duplicates.slice(0, 10),
+    covers: held.first <= mustCover,
+    missing: [...database].filter((id) => lacking.has(id)).slice(0, 10),
+    extra,
+    duplicates: held.repeated.slice(0, 10),
   };
 }

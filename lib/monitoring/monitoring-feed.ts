@@ -1,16 +1,16 @@
+import { countingLaneHost, countingStreams, createFeedCounters, type FeedCounters } from '@/lib/monitoring/feed-counters';
 import { DEFAULT_FALLBACK_POLICY, type FallbackPolicy } from '@/lib/monitoring/fallback-policy';
-import { createFallbackSwitch } from '@/lib/monitoring/fallback-switch';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
-import { deriveStatus, type FeedSnapshot, type GapFillState } from '@/lib/monitoring/feed-snapshot';
-import { createFeedStreams } from '@/lib/monitoring/feed-streams';
+import { createFeedMachine, fallbackActive, isRunning, type FeedMachine } from '@/lib/monitoring/feed-machine';
+import { deriveStatus, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
+import type { FeedStreams } from '@/lib/monitoring/feed-streams';
 import type { HistoryClient } from '@/lib/monitoring/history-client';
-import { STREAMS, type MonitoringEvent, type Stream, type TransportKind } from '@/lib/monitoring/model';
-import { createPublishThrottle } from '@/lib/monitoring/publish-throttle';
-import { createRenderedEvents } from '@/lib/monitoring/rendered-events';
-import { DEFAULT_RETRY_POLICY, type RetryDecision, type RetryPolicy } from '@/lib/monitoring/retry-policy';
+import { createLaneRunner, type LaneLiveChange, type LaneRole, type LaneRunner } from '@/lib/monitoring/lane-runner';
+import { STREAMS, type MonitoringEvent, type Stream } from '@/lib/monitoring/model';
+import { createPublishThrottle, type PublishThrottle } from '@/lib/monitoring/publish-throttle';
+import { createRenderedEvents, type RenderedEvents } from '@/lib/monitoring/rendered-events';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '@/lib/monitoring/retry-policy';
 import type { Transport } from '@/lib/monitoring/transport';
-import type { TransportFailure } from '@/lib/monitoring/transport-failure';
-import { createTransportRunner, type TransportRunner } from '@/lib/monitoring/transport-runner';
 
 export interface MonitoringFeedOptions {
   /** Renders the dashboard. */
@@ -39,12 +39,8 @@ export interface MonitoringFeedOptions {
 }
 
 /** The feed's lanes: the serving transport, the fallback serving in its place, the compared shadow. */
-export type FeedLane = 'primary' | 'fallback' | 'shadow';
-export interface LaneChange {
-  lane: FeedLane;
-  transport: TransportKind;
-  live: boolean;
-}
+export type FeedLane = LaneRole;
+export type LaneChange = LaneLiveChange;
 
 /** The feed controller: transports, ordering, gap fill and fallback behind one observable snapshot. */
 export interface MonitoringFeed {
@@ -63,230 +59,70 @@ export interface MonitoringFeed {
   subscribe(listener: () => void): () => void;
 }
 
+/** Everything the snapshot is read from. */
+interface FeedParts {
+  options: MonitoringFeedOptions;
+  counters: FeedCounters;
+  rendered: RenderedEvents;
+  machine: FeedMachine;
+  lanes: { primary: LaneRunner; fallback: LaneRunner | null; shadow: LaneRunner | null };
+}
+
+/**
+ * Wires the feed: the state machine (feed-machine.ts) decides which lane serves; up to
+ * three lanes of one runner (lane-runner.ts) feed the ordered streams or the comparison.
+ */
 export function createMonitoringFeed(options: MonitoringFeedOptions): MonitoringFeed {
   const limits = { ...DEFAULT_FEED_LIMITS, ...options.limits };
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const listeners = new Set<() => void>();
-  const rendered = createRenderedEvents(limits.perStream);
-  const errors: Record<TransportKind, number> = { legacy: 0, realtime: 0 };
-  const gapFills: GapFillState = { total: 0, inFlight: 0, failed: 0, recovered: 0, lastAt: null };
-  let started = false;
-  let stopped = false;
-  let online = true;
-  let paused = false;
-  let everLive = false;
-  let reconnects = 0;
-  let invalidFrames = 0;
-  let shadowEvents = 0;
-  let lastEventAt: number | null = null;
-  let lastFailure: TransportFailure | null = null;
-  let snapshot: FeedSnapshot;
-
+  // `publish` (below) reads the parts built here; the throttle first calls it a tick after a change.
   const throttle = createPublishThrottle(publish, limits.visibleIntervalMs);
-  const changed = () => throttle.request();
+  const counting = { counters: createFeedCounters(), rendered: createRenderedEvents(limits.perStream), changed: throttle.request };
+  const streams = countingStreams(counting, { history: options.history, limits, retry, random: options.random });
+  const lane = { host: countingLaneHost(counting, streams, options), retry, liveTimeoutMs: limits.liveTimeoutMs, random: options.random };
 
-  const streams = createFeedStreams({
-    history: options.history,
-    limits,
-    retry,
-    random: options.random,
-    onDeliver(stream, events, fromSnapshot) {
-      const added = rendered.add(stream, events);
-      if (added.length === 0) return;
-      if (!fromSnapshot) gapFills.recovered += added.filter((event) => event.provenance.transport === 'history').length;
-      lastEventAt = Date.now();
-      changed();
-    },
-    onFillStart() {
-      gapFills.inFlight += 1;
-      changed();
-    },
-    onFillDone(ok) {
-      gapFills.inFlight -= 1;
-      if (ok) gapFills.total += 1;
-      else gapFills.failed += 1;
-      gapFills.lastAt = Date.now();
-      changed();
-    },
-  });
-
-  /** Any session reaching live: fill from the last delivered id (events of the subscribe window included). */
-  function catchUp() {
-    if (everLive) reconnects += 1;
-    everLive = true;
-    streams.catchUp();
-    changed();
-  }
-
-  /** Tells the observer of lane lifecycles, once per change (a stopped idle runner says nothing). */
-  const laneState = new Map<FeedLane, boolean>();
-  const laneChanged = (lane: FeedLane, transport: TransportKind, live: boolean) => {
-    if ((laneState.get(lane) ?? false) === live) return;
-    laneState.set(lane, live);
-    options.onLaneChange?.({ lane, transport, live });
-  };
-
-  const servingRunner = (lane: 'primary' | 'fallback', transport: Transport, onLive: () => void, onDown: (reason: TransportFailure, decision: RetryDecision) => void) =>
-    createTransportRunner({
-      transport,
-      retry,
-      liveTimeoutMs: limits.liveTimeoutMs,
-      random: options.random,
-      resumeFrom: streams.resumeFrom,
-      onEvent(event) {
-        options.onPrimaryEvent?.(event, lane);
-        streams.push(event);
-      },
-      onInvalid() {
-        invalidFrames += 1;
-        changed();
-      },
-      onGap: (stream, _afterId, untilId) => streams.requestFill(stream, 'transport', untilId),
-      onLive() {
-        laneChanged(lane, transport.kind, true);
-        onLive();
-        catchUp();
-      },
-      onFailure(reason, decision) {
-        laneChanged(lane, transport.kind, false);
-        errors[transport.kind] += 1;
-        lastFailure = reason;
-        onDown(reason, decision);
-        changed();
-      },
-      onPhase(phase) {
-        if (phase === 'idle') laneChanged(lane, transport.kind, false);
-        changed();
-      },
-    });
-
-  const primary: TransportRunner = servingRunner(
-    'primary',
-    options.primary,
-    () => fallbackSwitch.primaryLive(),
-    (reason, decision) => fallbackSwitch.primaryFailed(reason, decision),
-  );
-  const fallback: TransportRunner | null = options.fallback ? servingRunner('fallback', options.fallback, () => {}, () => {}) : null;
-  const fallbackSwitch = createFallbackSwitch({
+  const fallback = options.fallback ? createLaneRunner({ ...lane, role: 'fallback', transport: options.fallback }) : null;
+  const machine = createFeedMachine({
     policy: options.fallbackPolicy ?? DEFAULT_FALLBACK_POLICY,
     primary: options.primary.kind,
-    fallback: options.fallback?.kind ?? null,
-    isPrimaryLive: () => primary.phase() === 'live',
-    engage: () => fallback?.start(),
-    release: () => fallback?.stop(),
-    onChange: changed,
+    fallback: fallback?.kind ?? null,
+    onEffect(effect) {
+      if (effect.type === 'engage') fallback?.start();
+      else fallback?.stop();
+      counting.changed();
+    },
   });
-  const shadow: TransportRunner | null = options.shadow
-    ? createTransportRunner({
-        transport: options.shadow,
-        retry,
-        liveTimeoutMs: limits.liveTimeoutMs,
-        random: options.random,
-        resumeFrom: () => ({}),
-        onEvent(event) {
-          shadowEvents += 1;
-          options.onShadowEvent?.(event);
-        },
-        onInvalid: () => {
-          invalidFrames += 1;
-        },
-        onGap: () => {},
-        onLive() {
-          if (options.shadow) laneChanged('shadow', options.shadow.kind, true);
-          changed();
-        },
-        onFailure() {
-          if (options.shadow) {
-            laneChanged('shadow', options.shadow.kind, false);
-            errors[options.shadow.kind] += 1;
-          }
-          changed();
-        },
-        onPhase(phase) {
-          if (phase === 'idle' && options.shadow) laneChanged('shadow', options.shadow.kind, false);
-          changed();
-        },
-      })
-    : null;
-
-  function build(previous: FeedSnapshot | undefined): FeedSnapshot {
-    const fallbackState = fallbackSwitch.state();
-    const fallbackPhase = fallback?.phase() ?? null;
-    const serving = fallbackState.active && fallbackPhase === 'live' && primary.phase() !== 'live' ? options.fallback?.kind : options.primary.kind;
-    return {
-      status: deriveStatus({ started, online, primary: primary.phase(), fallback: fallbackPhase, fallbackActive: fallbackState.active, everLive, fillsInFlight: gapFills.inFlight }),
-      transport: started ? (serving ?? null) : null,
-      primary: options.primary.kind,
-      provenance: rendered.provenance(),
-      events: rendered.snapshot(previous?.events, paused),
-      lastEventAt,
-      reconnects,
-      fallback: fallbackState,
-      gapFills: { ...gapFills },
-      paused,
-      invalidFrames,
-      errors: { ...errors },
-      lastFailure,
-      shadow: options.shadow && shadow ? { transport: options.shadow.kind, phase: shadow.phase(), events: shadowEvents } : null,
-    };
-  }
+  const primary = createLaneRunner({
+    ...lane,
+    role: 'primary',
+    transport: options.primary,
+    primary: { live: () => machine.send({ type: 'primary-live' }), failed: (failure, decision) => machine.send({ type: 'primary-failed', failure, decision }) },
+  });
+  const shadow = options.shadow ? createLaneRunner({ ...lane, role: 'shadow', transport: options.shadow }) : null;
+  const parts: FeedParts = { ...counting, options, machine, lanes: { primary, fallback, shadow } };
+  const { counters, changed } = counting;
+  let snapshot = buildSnapshot(parts, undefined);
 
   function publish() {
-    snapshot = build(snapshot);
+    snapshot = buildSnapshot(parts, snapshot);
     for (const listener of listeners) listener();
   }
 
-  snapshot = build(undefined);
-
   return {
-    start() {
-      if (stopped) throw new Error('monitoring: a stopped feed cannot be restarted; create a new one');
-      if (started) return;
-      started = true;
-      for (const stream of STREAMS) {
-        const rows = options.initial?.[stream];
-        if (rows) streams.seed(stream, rows);
-      }
-      primary.start();
-      fallbackSwitch.primaryDown();
-      shadow?.start();
-      changed();
-    },
+    start: () => startFeed(parts, streams, changed),
     stop() {
-      if (!started) return;
-      started = false;
-      stopped = true;
-      primary.stop();
-      fallback?.stop();
-      shadow?.stop();
-      fallbackSwitch.dispose();
-      streams.dispose();
-      throttle.dispose();
+      if (!isRunning(machine.state())) return;
+      stopFeed(parts, streams, throttle);
       publish();
     },
-    pause() {
-      if (paused) return;
-      paused = true;
-      changed();
-      throttle.flush();
-    },
-    resume() {
-      if (!paused) return;
-      paused = false;
-      changed();
-      throttle.flush();
-    },
-    setVisible(visible) {
-      throttle.setInterval(visible ? limits.visibleIntervalMs : limits.hiddenIntervalMs);
-    },
-    setOnline(next) {
-      if (online === next) return;
-      online = next;
-      if (online) {
-        primary.retryNow();
-        fallback?.retryNow();
-        shadow?.retryNow();
-      }
+    pause: () => setPaused(counters, true, changed, throttle),
+    resume: () => setPaused(counters, false, changed, throttle),
+    setVisible: (visible) => throttle.setInterval(visible ? limits.visibleIntervalMs : limits.hiddenIntervalMs),
+    setOnline(online) {
+      if (counters.online === online) return;
+      counters.online = online;
+      if (online) for (const runner of [primary, fallback, shadow]) runner?.retryNow();
       changed();
     },
     getSnapshot: () => snapshot,
@@ -294,5 +130,60 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+  };
+}
+
+function startFeed({ options, machine, lanes }: FeedParts, streams: FeedStreams, changed: () => void) {
+  const { kind } = machine.state();
+  if (kind === 'stopped') throw new Error('monitoring: a stopped feed cannot be restarted; create a new one');
+  if (kind !== 'idle') return;
+  machine.send({ type: 'start' });
+  for (const stream of STREAMS) {
+    const rows = options.initial?.[stream];
+    if (rows) streams.seed(stream, rows);
+  }
+  lanes.primary.start();
+  lanes.shadow?.start();
+  changed();
+}
+
+function stopFeed({ machine, lanes }: FeedParts, streams: FeedStreams, throttle: PublishThrottle) {
+  machine.send({ type: 'stop' });
+  lanes.primary.stop();
+  lanes.fallback?.stop();
+  lanes.shadow?.stop();
+  streams.dispose();
+  throttle.dispose();
+}
+
+function setPaused(counters: FeedCounters, paused: boolean, changed: () => void, throttle: PublishThrottle) {
+  if (counters.paused === paused) return;
+  counters.paused = paused;
+  changed();
+  throttle.flush();
+}
+
+function buildSnapshot({ options, counters, rendered, machine, lanes }: FeedParts, previous: FeedSnapshot | undefined): FeedSnapshot {
+  const state = machine.state();
+  const started = isRunning(state);
+  const fallbackPhase = lanes.fallback?.phase() ?? null;
+  const primaryPhase = lanes.primary.phase();
+  const active = fallbackActive(state);
+  const serving = active && fallbackPhase === 'live' && primaryPhase !== 'live' ? lanes.fallback?.kind : lanes.primary.kind;
+  return {
+    status: deriveStatus({ started, online: counters.online, primary: primaryPhase, fallback: fallbackPhase, fallbackActive: active, everLive: counters.everLive, fillsInFlight: counters.gapFills.inFlight }),
+    transport: started ? (serving ?? null) : null,
+    primary: options.primary.kind,
+    provenance: rendered.provenance(),
+    events: rendered.snapshot(previous?.events, counters.paused),
+    lastEventAt: counters.lastEventAt,
+    reconnects: counters.reconnects,
+    fallback: machine.fallback(),
+    gapFills: { ...counters.gapFills },
+    paused: counters.paused,
+    invalidFrames: counters.invalidFrames,
+    errors: { ...counters.errors },
+    lastFailure: counters.lastFailure,
+    shadow: lanes.shadow ? { transport: lanes.shadow.kind, phase: lanes.shadow.phase(), events: counters.shadowEvents } : null,
   };
 }

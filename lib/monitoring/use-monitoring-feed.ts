@@ -5,6 +5,7 @@ import type { PublicConfig } from '@/lib/env';
 import type { FallbackPolicy } from '@/lib/monitoring/fallback-policy';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
 import { idleSnapshot, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
+import type { FeedPlan } from '@/lib/monitoring/feed-plan';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
 import { createMonitoringFeed, type LaneChange, type MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
@@ -13,12 +14,8 @@ import { createBrowserTransports } from '@/lib/monitoring/transports/browser-tra
 import { useLatestEvents } from '@/lib/monitoring/use-latest-events';
 
 export interface UseMonitoringFeedOptions {
-  /** The transport that renders (server-resolved, handed down as a plain value). */
-  primary: TransportKind;
-  /** Also run the other transport, compared (via `onShadowEvent`) and never rendered. */
-  shadow?: boolean;
-  /** With a Realtime primary: serve from the legacy feed while Realtime is down (true while it exists). */
-  fallback?: boolean;
+  /** Which transport renders, which is compared (via `onShadowEvent`), which serves while the primary is down. */
+  plan: FeedPlan;
   /** Null until the public config is known; nothing connects before. */
   config: PublicConfig | null;
   historyUrl?: string;
@@ -47,9 +44,8 @@ const noSubscription = () => () => {};
  * unmount or when the transport choice changes. Hidden tabs publish ≤ 4 updates/s.
  */
 export function useMonitoringFeed(options: UseMonitoringFeedOptions): MonitoringFeedView {
-  const { primary, config } = options;
-  const shadow = options.shadow ?? false;
-  const fallback = options.fallback ?? primary === 'realtime';
+  const { config } = options;
+  const { primary, shadow, fallback } = options.plan;
   const limit = options.limits?.perStream ?? DEFAULT_FEED_LIMITS.perStream;
   const metrics = useLatestEvents('cache_metrics', { limit, ready: config !== null, historyUrl: options.historyUrl });
   const systemEvents = useLatestEvents('system_events', { limit, ready: config !== null, historyUrl: options.historyUrl });
@@ -70,11 +66,10 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
     const publicConfig = current.options.config;
     if (!publicConfig) return;
     const transports = (current.options.createTransports ?? createBrowserTransports)(publicConfig);
-    const other: TransportKind = primary === 'realtime' ? 'legacy' : 'realtime';
     const instance = createMonitoringFeed({
       primary: transports[primary],
-      fallback: fallback && primary === 'realtime' ? transports.legacy : null,
-      shadow: shadow ? transports[other] : null,
+      fallback: fallback ? transports[fallback] : null,
+      shadow: shadow ? transports[shadow] : null,
       history: createHistoryClient({ fetch: (url, init) => fetch(url, init), baseUrl: current.options.historyUrl }),
       initial: {
         ...(current.metrics ? { cache_metrics: current.metrics } : {}),

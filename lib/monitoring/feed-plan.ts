@@ -1,0 +1,34 @@
+import { assertNever } from '@/lib/monitoring/assert-never';
+import type { TransportKind } from '@/lib/monitoring/model';
+import type { Cohort } from '@/lib/rollout/config';
+
+/** Which transport does what on one viewer's dashboard. */
+export interface FeedPlan {
+  /** Renders the dashboard. */
+  primary: TransportKind;
+  /** Runs beside the primary, compared and never rendered; null: nothing to compare with. */
+  shadow: TransportKind | null;
+  /** Serves while the primary is down; null: the primary has no fallback. */
+  fallback: TransportKind | null;
+}
+
+const REALTIME_ONLY: FeedPlan = { primary: 'realtime', shadow: null, fallback: null };
+
+/**
+ * The transport choice for a cohort. Once the legacy feed is switched off everyone is on
+ * Realtime alone, whatever the cohort; until then the legacy feed is the Realtime cohort's
+ * fallback and comparison, and the shadow cohort compares Realtime against it.
+ */
+export function feedPlan(cohort: Cohort, legacyAvailable: boolean): FeedPlan {
+  if (!legacyAvailable) return REALTIME_ONLY;
+  switch (cohort) {
+    case 'legacy':
+      return { primary: 'legacy', shadow: null, fallback: null };
+    case 'shadow':
+      return { primary: 'legacy', shadow: 'realtime', fallback: null };
+    case 'realtime':
+      return { primary: 'realtime', shadow: 'legacy', fallback: 'legacy' };
+    default:
+      return assertNever(cohort, 'cohort');
+  }
+}
