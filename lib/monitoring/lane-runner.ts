@@ -14,6 +14,8 @@ export interface LaneLiveChange {
   lane: LaneRole;
   transport: TransportKind;
   live: boolean;
+  /** Going down after a failure: the session's last sign of life (client clock), when the transport knows it. */
+  lastAliveAt?: number;
 }
 
 /** What the feed offers every lane; each role uses its part (see `roleHooks`). */
@@ -116,11 +118,11 @@ export function createLaneRunner(options: LaneRunnerOptions): LaneRunner {
   const { host, role, transport } = options;
   const hooks = roleHooks(options);
   let live = false;
-  const report = (next: boolean) => {
+  const report = (next: boolean, lastAliveAt?: number) => {
     // A runner stopped while not live (never started, or already down) has nothing to report.
     if (live === next) return;
     live = next;
-    host.laneChanged({ lane: role, transport: transport.kind, live: next });
+    host.laneChanged({ lane: role, transport: transport.kind, live: next, ...(lastAliveAt === undefined ? {} : { lastAliveAt }) });
   };
 
   const runner = createTransportRunner({
@@ -141,7 +143,7 @@ export function createLaneRunner(options: LaneRunnerOptions): LaneRunner {
       host.changed();
     },
     onFailure(reason, decision) {
-      report(false);
+      report(false, reason.lastAliveAt);
       hooks.onFailure(reason, decision);
       host.changed();
     },

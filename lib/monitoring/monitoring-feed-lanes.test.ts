@@ -47,7 +47,8 @@ describe('monitoring feed lane changes', () => {
     feed.stop();
     feed.stop();
     const primary = (live: boolean) => ({ lane: 'primary', transport: 'realtime', live });
-    expect(changes).toEqual([primary(true), primary(false), primary(true), primary(false)]);
+    // Down after a failure carries the session's last sign of life; down at stop does not.
+    expect(changes).toEqual([primary(true), { ...primary(false), lastAliveAt: expect.any(Number) }, primary(true), primary(false)]);
   });
 
   it('says nothing for sessions that fail before they are live, nor at stop when none is live', async () => {
@@ -94,7 +95,18 @@ describe('monitoring feed lane changes', () => {
     legacy.current()?.live();
     feed.stop();
     const fallback = (live: boolean) => ({ lane: 'fallback', transport: 'legacy', live });
-    expect(changes).toEqual([fallback(true), fallback(false), fallback(true), fallback(false)]);
+    expect(changes).toEqual([fallback(true), { ...fallback(false), lastAliveAt: expect.any(Number) }, fallback(true), fallback(false)]);
+  });
+
+  it('reports, with a lane that went down by failing, when it last showed a sign of life', async () => {
+    const { realtime, changes, feed } = setup();
+    feed.start();
+    realtime.current()?.live();
+    const lastSign = Date.now();
+    await vi.advanceTimersByTimeAsync(30_000);
+    realtime.current()?.fail(failure('heartbeat_timeout', 'silent for 30 s'));
+    feed.stop();
+    expect(changes[1]).toEqual({ lane: 'primary', transport: 'realtime', live: false, lastAliveAt: lastSign });
   });
 
   it('reports the shadow lane on its own, whatever the primary does', () => {

@@ -27,6 +27,12 @@ export interface TransportFailure {
   message: string;
   /** WebSocket close code, when the session ended with one. */
   code?: number;
+  /**
+   * Client clock (ms) of the session's last sign of life — a frame, a delivery, a heartbeat
+   * reply — when it ended by going quiet: what it was in a position to deliver ended there,
+   * not when the silence was noticed.
+   */
+  lastAliveAt?: number;
 }
 
 export function failure(kind: FailureKind, message: string, code?: number): TransportFailure {

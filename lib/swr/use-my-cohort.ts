@@ -11,17 +11,21 @@ import { fetcher } from '@/lib/swr/fetcher';
  * midpoint of the request against the server's time).
  */
 export function useMyCohort(initial: MyCohort) {
-  const offset = useRef(0);
+  // The estimate from the fastest round trip of the last minute (its error is at most half that trip): a slow network
+  // still gets an offset, and one slow poll never spoils a good estimate.
+  const offset = useRef({ value: 0, rtt: Number.POSITIVE_INFINITY, at: 0 });
   const swr = useSWR<MyCohort>(
     '/api/rollout/me',
     async (url: string) => {
       const sent = Date.now();
       const body = await fetcher<MyCohort>(url);
       const received = Date.now();
-      if (received - sent < 1_000) offset.current = (sent + received) / 2 - body.serverTime;
+      const rtt = received - sent;
+      const best = offset.current;
+      if (rtt <= best.rtt || received - best.at > 60_000) offset.current = { value: (sent + received) / 2 - body.serverTime, rtt, at: received };
       return body;
     },
     { refreshInterval: 2_000, fallbackData: initial, revalidateOnFocus: true, dedupingInterval: 1_000 },
   );
-  return { cohort: swr.data ?? initial, clockOffsetMs: () => offset.current };
+  return { cohort: swr.data ?? initial, clockOffsetMs: () => offset.current.value };
 }

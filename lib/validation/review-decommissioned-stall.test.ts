@@ -79,7 +79,7 @@ function openRealtimeTab(world: World, legacyAvailable: boolean) {
     random: () => 0.5,
     onPrimaryEvent: (event: MonitoringEvent, lane) => sampler.record(event, lane),
     onShadowEvent: (event) => sampler.record(event, 'shadow'),
-    onLaneChange: ({ transport, lane, live }) => (live ? sampler.laneLive(transport, lane) : sampler.laneDown(transport, lane)),
+    onLaneChange: ({ transport, lane, live, lastAliveAt }) => (live ? sampler.laneLive(transport, lane) : sampler.laneDown(transport, lane, lastAliveAt)),
   });
   feed.start();
   return {
@@ -137,7 +137,7 @@ describe('review: a tab’s own network stall is not a Realtime discrepancy once
     await run(20_000, world);
     await tab.close();
     const counts = judge(world, true);
-    expect(counts.reduce((sum, c) => sum + c.compared, 0)).toBeGreaterThan(1_000);
+    expect(counts.reduce((sum, c) => sum + c.compared, 0)).toBeGreaterThan(500);
     expect(counts.reduce((sum, c) => sum + c.discrepancies, 0)).toBe(0);
   });
 
@@ -148,7 +148,7 @@ describe('review: a tab’s own network stall is not a Realtime discrepancy once
     await run(20_000, world);
     await tab.close();
     const counts = judge(world, false);
-    expect(counts.reduce((sum, c) => sum + c.compared, 0)).toBeGreaterThan(1_000);
+    expect(counts.reduce((sum, c) => sum + c.compared, 0)).toBeGreaterThan(500);
     // Today: ~1,000 missing_candidate (the 30 s stall minus the 10 s grace, at 50 rows/s) from one tab.
     expect(counts.reduce((sum, c) => sum + c.discrepancies, 0)).toBe(0);
   });

@@ -126,6 +126,17 @@ describe('validation sampler', () => {
     expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'shadow', from: start + 8_200, to: null }]);
   });
 
+  it('ends a lane that went quiet at its last sign of life, not when the silence was noticed', async () => {
+    const { sampler, batches, flushed, clock } = testSampler();
+    const start = clock.now;
+    sampler.laneLive('realtime', 'primary');
+    sampler.record(delivered(1, 'realtime', start + 10), 'primary');
+    clock.now = start + 35_000;
+    sampler.laneDown('realtime', 'primary', start + 5_000);
+    await flushed();
+    expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'primary', from: start + 10, to: start + 5_000 }]);
+  });
+
   it('takes a hidden tab out of the comparison until it is visible and delivering again', async () => {
     const { sampler, batches, flushed, clock } = testSampler();
     const start = clock.now;

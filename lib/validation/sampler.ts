@@ -97,10 +97,16 @@ export function createSampler(options: SamplerOptions) {
     resume(entry);
   }
 
-  function laneDown(transport: TransportKind, lane: Lane): void {
+  /**
+   * The lane's session ended. If it ended by going quiet, `lastAliveAt` (client clock) is its
+   * last sign of life: what it was in a position to deliver ended there — a stalled socket or
+   * tab is the observer's silence, not Realtime losing events.
+   */
+  function laneDown(transport: TransportKind, lane: Lane, lastAliveAt?: number): void {
     const entry = laneOf(transport, lane);
     entry.connected = false;
-    endCoverage(entry, serverNow());
+    const quietFrom = lastAliveAt === undefined ? Number.POSITIVE_INFINITY : Math.round(lastAliveAt - options.clockOffsetMs());
+    endCoverage(entry, Math.min(serverNow(), quietFrom));
   }
 
   /** Hidden tabs have throttled timers and sockets: their deliveries are no evidence. */

@@ -97,7 +97,7 @@ function openTab(world: World, shape: { cohort: 'shadow' | 'realtime'; initial?:
     random: () => 0.5,
     onPrimaryEvent: (event: MonitoringEvent, lane) => sampler.record(event, lane),
     onShadowEvent: (event) => sampler.record(event, 'shadow'),
-    onLaneChange: ({ transport, lane, live }) => (live ? sampler.laneLive(transport, lane) : sampler.laneDown(transport, lane)),
+    onLaneChange: ({ transport, lane, live, lastAliveAt }) => (live ? sampler.laneLive(transport, lane) : sampler.laneDown(transport, lane, lastAliveAt)),
   });
   feed.start();
   return {

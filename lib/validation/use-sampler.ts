@@ -67,7 +67,7 @@ export function useSampler(inputs: SamplerInputs): SamplerTap {
   }, [cohort, feedKey]);
   const [tap] = useState<SamplerTap>(() => ({
     event: (event, lane) => sampler.current?.record(event, lane),
-    lane: ({ lane, transport, live }) => (live ? sampler.current?.laneLive(transport, lane) : sampler.current?.laneDown(transport, lane)),
+    lane: ({ lane, transport, live, lastAliveAt }) => (live ? sampler.current?.laneLive(transport, lane) : sampler.current?.laneDown(transport, lane, lastAliveAt)),
   }));
   return tap;
 }

@@ -89,7 +89,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
         options.onLog?.(`probe: ${name} ${reconnect ? 're' : ''}connected`);
       },
       onFailure(failure) {
-        sampler.laneDown(transport.kind, lane);
+        sampler.laneDown(transport.kind, lane, failure.lastAliveAt);
         errors[transport.kind] += 1;
         options.onLog?.(`probe: ${name} failed (${failure.kind}: ${failure.message}); retrying`);
       },

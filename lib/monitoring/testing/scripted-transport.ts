@@ -42,8 +42,11 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
       for (const session of sessions) if (!session.closed && session.isLive) session.send(envelope);
     },
     connect(handlers, options) {
+      // Like the real transports, a failing session reports its last sign of life (here: its last delivery or going live).
+      let lastAliveAt = Date.now();
       const deliver = (envelope: Envelope, replayed: boolean) => {
         if (session.closed) return;
+        lastAliveAt = Date.now();
         const parsed = parseEnvelope(envelope, { transport: kind, receivedAt: Date.now(), ...(replayed ? { replayed } : {}) });
         if (parsed.ok) handlers.onEvent(parsed.event as MonitoringEvent);
         else handlers.onInvalid(parsed.reason);
@@ -56,6 +59,7 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
         live() {
           if (session.closed) return;
           session.isLive = true;
+          lastAliveAt = Date.now();
           handlers.onLive();
         },
         send(envelope) {
@@ -67,7 +71,7 @@ export function createScriptedTransport(kind: TransportKind): ScriptedTransport 
         fail(failure) {
           if (session.closed) return;
           session.closed = true;
-          handlers.onClosed(failure);
+          handlers.onClosed({ lastAliveAt, ...failure });
         },
       };
       sessions.push(session);

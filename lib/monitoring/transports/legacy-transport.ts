@@ -55,7 +55,7 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
     ended = true;
     cleanup();
     socket?.close(1000, reason.kind);
-    handlers.onClosed(reason);
+    handlers.onClosed({ ...reason, lastAliveAt: lastFrameAt });
   }
 
   const send = (frame: unknown) => {

@@ -3,6 +3,7 @@ import { STREAMS, type Stream } from '@/lib/monitoring/model';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 import type { Transport, TransportHandlers, TransportSession } from '@/lib/monitoring/transport';
 import { failure, type TransportFailure } from '@/lib/monitoring/transport-failure';
+import { onRealtimeHeartbeat } from '@/lib/monitoring/transports/heartbeat-listeners';
 import { realtimeRowToEnvelope } from '@/lib/monitoring/transports/realtime-row';
 
 export interface RealtimeTransportOptions {
@@ -42,21 +43,29 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
   let live = false;
   sessionCounter += 1;
   const channel: RealtimeChannel = client.channel(`${options.topic ?? 'switchyard-monitoring'}-${Date.now().toString(36)}-${sessionCounter}`);
+  // The last sign of life: a delivery, a system message or a heartbeat reply.
+  let lastAliveAt = Date.now();
+  const alive = () => {
+    lastAliveAt = Date.now();
+  };
+  const stopHeartbeats = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
 
   const teardown = () => {
     ended = true;
+    stopHeartbeats();
     // Leaving works offline too (supabase-js closes the channel locally when it cannot push).
     void client.removeChannel(channel);
   };
   const end = (reason: TransportFailure) => {
     if (ended) return;
     teardown();
-    handlers.onClosed(reason);
+    handlers.onClosed({ ...reason, lastAliveAt });
   };
 
   for (const stream of options.streams ?? STREAMS) {
     channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: stream }, (payload) => {
       if (ended) return;
+      alive();
       const parsed = parseEnvelope(realtimeRowToEnvelope(stream, payload.new), { transport: 'realtime', receivedAt: Date.now() });
       if (parsed.ok) handlers.onEvent(parsed.event);
       else handlers.onInvalid(parsed.reason);
@@ -64,6 +73,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
   }
   channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
     if (ended || payload.extension !== 'postgres_changes') return;
+    alive();
     if (payload.status !== 'ok') return end(failure('subscribe_failed', payload.message ?? 'postgres_changes subscription failed'));
     if (live) return;
     live = true;
