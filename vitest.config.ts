@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['{lib,servers,components,bench}/**/*.test.{ts,tsx}'],
     environment: 'node',
+    // The Flags SDK imports `next/headers` without an extension, which Node's ESM resolver refuses (next has no exports map): let Vite resolve it.
+    server: { deps: { inline: ['flags'] } },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

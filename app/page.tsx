@@ -5,19 +5,17 @@ import { db } from '@/lib/db/pool';
 import { publicConfig } from '@/lib/env';
 import { myCohort } from '@/lib/rollout/my-cohort';
 import { recordSighting } from '@/lib/rollout/subjects-store';
-import { currentSubject } from '@/lib/rollout/resolve-cohort';
-import { transportCohortFlag } from '@/lib/rollout/transport-flag';
 
 export default async function DashboardPage() {
   const user = await requireUser('/');
-  const [cohort, mine, subject] = await Promise.all([transportCohortFlag(), myCohort(), currentSubject()]);
-  void recordSighting(db(), subject, cohort, mine.body.configVersion).catch((error: unknown) => console.error('rollout: could not record a sighting', error));
+  const mine = await myCohort();
+  void recordSighting(db(), mine.subject, mine.body.cohort, mine.body.configVersion).catch((error: unknown) => console.error('rollout: could not record a sighting', error));
   return (
     <>
       <AppHeader user={user} />
       <main className="mx-auto max-w-7xl space-y-4 px-4 py-6">
         <h1 className="text-lg font-semibold">Cache monitoring</h1>
-        <Dashboard initialCohort={{ ...mine.body, cohort }} config={publicConfig()} />
+        <Dashboard initialCohort={mine.body} config={publicConfig()} />
       </main>
     </>
   );

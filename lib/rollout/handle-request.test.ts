@@ -9,7 +9,7 @@ import { setTestEnv } from '@/lib/ingest/ingest-test-kit';
 import { COHORT_COOKIE, COHORT_COOKIE_TTL_S, signCohortCookie, verifyCohortCookie, type CohortClaim } from '@/lib/rollout/cohort-cookie';
 import type { RolloutConfig } from '@/lib/rollout/config';
 import { changeConfig } from '@/lib/rollout/config-store';
-import { ANON_COOKIE } from '@/lib/rollout/edge-cohort';
+import { ANON_COOKIE } from '@/lib/rollout/cohort';
 import { handleRequest } from '@/lib/rollout/handle-request';
 import { snapshotToken } from '@/lib/rollout/internal-token';
 import { sessionCookie, userToken } from '@/lib/testing/api-test-kit';

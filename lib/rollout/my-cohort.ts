@@ -1,10 +1,9 @@
 import 'server-only';
-import { serverEnv } from '@/lib/env';
-import { signCohortCookie } from '@/lib/rollout/cohort-cookie';
 import type { Cohort } from '@/lib/rollout/config';
 import { legacyFeedEnabled, type Stage } from '@/lib/rollout/stages';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
-import { resolveCohort } from '@/lib/rollout/resolve-cohort';
+import { serverCohort } from '@/lib/rollout/server-cohort';
+import { transportCohortFlag } from '@/lib/rollout/transport-flag';
 import { currentRolloutConfig, latestRolloutChange } from '@/lib/rollout/server-config';
 
 /** What an open dashboard polls to follow rollout changes live (no page reload). */
@@ -24,20 +23,21 @@ export interface MyCohort {
 
 const ANNOUNCE_FOR_MS = 15 * 60_000;
 
-/** `from`: the caller a route handler authenticated; without it, this request's session. */
-export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: string | null }): Promise<{ body: MyCohort; cookie: string | null }> {
-  const [resolved, config, change] = await Promise.all([resolveCohort(from?.subject, from?.cohortCookie), currentRolloutConfig(), latestRolloutChange()]);
+/**
+ * `from`: the caller a route handler authenticated; without it, this request's session.
+ * The cohort is the Flags SDK flag's value, so a Flags Explorer override holds for the open
+ * dashboard's polling as it does for the page; the claim is re-signed only when it changed.
+ */
+export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: string | null; request: Request }): Promise<{ body: MyCohort; cookie: string | null; subject: RolloutSubject }> {
+  const [decision, config, change] = await Promise.all([serverCohort(from?.subject, from?.cohortCookie), currentRolloutConfig(), latestRolloutChange()]);
+  const cohort = await transportCohortFlag.run({ identify: decision.subject, ...(from ? { request: from.request } : {}) });
   // Rollbacks and advances move viewers; a pause for a human does not and is not announced to them.
   const announce = change?.automatic && !change.action.startsWith('PAUSED') && Date.now() - Date.parse(change.at) < ANNOUNCE_FOR_MS;
   const recentAutomatic = change && announce ? { at: change.at, action: change.action, reason: change.reason } : null;
-  const cookie =
-    resolved.source === 'recomputed'
-      ? await signCohortCookie({ userId: resolved.subject.userId, bucket: resolved.bucket, cohort: resolved.cohort, configVersion: resolved.configVersion }, serverEnv().ROLLOUT_COOKIE_SECRET)
-      : null;
   return {
     body: {
-      cohort: resolved.cohort,
-      bucket: resolved.bucket,
+      cohort,
+      bucket: decision.bucket,
       configVersion: config.version,
       stage: config.stage,
       killSwitch: config.killSwitch,
@@ -45,6 +45,7 @@ export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: s
       serverTime: Date.now(),
       automaticChange: recentAutomatic,
     },
-    cookie,
+    cookie: decision.cookie,
+    subject: decision.subject,
   };
 }

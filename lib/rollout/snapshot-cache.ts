@@ -2,8 +2,6 @@ import { DEFAULT_CONFIG, rolloutConfigSchema, type RolloutConfig } from '@/lib/r
 
 /** Serve from memory while younger than this; refresh in the background after it. */
 export const SNAPSHOT_FRESH_MS = 2_000;
-/** Never decide on a snapshot older than this: wait (bounded) for a refresh. */
-export const SNAPSHOT_MAX_AGE_MS = 5_000;
 
 export interface SnapshotSource {
   fetchConfig(): Promise<RolloutConfig>;
@@ -12,9 +10,11 @@ export interface SnapshotSource {
 
 /**
  * The rollout config as the edge sees it: an in-memory snapshot, refreshed in the
- * background so a request almost never waits on the network, and never older than 5 s
- * when used. If the app cannot be reached, the last known snapshot (or the all-legacy
- * default) keeps pages working.
+ * background once older than 2 s. A request never waits on the network except the very
+ * first one of an edge instance (bounded by the fetch's timeout). A stale snapshot only
+ * delays the edge's cohort cookie: the server evaluates the current config itself. If the
+ * app cannot be reached, the last known snapshot (or the all-legacy default) keeps pages
+ * working.
  */
 export function createSnapshotCache(source: SnapshotSource) {
   let snapshot: { config: RolloutConfig; at: number } | null = null;
@@ -42,13 +42,9 @@ export function createSnapshotCache(source: SnapshotSource) {
 
   return {
     async get(): Promise<RolloutConfig> {
-      const age = snapshot ? source.now() - snapshot.at : Number.POSITIVE_INFINITY;
-      if (snapshot && age < SNAPSHOT_FRESH_MS) return snapshot.config;
-      if (snapshot && age < SNAPSHOT_MAX_AGE_MS) {
-        void refresh();
-        return snapshot.config;
-      }
-      return refresh();
+      if (!snapshot) return refresh();
+      if (source.now() - snapshot.at >= SNAPSHOT_FRESH_MS) void refresh();
+      return snapshot.config;
     },
     /** Drop the snapshot (tests; or after learning of a newer version). */
     invalidate() {

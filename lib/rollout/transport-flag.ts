@@ -1,7 +1,9 @@
 import 'server-only';
 import { flag } from 'flags/next';
 import type { Cohort } from '@/lib/rollout/config';
-import { currentSubject, resolveCohort } from '@/lib/rollout/resolve-cohort';
+import { cohortOf } from '@/lib/rollout/cohort';
+import { currentSubject } from '@/lib/rollout/server-cohort';
+import { currentRolloutConfig } from '@/lib/rollout/server-config';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
 
 /**
@@ -19,5 +21,5 @@ export const transportCohortFlag = flag<Cohort, RolloutSubject>({
     { value: 'realtime', label: 'Supabase Realtime' },
   ],
   identify: () => currentSubject(),
-  decide: async ({ entities }) => (await resolveCohort(entities)).cohort,
+  decide: async ({ entities }) => (entities ? cohortOf(await currentRolloutConfig(), entities) : 'legacy'),
 });

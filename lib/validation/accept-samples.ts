@@ -5,7 +5,7 @@ import { readJsonBody } from '@/lib/api/read-json-body';
 import type { Caller } from '@/lib/auth/authenticate-caller';
 import { db } from '@/lib/db/pool';
 import { evaluate } from '@/lib/rollout/evaluate';
-import { subjectOf } from '@/lib/rollout/resolve-cohort';
+import { subjectOf } from '@/lib/rollout/cohort';
 import { recentRolloutConfigs } from '@/lib/rollout/server-config';
 import { checkBatchPlausibility, checkEventIdentity, ImplausibleEvidence } from '@/lib/validation/evidence-checks';
 import { sampleBatchSchema } from '@/lib/validation/sample';

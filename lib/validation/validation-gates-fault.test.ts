@@ -242,7 +242,9 @@ describe('validation windows and migration gates over the real transports', () =
     const second = await checkGates(db());
     const consistency = gate(second, 'consistency');
     expect(consistency?.status).toBe('fail');
-    const to = consistency?.severe ? 'legacy-only' : '25';
+    // Severity is the failing measurement's own (its stretch of evidence), as the runner acts on it.
+    expect(second.nextRunner.failures).toBe(2);
+    const to = second.nextRunner.breach?.severe ? 'legacy-only' : '25';
     expect(second.action).toMatchObject({ kind: 'rollback', to, reason: expect.stringContaining('consistency') });
     const tick = await runGateTick(db());
     expect(tick.action).toMatchObject({ kind: 'rollback', to });

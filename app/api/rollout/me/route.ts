@@ -3,7 +3,7 @@ import { handleApiError } from '@/lib/api/handle-api-error';
 import { requireApiUser } from '@/lib/auth/require-api-user';
 import { COHORT_COOKIE, COHORT_COOKIE_TTL_S } from '@/lib/rollout/cohort-cookie';
 import { myCohort } from '@/lib/rollout/my-cohort';
-import { requestCohortInput } from '@/lib/rollout/resolve-cohort';
+import { requestCohortInput } from '@/lib/rollout/server-cohort';
 
 export async function GET(request: NextRequest) {
   try {
