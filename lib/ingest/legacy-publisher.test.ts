@@ -6,7 +6,7 @@ import { createLegacyPublisher, type LegacyPublisher } from '@/lib/ingest/legacy
 import { publishBackoffMs, type PublishRetryPolicy } from '@/lib/ingest/publish-retry-policy';
 import { freePort } from '@/servers/port';
 
-const FAST_RETRY: PublishRetryPolicy = { baseMs: 5, maxMs: 40, factor: 2, maxAttempts: 10_000 };
+const FAST_RETRY: PublishRetryPolicy = { baseMs: 5, capMs: 40, maxAttempts: 10_000 };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -97,12 +97,12 @@ describe('legacy publisher', () => {
 });
 
 describe('publish backoff', () => {
-  const policy: PublishRetryPolicy = { baseMs: 100, maxMs: 5_000, factor: 2, maxAttempts: 30 };
+  const policy: PublishRetryPolicy = { baseMs: 100, capMs: 5_000, minMs: 10, maxAttempts: 30 };
 
   it('doubles per attempt up to the cap, with jitter inside [half, full] of the step', () => {
-    expect([1, 2, 3, 4].map((n) => publishBackoffMs(policy, n, () => 1))).toEqual([100, 200, 400, 800]);
-    expect([1, 2, 3, 4].map((n) => publishBackoffMs(policy, n, () => 0))).toEqual([50, 100, 200, 400]);
-    expect(publishBackoffMs(policy, 50, () => 1)).toBe(5_000);
-    expect(publishBackoffMs(policy, 50, () => 0)).toBe(2_500);
+    // Full jitter below a doubling ceiling (the one backoff), never below the floor.
+    expect([1, 2, 3, 4].map((n) => publishBackoffMs(policy, n, () => 0.999_999))).toEqual([99, 199, 399, 799]);
+    expect([1, 2, 3, 4].map((n) => publishBackoffMs(policy, n, () => 0))).toEqual([10, 10, 10, 10]);
+    expect(publishBackoffMs(policy, 50, () => 0.999_999)).toBe(4_999);
   });
 });

@@ -1,20 +1,15 @@
+import { backoffDelay, type Backoff } from '@/lib/retry/backoff';
+
 /** How the legacy publisher retries a batch the legacy server did not take. */
-export interface PublishRetryPolicy {
-  /** Delay before the first retry; doubles (`factor`) per attempt up to `maxMs`. */
-  baseMs: number;
-  maxMs: number;
-  factor: number;
+export interface PublishRetryPolicy extends Backoff {
   /** Attempts per batch before it is dropped (counted); bounds the head-of-line wait. */
   maxAttempts: number;
 }
 
-export const DEFAULT_PUBLISH_RETRY: PublishRetryPolicy = { baseMs: 100, maxMs: 5_000, factor: 2, maxAttempts: 30 };
+export const DEFAULT_PUBLISH_RETRY: PublishRetryPolicy = { baseMs: 100, capMs: 5_000, minMs: 10, maxAttempts: 30 };
 
-/** Exponential backoff with equal jitter: half the capped delay plus a random half. */
-export function publishBackoffMs(policy: PublishRetryPolicy, failedAttempts: number, random: () => number = Math.random): number {
-  const capped = Math.min(policy.maxMs, policy.baseMs * policy.factor ** Math.max(0, failedAttempts - 1));
-  return Math.round(capped / 2 + random() * (capped / 2));
-}
+/** The delay before retry `failedAttempts` of a batch (the one backoff, lib/retry/backoff.ts). */
+export const publishBackoffMs = (policy: PublishRetryPolicy, failedAttempts: number, random: () => number = Math.random): number => backoffDelay(policy, failedAttempts, random);
 
 /** Worth retrying: the network failed (null), the server timed out, throttled, or broke. */
 export function isRetryablePublishStatus(status: number | null): boolean {

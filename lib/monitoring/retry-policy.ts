@@ -1,4 +1,5 @@
 import type { FailureKind, TransportFailure } from '@/lib/monitoring/transport-failure';
+import { backoffDelay } from '@/lib/retry/backoff';
 
 /** Reconnection backoff as data: exponential ceiling with full jitter, and failures never retried. */
 export interface RetryPolicy {
@@ -32,6 +33,5 @@ export type RetryDecision =
 export function decideRetry(policy: RetryPolicy, failure: TransportFailure, attempt: number, random: () => number = Math.random): RetryDecision {
   if (policy.nonRetryable.includes(failure.kind)) return { retry: false, reason: 'non_retryable', attempt };
   if (policy.maxAttempts !== null && attempt > policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted', attempt };
-  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempt - 1, 30));
-  return { retry: true, delayMs: Math.max(policy.minMs, Math.floor(random() * ceiling)), attempt };
+  return { retry: true, delayMs: backoffDelay(policy, attempt, random), attempt };
 }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../../lib/retry/backoff.js';
+
 /** How the runner retries a batch the ingest API could not take right now. */
 export interface RetryPolicy {
   /** Tries in total, the first included. */
@@ -20,6 +22,5 @@ export function isRetryableStatus(status: number): boolean {
 export function backoffMs(policy: RetryPolicy, retry: number, random: () => number, retryAfter?: string | null): number {
   const requested = retryAfter === null || retryAfter === undefined || retryAfter.trim() === '' ? Number.NaN : Number(retryAfter);
   if (Number.isFinite(requested) && requested >= 0) return Math.min(policy.maxMs, requested * 1000);
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** retry);
-  return Math.floor(random() * ceiling);
+  return backoffDelay({ baseMs: policy.baseMs, capMs: policy.maxMs }, retry + 1, random);
 }
