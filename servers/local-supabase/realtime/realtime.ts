@@ -7,7 +7,7 @@ import { crashChannel, shutdownChannel } from './channel-close.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
-import { createRealtimeContext } from './realtime-context.js';
+import { createRealtimeContext, recordDeliveries } from './realtime-context.js';
 import { handleRestBroadcast } from './rest-broadcast.js';
 import { handleRealtimeUpgrade } from './upgrade.js';
 
@@ -95,6 +95,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       }
     },
     stats: () => {
+      recordDeliveries(ctx);
       const hub = ctx.hub.stats();
       return {
         connections: ctx.sessions.size,
