@@ -55,13 +55,17 @@ export class DeliveryPipeline {
     }
     this.tail = this.tail.then(async () => {
       const deliveries = prepared ? await prepared : [];
-      for (const delivery of deliveries) {
-        if (!delivery.entry.active) continue;
-        try {
-          delivery.entry.subscriber.deliver({ ids: delivery.ids, data: delivery.data });
-          this.counters.deliveries += 1;
-        } catch (error) {
-          this.deps.log(`realtime: postgres_changes: deliver threw for ${delivery.entry.key}: ${String(error)}`);
+      for (const { entries, ids, data } of deliveries) {
+        // One frame object for all of them: subscribers only read it.
+        const frame = { ids, data };
+        for (const entry of entries) {
+          if (!entry.active) continue;
+          try {
+            entry.subscriber.deliver(frame);
+            this.counters.deliveries += 1;
+          } catch (error) {
+            this.deps.log(`realtime: postgres_changes: deliver threw for ${entry.key}: ${String(error)}`);
+          }
         }
       }
       if (lsn > this.confirmedLsn) {
