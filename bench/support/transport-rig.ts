@@ -47,6 +47,8 @@ export interface StepMeasurement {
   duplicates: number;
   /** First write issued → last delivery (or the drain deadline), s. */
   seconds: number;
+  /** First write issued → measurement taken (what the CPU shares are relative to), s. */
+  wallS: number;
   /** Every delivery (load and probe). */
   latency: LatencyFigures;
   loadLatency: LatencyFigures;
@@ -141,6 +143,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     missing: expected - deliveries,
     duplicates: results.reduce((sum, r) => sum + r.duplicates, 0),
     seconds: wallS,
+    wallS: stepWallS,
     latency: figures(LatencyHistogram.merge(results.map((r) => r.histogram))),
     loadLatency: figures(LatencyHistogram.merge(loadResults.map((r) => r.histogram))),
     probeLatency: figures(probeResult?.histogram ?? { counts: [], max: 0 }),
