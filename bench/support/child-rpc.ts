@@ -63,6 +63,8 @@ export interface ProcessSample {
   /** Resident set size, bytes. */
   rss: number;
   heapUsed: number;
+  /** Memory of ArrayBuffers (Buffers) outside the V8 heap. */
+  arrayBuffers: number;
   /** Time spent in garbage collection so far, ms (PerformanceObserver `gc` entries). */
   gcMs: number;
 }
@@ -78,7 +80,7 @@ export function serveRpc(handlers: Record<string, Handler>): void {
   }).observe({ entryTypes: ['gc'] });
   const self = (): ProcessSample => {
     const memory = process.memoryUsage();
-    return { cpu: process.cpuUsage(), loop: eventLoopUtilization(), rss: memory.rss, heapUsed: memory.heapUsed, gcMs };
+    return { cpu: process.cpuUsage(), loop: eventLoopUtilization(), rss: memory.rss, heapUsed: memory.heapUsed, arrayBuffers: memory.arrayBuffers, gcMs };
   };
   process.on('message', (message: Request) => {
     if (message.method === 'shutdown') {

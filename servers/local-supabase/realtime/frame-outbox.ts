@@ -7,8 +7,8 @@ const SCRATCH_BYTES = 256 * 1024;
 /**
  * The frames due to one connection in the current event-loop turn. A frame is queued as its
  * parts (shared Buffers: a fan-out's payload is serialized once for every recipient), and at
- * the end of the turn everything queued is laid out in one buffer and written with one
- * `write` — one syscall per socket per turn however many frames it carries.
+ * the end of the turn everything queued goes to the socket at once — one syscall per socket
+ * per turn however many frames it carries.
  */
 export class FrameOutbox {
   /** Per frame: a marker (payload length × 2 + binary bit), then its parts. */
@@ -42,32 +42,55 @@ export class FrameOutbox {
     }
   }
 
-  /** Writes everything queued, in order, as one buffer. */
+  /**
+   * Writes everything queued, in order, with one call. Normally the frames are laid out in
+   * the shared scratch buffer (no allocation). A socket that still has unsent data would keep
+   * what it is given until it drains, and a very large turn would need a buffer of its own:
+   * those get the parts by reference instead (one `writev` of shared Buffers), so a backed-up
+   * reader holds references to payloads every recipient shares, never copies of them.
+   */
   flush(scratch: Scratch): void {
     this.listed = false;
     if (this.count === 0) return;
     const { socket } = this;
     if (socket.destroyed || !socket.writable) return this.discard();
-    const total = this.bytes;
-    // A socket with unsent data keeps what it is given until it drains: give it its own copy,
-    // so a slow reader never pins the shared scratch buffer.
-    const shared = socket.writableLength === 0 && total <= SCRATCH_BYTES;
-    const out = shared ? scratch.buffer : Buffer.allocUnsafeSlow(total);
+    if (socket.writableLength === 0 && this.bytes <= SCRATCH_BYTES) this.writeCopy(scratch);
+    else this.writeParts();
+    this.count = 0;
+    this.bytes = 0;
+  }
+
+  private writeCopy(scratch: Scratch): void {
+    const out = scratch.buffer;
     let offset = 0;
     for (let index = 0; index < this.count; index += 1) {
       const item = this.items[index]!;
-      if (typeof item === 'number') offset = writeFrameHeader(out, offset, item % 2 === 1 ? OPCODE_BINARY : OPCODE_TEXT, Math.floor(item / 2));
+      if (typeof item === 'number') offset = writeFrameHeader(out, offset, opcodeOf(item), lengthOf(item));
       else {
         out.set(item, offset);
         offset += item.length;
       }
       this.items[index] = 0;
     }
-    this.count = 0;
-    this.bytes = 0;
-    socket.write(offset === out.length ? out : out.subarray(0, offset));
+    this.socket.write(out.subarray(0, offset));
     // Not all of it reached the kernel at once: the pending write now owns the scratch buffer.
-    if (shared && socket.writableLength !== 0) scratch.replace();
+    if (this.socket.writableLength !== 0) scratch.replace();
+  }
+
+  private writeParts(): void {
+    const { socket } = this;
+    socket.cork();
+    for (let index = 0; index < this.count; index += 1) {
+      const item = this.items[index]!;
+      if (typeof item === 'number') {
+        const length = lengthOf(item);
+        const header = Buffer.allocUnsafe(frameHeaderLength(length));
+        writeFrameHeader(header, 0, opcodeOf(item), length);
+        socket.write(header);
+      } else socket.write(item);
+      this.items[index] = 0;
+    }
+    socket.uncork();
   }
 
   /** Drops everything queued (the connection is gone). */
@@ -77,6 +100,9 @@ export class FrameOutbox {
     this.bytes = 0;
   }
 }
+
+const opcodeOf = (marker: number) => (marker % 2 === 1 ? OPCODE_BINARY : OPCODE_TEXT);
+const lengthOf = (marker: number) => Math.floor(marker / 2);
 
 /** A reusable output buffer, replaced whenever a write still holds it. */
 export class Scratch {

@@ -13,6 +13,8 @@ export interface SessionHandle {
   readonly channels: Map<string, unknown>;
   terminate(): void;
   idleSince(): number;
+  /** Bytes accepted for this connection but not yet handed to the kernel. */
+  backlog(): number;
 }
 
 /** Shared state of one Realtime instance (one "tenant"). */

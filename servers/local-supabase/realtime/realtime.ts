@@ -34,6 +34,8 @@ export interface RealtimeStats {
   totalDeliveries: number;
   totalJoins: number;
   totalConnections: number;
+  /** Bytes accepted for all connections but not yet handed to the kernel (slow readers show here). */
+  outboundBacklogBytes: number;
 }
 
 /** In-process fault injection for tests and validation drills; everything is off by default. */
@@ -107,6 +109,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         totalDeliveries: ctx.totals.deliveries,
         totalJoins: ctx.totals.joins,
         totalConnections: ctx.totals.connections,
+        outboundBacklogBytes: [...ctx.sessions].reduce((sum, session) => sum + session.backlog(), 0),
       };
     },
     faults: {

@@ -61,6 +61,10 @@ export class SocketSession implements SessionPort, SessionHandle {
     return this.lastInbound;
   }
 
+  backlog(): number {
+    return this.outbox.backlog();
+  }
+
   terminate(): void {
     this.outbox.discard();
     this.ws.terminate();
