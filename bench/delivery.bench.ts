@@ -68,7 +68,7 @@ export const deliveryBench: BenchModule = {
       const measured: StepMeasurement[] = [];
       for (const phase of PHASES) {
         const server = phase.kind === 'realtime' ? realtime : legacy;
-        const step = await runPhase(server, writer, jwtSecret, anonKey, phase, profileDir);
+        const step = await runPhase(server, writer, postgres.databaseUrl, jwtSecret, anonKey, phase, profileDir);
         measured.push(step);
         rows.push(row(phase, step));
       }
@@ -92,9 +92,10 @@ export const deliveryBench: BenchModule = {
   },
 };
 
-async function runPhase(server: ServerProcess, writer: ChildRpc, jwtSecret: string, anonKey: string, phase: Phase, profileDir: string | undefined): Promise<StepMeasurement> {
+async function runPhase(server: ServerProcess, writer: ChildRpc, databaseUrl: string, jwtSecret: string, anonKey: string, phase: Phase, profileDir: string | undefined): Promise<StepMeasurement> {
   const rig = await openRig({
     server,
+    databaseUrl,
     writer,
     jwtSecret,
     anonKey: phase.kind === 'realtime' ? anonKey : undefined,

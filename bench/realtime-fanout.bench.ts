@@ -77,7 +77,7 @@ async function measureTransport(kind: TransportKind, databaseUrl: string, profil
   let best = 0;
   let atTarget = `${TARGET.toLocaleString('en')} offered not reached`;
   try {
-    const rig = await openRig({ ...transport, loadProcesses: LOAD_PROCESSES, loadSubscribers: SUBSCRIBERS - PROBES, probeSubscribers: PROBES });
+    const rig = await openRig({ ...transport, databaseUrl, loadProcesses: LOAD_PROCESSES, loadSubscribers: SUBSCRIBERS - PROBES, probeSubscribers: PROBES });
     try {
       await rig.measure(50, 2, DRAIN_MS); // warm-up: JIT, pools, TCP windows
       const started = performance.now();

@@ -48,7 +48,7 @@ export const realtimeMemoryBench: BenchModule = {
 async function measureMemory(kind: TransportKind, databaseUrl: string, minutes: number, loadAtStart: number): Promise<BenchRow> {
   const transport = await startTransport({ kind, databaseUrl });
   try {
-    const rig = await openRig({ ...transport, loadProcesses: LOAD_PROCESSES, loadSubscribers: SUBSCRIBERS - PROBES, probeSubscribers: PROBES });
+    const rig = await openRig({ ...transport, databaseUrl, loadProcesses: LOAD_PROCESSES, loadSubscribers: SUBSCRIBERS - PROBES, probeSubscribers: PROBES });
     try {
       await sleep(IDLE_SETTLE_MS);
       const idle = await transport.server.sample();

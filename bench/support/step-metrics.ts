@@ -18,6 +18,7 @@ export function stepMetrics(step: StepMeasurement): Record<string, string | numb
     'load clients CPU': step.cpu.load.map(pct).join(' + ') || '–',
     'probe CPU': step.probeLatency.n > 0 || step.cpu.probe > 0 ? pct(step.cpu.probe) : '–',
     'writer CPU': pct(step.cpu.writer),
+    'Postgres CPU': pct(step.cpu.postgres),
     'machine busy': pct(step.machineBusy),
     steal: pct(step.machineSteal),
   };

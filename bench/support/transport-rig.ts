@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { clockOffset, forkChild, loopBusy, type ChildRpc, type ProcessSample } from './child-rpc.js';
 import { cpuSeconds, epochMs, sleep } from './clock.js';
 import { histogramCount, histogramPercentile, LatencyHistogram, type HistogramData } from './latency-histogram.js';
+import { PostgresCpu } from './postgres-cpu.js';
 import type { ClientsResult, OpenLoad } from './load-clients.js';
 import type { OpenProbe } from './probe-clients.js';
 import type { ServerProcess } from './server-process.js';
@@ -27,6 +28,8 @@ export interface RigOptions {
   probeSubscribers: number;
   /** `--cpu-prof` directory for the client processes (load and probe), if profiling. */
   clientProfileDir?: string;
+  /** The database the writer writes to, if any: its processes' CPU is reported too. */
+  databaseUrl?: string;
 }
 
 export interface LatencyFigures {
@@ -53,8 +56,8 @@ export interface StepMeasurement {
   latency: LatencyFigures;
   loadLatency: LatencyFigures;
   probeLatency: LatencyFigures;
-  /** CPU share of one core per process over the step. */
-  cpu: { server: number; writer: number; load: number[]; probe: number };
+  /** CPU share of one core per process over the step (postgres: all its processes; NaN without a database). */
+  cpu: { server: number; writer: number; load: number[]; probe: number; postgres: number };
   serverLoopBusy: number;
   /** Share of the server's wall time spent in garbage collection. */
   serverGc: number;
@@ -82,7 +85,11 @@ export async function openRig(options: RigOptions): Promise<Rig> {
   const load = Array.from({ length: options.loadProcesses }, () => forkChild(child('./load-clients.ts'), { execArgv: clientArgs }));
   const probe = options.probeSubscribers > 0 ? forkChild(child('./probe-clients.ts'), { execArgv: clientArgs }) : undefined;
   const clients = [...load, ...(probe ? [probe] : [])];
-  const stop = async () => void (await Promise.all(clients.map((rpc) => rpc.stop())));
+  const postgres = options.databaseUrl ? new PostgresCpu(options.databaseUrl) : undefined;
+  const stop = async () => {
+    await Promise.all(clients.map((rpc) => rpc.stop()));
+    await postgres?.close();
+  };
   try {
     const perProcess = split(options.loadSubscribers, options.loadProcesses);
     await Promise.all(
@@ -94,7 +101,7 @@ export async function openRig(options: RigOptions): Promise<Rig> {
     const writerOffset = (await clockOffset(options.writer)).offsetMs;
     const corrections = await Promise.all(clients.map(async (rpc) => (await clockOffset(rpc)).offsetMs - writerOffset));
     return {
-      measure: (rate, seconds, drainMs) => measure({ ...options, load, probe, clients, corrections }, rate, seconds, drainMs),
+      measure: (rate, seconds, drainMs) => measure({ ...options, load, probe, clients, corrections, postgres }, rate, seconds, drainMs),
       close: stop,
     };
   } catch (error) {
@@ -108,6 +115,7 @@ interface Running extends RigOptions {
   probe: ChildRpc | undefined;
   clients: ChildRpc[];
   corrections: number[];
+  postgres: PostgresCpu | undefined;
 }
 
 async function measure(rig: Running, rate: number, seconds: number, drainMs: number): Promise<StepMeasurement> {
@@ -116,7 +124,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
   await Promise.all(rig.clients.map((rpc, index) => rpc.call('reset', { firstSeq, rows, correctionMs: rig.corrections[index] ?? 0 })));
   const subscribers = rig.loadSubscribers + rig.probeSubscribers;
   const expected = rows * subscribers;
-  const before = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks() };
+  const before = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: (await rig.postgres?.seconds()) ?? Number.NaN };
   const startedAt = epochMs();
   const write = await rig.writer.call<WriteResult>('step', { rate, seconds });
   const deadline = performance.now() + drainMs;
@@ -125,7 +133,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     if (received >= expected) break;
     await sleep(25);
   }
-  const after = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks() };
+  const after = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: (await rig.postgres?.seconds()) ?? Number.NaN };
   const results = await Promise.all(rig.clients.map((rpc) => rpc.call<ClientsResult>('collect')));
   const loadResults = results.slice(0, rig.load.length);
   const probeResult = rig.probe ? results[results.length - 1] : undefined;
@@ -147,7 +155,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     latency: figures(LatencyHistogram.merge(results.map((r) => r.histogram))),
     loadLatency: figures(LatencyHistogram.merge(loadResults.map((r) => r.histogram))),
     probeLatency: figures(probeResult?.histogram ?? { counts: [], max: 0 }),
-    cpu: { server: share(before.server, after.server), writer: share(before.writer, after.writer), load: loadResults.map((r) => r.cpuS / stepWallS), probe: probeResult ? probeResult.cpuS / stepWallS : 0 },
+    cpu: { server: share(before.server, after.server), writer: share(before.writer, after.writer), load: loadResults.map((r) => r.cpuS / stepWallS), probe: probeResult ? probeResult.cpuS / stepWallS : 0, postgres: (after.postgres - before.postgres) / stepWallS },
     serverLoopBusy: loopBusy(before.server.loop, after.server.loop),
     serverGc: (after.server.gcMs - before.server.gcMs) / (1000 * stepWallS),
     serverRssMb: after.server.rss / 2 ** 20,
