@@ -5,12 +5,11 @@
  * on its own topic (as the dashboard joins), or the legacy feed's auth + subscribe. A
  * receipt is never parsed: the row's stamp is read from the frame bytes (`bench-stamp.ts`).
  */
-import { performance } from 'node:perf_hooks';
 import { readStamp } from './bench-stamp.js';
 import { serveRpc } from './child-rpc.js';
-import { cpuSeconds, epochMs } from './clock.js';
+import { epochMs } from './clock.js';
 import { RawWebSocket } from './raw-websocket.js';
-import { ReceiptLedger, type LedgerResult, type StepWindow } from './receipt-ledger.js';
+import { ClientStep } from './receipt-ledger.js';
 import { userToken } from './tokens.js';
 
 export type SubscriberKind = 'realtime' | 'legacy';
@@ -26,24 +25,14 @@ export interface OpenLoad {
   name: string;
 }
 
-export interface ClientsResult extends LedgerResult {
-  cpuS: number;
-  /** Share of wall time the event loop was busy (busy with low CPU = waiting for a core). */
-  loopBusy: number;
-  /** Subscribers whose connection closed during the step. */
-  closed: number;
-}
-
 const HEARTBEAT_MS = 20_000;
 const WAVE = 25;
 
-const ledger = new ReceiptLedger();
+const step = new ClientStep();
+const { ledger } = step;
 const sockets: RawWebSocket[] = [];
 const stamp = { seq: 0, issuedMs: 0 };
-let closedDuringStep = 0;
 let heartbeat: NodeJS.Timeout | undefined;
-let cpuAtReset = process.cpuUsage();
-let loopAtReset = performance.eventLoopUtilization();
 
 function open(spec: OpenLoad, index: number, token: string): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
@@ -66,7 +55,7 @@ function open(spec: OpenLoad, index: number, token: string): Promise<RawWebSocke
         } else if (spec.kind === 'legacy' && text.startsWith('{"type":"error"')) reject(new Error(`load-clients: legacy refused: ${text}`));
       },
       onClose() {
-        if (live) closedDuringStep += 1;
+        if (live) step.closed += 1;
         else reject(new Error(`load-clients: subscriber ${index} closed before it was live`));
       },
     });
@@ -98,17 +87,7 @@ serveRpc({
     }
     return { opened: sockets.length };
   },
-  reset(window: StepWindow) {
-    ledger.reset(window);
-    closedDuringStep = 0;
-    cpuAtReset = process.cpuUsage();
-    loopAtReset = performance.eventLoopUtilization();
-  },
-  received: () => ledger.count,
-  collect(): ClientsResult {
-    const loop = performance.eventLoopUtilization(loopAtReset);
-    return { ...ledger.result(), cpuS: cpuSeconds(process.cpuUsage(cpuAtReset)), loopBusy: loop.utilization, closed: closedDuringStep };
-  },
+  ...step.rpc,
   async shutdown() {
     clearInterval(heartbeat);
     await Promise.all(sockets.map((ws) => ws.close()));

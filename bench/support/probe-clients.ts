@@ -5,14 +5,13 @@
  * feed, `ws` with its JSON protocol (auth, subscribe, every frame parsed). Each event is
  * matched to its row by the `source` stamp of the parsed row.
  */
-import { performance } from 'node:perf_hooks';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { WebSocket } from 'ws';
 import { parseStamp } from './bench-stamp.js';
 import { serveRpc } from './child-rpc.js';
-import { cpuSeconds, epochMs } from './clock.js';
-import type { ClientsResult, SubscriberKind } from './load-clients.js';
-import { ReceiptLedger, type StepWindow } from './receipt-ledger.js';
+import { epochMs } from './clock.js';
+import type { SubscriberKind } from './load-clients.js';
+import { ClientStep } from './receipt-ledger.js';
 import { userToken } from './tokens.js';
 
 export interface OpenProbe {
@@ -25,11 +24,9 @@ export interface OpenProbe {
 }
 
 const WAVE = 10;
-const ledger = new ReceiptLedger();
+const step = new ClientStep();
+const { ledger } = step;
 const closers: Array<() => Promise<void> | void> = [];
-let closedDuringStep = 0;
-let cpuAtReset = process.cpuUsage();
-let loopAtReset = performance.eventLoopUtilization();
 
 function record(index: number, source: unknown): void {
   const stamp = typeof source === 'string' ? parseStamp(source) : null;
@@ -57,7 +54,7 @@ async function openRealtime(spec: OpenProbe, index: number): Promise<void> {
     });
     channel.subscribe((status, error) => {
       if (status === 'SUBSCRIBED') return;
-      if (live) closedDuringStep += 1;
+      if (live) step.closed += 1;
       else reject(new Error(`probe-clients: channel ${status}: ${error?.message ?? ''}`));
     });
   });
@@ -80,7 +77,7 @@ async function openLegacy(spec: OpenProbe, index: number): Promise<void> {
       else if (frame.type === 'subscribed') (live = true), resolve();
     });
     ws.on('close', () => {
-      if (live) closedDuringStep += 1;
+      if (live) step.closed += 1;
       else reject(new Error(`probe-clients: legacy socket ${index} closed before it was live`));
     });
   });
@@ -98,17 +95,7 @@ serveRpc({
     }
     return { opened: closers.length };
   },
-  reset(window: StepWindow) {
-    ledger.reset(window);
-    closedDuringStep = 0;
-    cpuAtReset = process.cpuUsage();
-    loopAtReset = performance.eventLoopUtilization();
-  },
-  received: () => ledger.count,
-  collect(): ClientsResult {
-    const loop = performance.eventLoopUtilization(loopAtReset);
-    return { ...ledger.result(), cpuS: cpuSeconds(process.cpuUsage(cpuAtReset)), loopBusy: loop.utilization, closed: closedDuringStep };
-  },
+  ...step.rpc,
   closeAll,
   shutdown: closeAll,
 });

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { cpuSeconds } from './clock.js';
 import { LatencyHistogram, type HistogramData } from './latency-histogram.js';
 
 /** One measured window: rows `firstSeq … firstSeq + rows − 1`, each due at every subscriber once. */
@@ -69,4 +71,38 @@ export class ReceiptLedger {
   result(): LedgerResult {
     return { subscribers: this.subscribers, received: this.received, expected: this.subscribers * this.window.rows, duplicates: this.duplicates, lastMs: this.lastMs, histogram: this.histogram.data() };
   }
+}
+
+/** A client process's report for a step: its ledger plus its own CPU and event-loop use. */
+export interface ClientsResult extends LedgerResult {
+  cpuS: number;
+  /** Share of wall time the event loop was busy (busy with low CPU = waiting for a core). */
+  loopBusy: number;
+  /** Subscribers whose connection closed during the step. */
+  closed: number;
+}
+
+/** The step bookkeeping every client process shares; its `rpc` are the `reset`, `received` and `collect` calls. */
+export class ClientStep {
+  readonly ledger = new ReceiptLedger();
+  /** Subscribers that closed since the step began. */
+  closed = 0;
+  private cpu = process.cpuUsage();
+  private loop = performance.eventLoopUtilization();
+
+  readonly rpc = {
+    reset: (window: StepWindow) => {
+      this.ledger.reset(window);
+      this.closed = 0;
+      this.cpu = process.cpuUsage();
+      this.loop = performance.eventLoopUtilization();
+    },
+    received: () => this.ledger.count,
+    collect: (): ClientsResult => ({
+      ...this.ledger.result(),
+      cpuS: cpuSeconds(process.cpuUsage(this.cpu)),
+      loopBusy: performance.eventLoopUtilization(this.loop).utilization,
+      closed: this.closed,
+    }),
+  };
 }

@@ -12,8 +12,9 @@ import { clockOffset, forkChild, loopBusy, type ChildRpc, type ProcessSample } f
 import { cpuSeconds, epochMs, sleep } from './clock.js';
 import { histogramCount, histogramPercentile, LatencyHistogram, type HistogramData } from './latency-histogram.js';
 import { PostgresCpu } from './postgres-cpu.js';
-import type { ClientsResult, OpenLoad } from './load-clients.js';
+import type { OpenLoad } from './load-clients.js';
 import type { OpenProbe } from './probe-clients.js';
+import type { ClientsResult } from './receipt-ledger.js';
 import type { ServerProcess } from './server-process.js';
 import type { WriteResult } from './writer.js';
 

@@ -1,13 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { signApiKey } from '../secrets.js';
 import type { PostgresChangeData } from './postgres-changes/contract.js';
 import type { Realtime } from './realtime.js';
-import { createRealtime } from './realtime.js';
 import type { Vsn } from './serializer.js';
 import { encodeFanoutText, encodePush, encodeUserBroadcast } from './serializer.js';
+import { mountRealtime, type MountedRealtime } from './testing/mounted-realtime.js';
 import { kind3 } from './testing/raw-socket.js';
 import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js';
 
@@ -16,24 +13,19 @@ const BINDING = { event: 'INSERT', schema: 'public', table: 'cache_metrics' };
 const OUTBOUND_LIMIT = 1_000_000;
 const extension = new ScriptedPostgresChanges();
 const logs: string[] = [];
+let mounted: MountedRealtime;
 let realtime: Realtime;
-let server: http.Server;
 let url: string;
 let anonKey: string;
 const clients: WebSocket[] = [];
 
 beforeAll(async () => {
-  realtime = createRealtime({ jwtSecret: SECRET, postgresChanges: extension, limits: { maxOutboundBufferBytes: OUTBOUND_LIMIT }, onLog: (line) => logs.push(line) });
-  server = http.createServer((req, res) => void realtime.handleHttp(req, res));
-  server.on('upgrade', (req, socket, head) => realtime.handleUpgrade(req, socket, head) || socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  anonKey = await signApiKey(SECRET, 'anon');
+  mounted = await mountRealtime({ jwtSecret: SECRET, postgresChanges: extension, limits: { maxOutboundBufferBytes: OUTBOUND_LIMIT }, onLog: (line) => logs.push(line) });
+  ({ realtime, url, anonKey } = mounted);
 });
 afterAll(async () => {
   for (const client of clients) client.terminate();
-  await realtime.close();
-  await new Promise((resolve) => server.close(resolve));
+  await mounted.close();
 });
 
 interface Frame {
