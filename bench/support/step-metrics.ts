@@ -13,6 +13,8 @@ export function stepMetrics(step: StepMeasurement): Record<string, string | numb
     'max ms': round(step.latency.max, 1),
     'probe p99 ms': step.probeLatency.n > 0 ? round(step.probeLatency.p99, 1) : '–',
     'server CPU': pct(step.cpu.server),
+    // CPU time, not wall time: it holds when the machine is shared, unlike the latencies.
+    'server µs/delivery': step.deliveries > 0 ? round((1e6 * step.cpu.server * step.wallS) / step.deliveries, 2) : '–',
     'server GC': pct(step.serverGc),
     'server RSS MB': Math.round(step.serverRssMb),
     'load clients CPU': step.cpu.load.map(pct).join(' + ') || '–',
