@@ -4,20 +4,31 @@ import pg from 'pg';
 /** Linux reports process times in clock ticks of 1/100 s (USER_HZ). */
 const TICKS_PER_SECOND = 100;
 
+/** CPU ticks per process id at one reading. */
+export type PostgresTicks = Map<number, number>;
+
 /**
  * CPU time of a Postgres cluster's processes (postmaster, walsender, backends, background
- * workers), read from /proc for every process `pg_stat_activity` lists. Connections that
- * came and went between two readings are not counted; the benchmarks' pools are long-lived.
+ * workers), read from /proc for every process `pg_stat_activity` lists. Between two readings
+ * a process counts with what it used in between (all of it if it is new); one that exited in
+ * between is not counted — the benchmarks' pools are long-lived.
  */
 export class PostgresCpu {
   private readonly pool: pg.Pool;
+
+  /** CPU seconds used between two readings. */
+  static between(before: PostgresTicks, after: PostgresTicks): number {
+    let ticks = 0;
+    for (const [pid, used] of after) ticks += used - (before.get(pid) ?? 0);
+    return ticks / TICKS_PER_SECOND;
+  }
 
   constructor(databaseUrl: string) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     this.pool.on('error', () => undefined);
   }
 
-  async seconds(): Promise<number> {
+  async read(): Promise<PostgresTicks> {
     const { rows } = await this.pool.query<{ pid: number }>('select pid from pg_stat_activity');
     const listed = new Set(rows.map((row) => row.pid));
     const counted = new Map<number, number>();
@@ -31,7 +42,7 @@ export class PostgresCpu {
         if (parent) counted.set(fields.ppid, parent.utime + parent.stime);
       }
     }
-    return [...counted.values()].reduce((sum, ticks) => sum + ticks, 0) / TICKS_PER_SECOND;
+    return counted;
   }
 
   close(): Promise<void> {

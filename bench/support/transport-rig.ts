@@ -125,7 +125,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
   await Promise.all(rig.clients.map((rpc, index) => rpc.call('reset', { firstSeq, rows, correctionMs: rig.corrections[index] ?? 0 })));
   const subscribers = rig.loadSubscribers + rig.probeSubscribers;
   const expected = rows * subscribers;
-  const before = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: (await rig.postgres?.seconds()) ?? Number.NaN };
+  const before = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: await rig.postgres?.read() };
   const startedAt = epochMs();
   const write = await rig.writer.call<WriteResult>('step', { rate, seconds });
   const deadline = performance.now() + drainMs;
@@ -134,7 +134,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     if (received >= expected) break;
     await sleep(25);
   }
-  const after = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: (await rig.postgres?.seconds()) ?? Number.NaN };
+  const after = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: await rig.postgres?.read() };
   const results = await Promise.all(rig.clients.map((rpc) => rpc.call<ClientsResult>('collect')));
   const loadResults = results.slice(0, rig.load.length);
   const probeResult = rig.probe ? results[results.length - 1] : undefined;
@@ -156,7 +156,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     latency: figures(LatencyHistogram.merge(results.map((r) => r.histogram))),
     loadLatency: figures(LatencyHistogram.merge(loadResults.map((r) => r.histogram))),
     probeLatency: figures(probeResult?.histogram ?? { counts: [], max: 0 }),
-    cpu: { server: share(before.server, after.server), writer: share(before.writer, after.writer), load: loadResults.map((r) => r.cpuS / stepWallS), probe: probeResult ? probeResult.cpuS / stepWallS : 0, postgres: (after.postgres - before.postgres) / stepWallS },
+    cpu: { server: share(before.server, after.server), writer: share(before.writer, after.writer), load: loadResults.map((r) => r.cpuS / stepWallS), probe: probeResult ? probeResult.cpuS / stepWallS : 0, postgres: before.postgres && after.postgres ? PostgresCpu.between(before.postgres, after.postgres) / stepWallS : Number.NaN },
     serverLoopBusy: loopBusy(before.server.loop, after.server.loop),
     serverGc: (after.server.gcMs - before.server.gcMs) / (1000 * stepWallS),
     serverRssMb: after.server.rss / 2 ** 20,
