@@ -30,8 +30,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * lightweight raw-WebSocket clients in two processes (Realtime: a `postgres_changes` INSERT
  * binding on a topic of their own, as the dashboard joins; legacy: auth + subscribe) and 20
  * are full clients (supabase-js / `ws` with the legacy JSON protocol) in a third; the writer
- * in a fourth (Realtime: multi-row INSERTs into Postgres every 10 ms; legacy: the app's
- * legacy publisher posting the same rows). Both stay up for the whole run and the steps
+ * in a fourth (every 10 ms one multi-row INSERT; Realtime reads it from the WAL, the legacy
+ * feed gets the committed rows from the app's legacy publisher, as ingest does). Both stay up for the whole run and the steps
  * alternate between them rate by rate (the order flipping each time), so both see the same
  * machine. The rate steps up until deliveries plateau, p99 passes 1 s or something goes
  * missing; capacity is the best step with p99 ≤ 100 ms for every client and nothing missing

@@ -1,7 +1,8 @@
 /**
  * Starts one transport's server and writer in their own processes, the same way for both:
  * Realtime reads the rows the writer INSERTs into Postgres; the legacy feed gets the same
- * rows as envelopes from the app's legacy publisher (`writer.ts`). Shared by the fan-out
+ * rows, committed the same way (to a table Realtime does not publish), as envelopes from the
+ * app's legacy publisher (`writer.ts`). Shared by the fan-out
  * and memory benchmarks.
  */
 import { randomBytes } from 'node:crypto';
@@ -24,7 +25,7 @@ export interface TransportUnderTest {
 
 export interface StartTransport {
   kind: TransportKind;
-  /** The Realtime server's database. */
+  /** The Realtime server's database; the legacy writer commits its rows there too. */
   databaseUrl?: string;
   /** `--cpu-prof` directory for the server process. */
   profileDir?: string;
@@ -39,7 +40,7 @@ export async function startTransport(options: StartTransport): Promise<Transport
       : await spawnLegacyServer({ jwtSecret, publishKey, cpuProfDir: options.profileDir });
   const writer = forkChild(fileURLToPath(new URL('./writer.ts', import.meta.url)));
   try {
-    const open: OpenWriter = options.kind === 'realtime' ? { mode: 'insert', databaseUrl: options.databaseUrl } : { mode: 'publish', publishUrl: server.publishUrl, publishKey };
+    const open: OpenWriter = options.kind === 'realtime' ? { mode: 'insert', databaseUrl: options.databaseUrl } : { mode: 'publish', databaseUrl: options.databaseUrl, publishUrl: server.publishUrl, publishKey };
     await writer.call('open', open);
   } catch (error) {
     await writer.stop();

@@ -3,7 +3,9 @@
  * with its sequence number and issue time (`bench-stamp.ts`), in one of three ways:
  * - `insert`: multi-row INSERTs straight into Postgres (the Realtime server reads the WAL);
  * - `publish`: the app's legacy publisher (`lib/ingest/legacy-publisher.ts`) posting the
- *   same rows as envelopes to the legacy feed's `/internal/publish`;
+ *   same rows as envelopes to the legacy feed's `/internal/publish` — after committing them
+ *   (same INSERT) to an unpublished twin table when a database is given, as ingest publishes
+ *   only what it committed, so both transports carry the commit and Postgres's load;
  * - `ingest`: the app's ingest path (`acceptIngest`: insert + legacy publish), one call per row.
  * `insert` and `publish` write every 10 ms tick's rows as one batch.
  */
@@ -39,6 +41,11 @@ const TICK_MS = 10;
 const INSERT = `insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
   select gen_random_uuid(), s, 'sessions', 900, 100, 0.9, 3, 5000, 1048576, 1000, 0.4, 2.5 from unnest($1::text[]) as s`;
 
+/** cache_metrics' twin outside the publication: the legacy lane's commits, which Realtime must not see. */
+const TWIN = `create table if not exists public.bench_legacy_rows (like public.cache_metrics including all)`;
+const INSERT_TWIN = `${INSERT.replace('public.cache_metrics', 'public.bench_legacy_rows')}
+  returning id::float8 as id, event_id, to_char(emitted_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as emitted_at, source`;
+
 type Publisher = { enqueue(envelopes: unknown[]): void; stats(): { published: number; dropped: number; queued: number }; close(): Promise<void> };
 
 let mode: WriterMode = 'insert';
@@ -47,27 +54,33 @@ let publisher: Publisher | undefined;
 let ingest: BenchIngest | undefined;
 let nextSeq = 1;
 
-function envelope(seq: number, issuedAt: number) {
-  const data = { source: stampSource(seq, issuedAt), cache_name: 'sessions', window_seconds: 1, hits: 900, misses: 100, hit_ratio: 0.9, evictions: 3, keys: 5000, memory_bytes: 1048576, ops_per_sec: 1000, p50_latency_ms: 0.4, p99_latency_ms: 2.5 };
-  return { id: seq, event_id: randomUUID(), stream: 'cache_metrics', emitted_at: new Date(issuedAt).toISOString(), data };
+function envelope(row: { id: number; event_id: string; emitted_at: string; source: string }) {
+  const data = { source: row.source, cache_name: 'sessions', window_seconds: 1, hits: 900, misses: 100, hit_ratio: 0.9, evictions: 3, keys: 5000, memory_bytes: 1048576, ops_per_sec: 1000, p50_latency_ms: 0.4, p99_latency_ms: 2.5 };
+  return { id: row.id, event_id: row.event_id, stream: 'cache_metrics', emitted_at: row.emitted_at, data };
+}
+
+async function committedRows(sources: string[], issuedAt: number, first: number) {
+  if (pool) return (await pool.query<{ id: number; event_id: string; emitted_at: string; source: string }>(INSERT_TWIN, [sources])).rows;
+  return sources.map((source, k) => ({ id: first + k, event_id: randomUUID(), emitted_at: new Date(issuedAt).toISOString(), source }));
 }
 
 /** Writes `rows` rows (seq `first` …) issued at `issuedAt`; resolves when acknowledged. */
 async function write(first: number, rows: number, issuedAt: number): Promise<void> {
-  const seqs = Array.from({ length: rows }, (_, k) => first + k);
-  if (mode === 'insert') await pool!.query(INSERT, [seqs.map((seq) => stampSource(seq, issuedAt))]);
-  else if (mode === 'publish') publisher!.enqueue(seqs.map((seq) => envelope(seq, issuedAt)));
-  else for (const seq of seqs) await ingest!.ingestOne(stampSource(seq, issuedAt));
+  const sources = Array.from({ length: rows }, (_, k) => stampSource(first + k, issuedAt));
+  if (mode === 'insert') await pool!.query(INSERT, [sources]);
+  else if (mode === 'publish') publisher!.enqueue((await committedRows(sources, issuedAt, first)).map(envelope));
+  else for (const source of sources) await ingest!.ingestOne(source);
 }
 
 serveRpc({
   async open(spec: OpenWriter) {
     mode = spec.mode;
-    if (mode === 'insert') {
+    if (mode !== 'ingest' && spec.databaseUrl) {
       pool = new pg.Pool({ connectionString: spec.databaseUrl, max: 4 });
       pool.on('error', () => undefined);
-      return;
+      if (mode === 'publish') await pool.query(TWIN);
     }
+    if (mode === 'insert') return;
     registerServerOnlyStub();
     setBenchAppEnv({ databaseUrl: spec.databaseUrl ?? 'postgresql://127.0.0.1:9/none', publishUrl: spec.publishUrl, publishKey: spec.publishKey });
     if (mode === 'publish') {
