@@ -115,7 +115,7 @@ async function runPhase(server: ServerProcess, writer: ChildRpc, databaseUrl: st
 
 function row(phase: Phase, step: StepMeasurement): BenchRow {
   const subscribers = phase.load + phase.probes;
-  const clients = phase.load > 0 ? `${phase.load} raw + ${phase.probes} ${phase.kind === 'realtime' ? 'supabase-js' : 'legacy-transport'} clients` : `${phase.probes} ${phase.kind === 'realtime' ? 'supabase-js' : 'legacy-transport'} clients in one process`;
+  const clients = phase.load > 0 ? `${phase.load} raw + ${phase.probes} ${phase.kind === 'realtime' ? 'supabase-js' : 'ws (legacy JSON)'} clients` : `${phase.probes} ${phase.kind === 'realtime' ? 'supabase-js' : 'ws (legacy JSON)'} clients in one process`;
   const ingest = step.writeLatency;
   return {
     table: TABLE,
