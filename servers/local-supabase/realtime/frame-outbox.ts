@@ -3,6 +3,8 @@ import { frameHeaderLength, OPCODE_BINARY, OPCODE_TEXT, writeFrameHeader } from 
 
 /** Below this a turn's frames for a socket are laid out in the shared scratch buffer. */
 const SCRATCH_BYTES = 256 * 1024;
+/** A queue that grew past this in a burst (a large REST batch) is not kept at that size. */
+const KEEP_ITEMS = 4_096;
 
 /**
  * The frames due to one connection in the current event-loop turn. A frame is queued as its
@@ -54,10 +56,12 @@ export class FrameOutbox {
     if (this.count === 0) return;
     const { socket } = this;
     if (socket.destroyed || !socket.writable) return this.discard();
-    if (socket.writableLength === 0 && this.bytes <= SCRATCH_BYTES) this.writeCopy(scratch);
-    else this.writeParts();
-    this.count = 0;
-    this.bytes = 0;
+    try {
+      if (socket.writableLength === 0 && this.bytes <= SCRATCH_BYTES) this.writeCopy(scratch);
+      else this.writeParts();
+    } finally {
+      this.reset();
+    }
   }
 
   private writeCopy(scratch: Scratch): void {
@@ -70,7 +74,6 @@ export class FrameOutbox {
         out.set(item, offset);
         offset += item.length;
       }
-      this.items[index] = 0;
     }
     this.socket.write(out.subarray(0, offset));
     // Not all of it reached the kernel at once: the pending write now owns the scratch buffer.
@@ -88,14 +91,18 @@ export class FrameOutbox {
         writeFrameHeader(header, 0, opcodeOf(item), length);
         socket.write(header);
       } else socket.write(item);
-      this.items[index] = 0;
     }
     socket.uncork();
   }
 
   /** Drops everything queued (the connection is gone). */
   discard(): void {
-    for (let index = 0; index < this.count; index += 1) this.items[index] = 0;
+    this.reset();
+  }
+
+  private reset(): void {
+    if (this.items.length > KEEP_ITEMS) this.items = [];
+    else for (let index = 0; index < this.count; index += 1) this.items[index] = 0;
     this.count = 0;
     this.bytes = 0;
   }
@@ -120,7 +127,12 @@ export class OutboxFlusher {
   private scheduled = false;
   private readonly scratch = new Scratch();
 
-  constructor(private readonly afterFlush: () => void = () => {}) {}
+  constructor(
+    private readonly afterFlush: () => void = () => {},
+    private readonly onError: (error: unknown) => void = (error) => {
+      throw error;
+    },
+  ) {}
 
   list(outbox: FrameOutbox): void {
     this.due[this.dueCount++] = outbox;
@@ -138,7 +150,12 @@ export class OutboxFlusher {
   private readonly flushAll = (): void => {
     this.scheduled = false;
     for (let index = 0; index < this.dueCount; index += 1) {
-      this.due[index]!.flush(this.scratch);
+      // One socket's failure must not keep the others' frames back.
+      try {
+        this.due[index]!.flush(this.scratch);
+      } catch (error) {
+        this.onError(error);
+      }
       this.due[index] = undefined;
     }
     this.dueCount = 0;

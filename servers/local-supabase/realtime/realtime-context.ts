@@ -62,7 +62,10 @@ export function createRealtimeContext(options: {
     deliveries: new RollingRate(Number.POSITIVE_INFINITY, 5_000),
     totals: { deliveries: 0, joins: 0, connections: 0 },
     unrecordedDeliveries: 0,
-    flusher: new OutboxFlusher(() => recordDeliveries(ctx)),
+    flusher: new OutboxFlusher(
+      () => recordDeliveries(ctx),
+      (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    ),
     faults: { postgresDropRate: 0, ignoreHeartbeats: false },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
