@@ -62,17 +62,21 @@ export const realtimeFanoutBench: BenchModule = {
       await postgres.stop();
       for (const lane of lanes) if (lane.profileDir) await printCpuProfile(lane.profileDir, `${lane.kind} server CPU profile`, ROOT);
     }
-    const rows = lanes.flatMap((lane) => [...lane.rows, capacityRow(lane)]);
+    const rows = lanes.flatMap((lane) => [...lane.rows, ...capacityRows(lane)]);
     const [realtime, legacy] = [lanes.find((lane) => lane.kind === 'realtime'), lanes.find((lane) => lane.kind === 'legacy')];
     if (realtime && legacy) {
       const ratio = legacy.best > 0 ? round(realtime.best / legacy.best, 2) : '–';
       const undefinedWhy = legacy.best > 0 ? '' : ' (not defined: no legacy step met the limit)';
-      rows.push({
-        table: TABLE,
-        name: 'Realtime capacity / legacy capacity',
-        metrics: { 'deliveries/s': ratio },
-        note: `target ≥ ${RATIO_TARGET}${undefinedWhy}; load avg ${loadAtStart} at start, ${round(loadavg()[0] ?? 0, 1)} at end`,
-      });
+      const load = `load avg ${loadAtStart} at start, ${round(loadavg()[0] ?? 0, 1)} at end`;
+      rows.push(
+        { table: TABLE, name: 'Realtime capacity / legacy capacity', metrics: { 'deliveries/s': ratio }, note: `target ≥ ${RATIO_TARGET}${undefinedWhy}; ${load}` },
+        {
+          table: TABLE,
+          name: 'Realtime peak / legacy peak (nothing missing, any latency)',
+          metrics: { 'deliveries/s': legacy.peak > 0 ? round(realtime.peak / legacy.peak, 2) : '–' },
+          note: `context, not the target: where throughput tops out on this machine; ${load}`,
+        },
+      );
     }
     return rows;
   },
@@ -83,7 +87,10 @@ interface Lane {
   rig: Rig;
   profileDir: string | undefined;
   rows: BenchRow[];
+  /** Best step with p99 ≤ 100 ms and nothing missing (the target's measure). */
   best: number;
+  /** Best step with nothing missing, whatever its latency (where throughput tops out). */
+  peak: number;
   atTarget: string;
   done: boolean;
   close(): Promise<void>;
@@ -99,6 +106,7 @@ async function openLane(kind: TransportKind, databaseUrl: string, profileDir: st
       profileDir,
       rows: [],
       best: 0,
+      peak: 0,
       atTarget: `${TARGET.toLocaleString('en')} offered not reached`,
       done: false,
       async close() {
@@ -124,18 +132,22 @@ async function step(lane: Lane, rate: number): Promise<void> {
   const achieved = measured.deliveries / measured.seconds;
   lane.rows.push({ table: TABLE, name: `${lane.kind} · ${rate} rows/s × ${SUBSCRIBERS}`, metrics: { 'offered/s': rate * SUBSCRIBERS, 'deliveries/s': Math.round(achieved), ...stepMetrics(measured) }, note: notes(measured, retried) });
   if (passes(measured)) lane.best = Math.max(lane.best, achieved);
+  if (measured.missing === 0 && measured.duplicates === 0) lane.peak = Math.max(lane.peak, achieved);
   if (rate * SUBSCRIBERS === TARGET) lane.atTarget = `p99 at ${TARGET.toLocaleString('en')} offered: ${round(measured.latency.p99, 1)} ms, ${measured.missing} missing`;
   // Past the p99 limit the steps go on while throughput still grows, to show where it tops out.
   lane.done = measured.latency.p99 > 10 * P99_LIMIT_MS || measured.missing > 0 || achieved < 0.9 * rate * SUBSCRIBERS;
 }
 
-function capacityRow(lane: Lane): BenchRow {
-  return {
-    table: TABLE,
-    name: `${lane.kind} capacity: best step with p99 ≤ ${P99_LIMIT_MS} ms and nothing missing`,
-    metrics: { 'deliveries/s': Math.round(lane.best) },
-    note: `${lane.kind === 'realtime' ? `target ≥ ${TARGET.toLocaleString('en')} deliveries/s` : 'the reference'} (${lane.atTarget}); server, Postgres, clients and writer share the 2 cores`,
-  };
+function capacityRows(lane: Lane): BenchRow[] {
+  return [
+    {
+      table: TABLE,
+      name: `${lane.kind} capacity: best step with p99 ≤ ${P99_LIMIT_MS} ms and nothing missing`,
+      metrics: { 'deliveries/s': Math.round(lane.best) },
+      note: `${lane.kind === 'realtime' ? `target ≥ ${TARGET.toLocaleString('en')} deliveries/s` : 'the reference'} (${lane.atTarget}); server, Postgres, clients and writer share the 2 cores`,
+    },
+    { table: TABLE, name: `${lane.kind} peak: best step with nothing missing, any latency`, metrics: { 'deliveries/s': Math.round(lane.peak) } },
+  ];
 }
 
 function passes(step: StepMeasurement): boolean {

@@ -15,6 +15,8 @@ export function stepMetrics(step: StepMeasurement): Record<string, string | numb
     'server CPU': pct(step.cpu.server),
     // CPU time, not wall time: it holds when the machine is shared, unlike the latencies.
     'server µs/delivery': step.deliveries > 0 ? round((1e6 * step.cpu.server * step.wallS) / step.deliveries, 2) : '–',
+    // Busy far above CPU: the server had work but waited for a core.
+    'server loop busy': pct(step.serverLoopBusy),
     'server GC': pct(step.serverGc),
     'server RSS MB': Math.round(step.serverRssMb),
     'load clients CPU': step.cpu.load.map(pct).join(' + ') || '–',
