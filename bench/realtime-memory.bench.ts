@@ -70,7 +70,9 @@ async function measureMemory(kind: TransportKind, databaseUrl: string, minutes: 
       const peak = Math.max(...samples.map((s) => s.rss));
       const missing = steps.reduce((sum, s) => sum + s.missing, 0);
       const deliveries = steps.reduce((sum, s) => sum + s.deliveries, 0);
-      const worstP99 = Math.max(...steps.map((s) => s.latency.p99));
+      const worstP99 = Math.max(...steps.map((s) => s.latency.p99).filter(Number.isFinite));
+      const disconnected = steps.reduce((sum, s) => sum + s.closed, 0);
+      const serverCpu = steps.reduce((sum, s) => sum + s.cpu.server * s.wallS, 0) / Math.max(1e-9, steps.reduce((sum, s) => sum + s.wallS, 0));
       return {
         table: TABLE,
         name: `${kind} · ${round(last, 1)} min`,
@@ -84,7 +86,9 @@ async function measureMemory(kind: TransportKind, databaseUrl: string, minutes: 
           'slope 2nd half MB/min': round(slope(samples.filter((s) => s.at >= last / 2)), 2),
           deliveries,
           missing,
+          'subscribers disconnected': disconnected,
           'worst chunk p99 ms': round(worstP99, 1),
+          'server CPU': `${Math.round(100 * serverCpu)} %`,
         },
         note: `${kind === 'realtime' ? `target ≤ ${LIMIT_MB} MB idle and under load, no growth` : 'the reference'}; ${steps.length} chunks of ${CHUNK_SECONDS} s at ${RATE} rows/s; load avg ${loadAtStart} at start, ${round(loadavg()[0] ?? 0, 1)} at end`,
       };
