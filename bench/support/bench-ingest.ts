@@ -8,8 +8,8 @@ import { epochMs } from './clock.js';
 import { registerServerOnlyStub } from './server-only-stub.js';
 
 export interface BenchIngest {
-  /** Ingests one cache_metrics sample; resolves with its event_id and when the call was made (epoch ms). */
-  ingestOne(): Promise<{ eventId: string; calledAt: number; ackMs: number }>;
+  /** Ingests one cache_metrics sample (with `source`); resolves with its event_id and when the call was made (epoch ms). */
+  ingestOne(source?: string): Promise<{ eventId: string; calledAt: number; ackMs: number }>;
   publisherStats(): { published: number; dropped: number; queued: number };
   close(): Promise<void>;
 }
@@ -27,10 +27,10 @@ export async function createBenchIngest(options: { databaseUrl: string; publishU
   const publisher = createLegacyPublisher({ url: options.publishUrl, key: options.publishKey });
   const deps = { pool, publisher, rateLimit: createIngestRateLimit() };
   return {
-    async ingestOne() {
+    async ingestOne(source = 'bench-node') {
       const eventId = randomUUID();
       const calledAt = epochMs();
-      const body = `{"metrics":[{"event_id":"${eventId}","source":"bench-node","cache_name":"sessions","window_seconds":1,"hits":900,"misses":100,"evictions":3,"keys":5000,"memory_bytes":1048576,"hit_ratio":0.9,"ops_per_sec":1000,"p50_latency_ms":0.4,"p99_latency_ms":2.5}],"events":[]}`;
+      const body = `{"metrics":[{"event_id":"${eventId}","source":${JSON.stringify(source)},"cache_name":"sessions","window_seconds":1,"hits":900,"misses":100,"evictions":3,"keys":5000,"memory_bytes":1048576,"hit_ratio":0.9,"ops_per_sec":1000,"p50_latency_ms":0.4,"p99_latency_ms":2.5}],"events":[]}`;
       await acceptIngest(new Request('http://127.0.0.1/api/ingest', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body }), deps);
       return { eventId, calledAt, ackMs: epochMs() - calledAt };
     },

@@ -3,7 +3,7 @@
  * put servers or clients on the other core and still drive them step by step.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { performance as nodePerformance } from 'node:perf_hooks';
+import { performance as nodePerformance, PerformanceObserver } from 'node:perf_hooks';
 import { epochMs } from './clock.js';
 
 type Handler = (params: never) => unknown;
@@ -56,14 +56,38 @@ export function forkChild(modulePath: string, options: { execArgv?: string[]; en
   };
 }
 
-/** In the child: answers calls with `handlers`; `now` (its clock), `loop` (event-loop utilization so far) and `shutdown` (then exit) are built in. */
+/** What every child reports about itself (built-in method `self`). */
+export interface ProcessSample {
+  cpu: NodeJS.CpuUsage;
+  loop: LoopSample;
+  /** Resident set size, bytes. */
+  rss: number;
+  heapUsed: number;
+  /** Memory of ArrayBuffers (Buffers) outside the V8 heap. */
+  arrayBuffers: number;
+  /** Time spent in garbage collection so far, ms (PerformanceObserver `gc` entries). */
+  gcMs: number;
+}
+
+/**
+ * In the child: answers calls with `handlers`; `now` (its clock), `loop` (event-loop
+ * utilization so far), `self` (a {@link ProcessSample}) and `shutdown` (then exit) are built in.
+ */
 export function serveRpc(handlers: Record<string, Handler>): void {
+  let gcMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  }).observe({ entryTypes: ['gc'] });
+  const self = (): ProcessSample => {
+    const memory = process.memoryUsage();
+    return { cpu: process.cpuUsage(), loop: eventLoopUtilization(), rss: memory.rss, heapUsed: memory.heapUsed, arrayBuffers: memory.arrayBuffers, gcMs };
+  };
   process.on('message', (message: Request) => {
     if (message.method === 'shutdown') {
       Promise.resolve(handlers.shutdown?.(undefined as never)).finally(() => process.exit(0));
       return;
     }
-    const builtIn: Record<string, Handler> = { now: () => epochMs(), loop: () => eventLoopUtilization() };
+    const builtIn: Record<string, Handler> = { now: () => epochMs(), loop: () => eventLoopUtilization(), self };
     const handler = builtIn[message.method] ?? handlers[message.method];
     Promise.resolve()
       .then(() => {

@@ -1,7 +1,6 @@
 /**
  * Child process that runs the local Realtime server (with postgres_changes) alone, so it
- * has its own event loop and can be profiled with `--cpu-prof`. Driven by
- * `realtime-server-process.ts`.
+ * has its own event loop and can be profiled with `--cpu-prof`. Driven by `server-process.ts`.
  */
 import type { RealtimeLimits } from '../../servers/local-supabase/realtime/limits.js';
 import { startRealtimeServer, type RealtimeServer } from '../../servers/local-supabase/realtime/start-realtime-server.js';
@@ -12,9 +11,8 @@ let server: RealtimeServer | undefined;
 serveRpc({
   async start(params: { jwtSecret: string; databaseUrl: string; limits?: Partial<RealtimeLimits> }) {
     server = await startRealtimeServer({ port: 0, jwtSecret: params.jwtSecret, databaseUrl: params.databaseUrl, limits: params.limits, onLog: (line) => process.stderr.write(`[realtime] ${line}\n`) });
-    return { port: server.port, url: server.url };
+    return { url: server.url };
   },
-  cpu: () => process.cpuUsage(),
   stats: () => server?.realtime.stats(),
   async shutdown() {
     await server?.close();

@@ -10,6 +10,8 @@ export interface SessionPort {
   readonly vsn: Vsn;
   readonly channels: Map<string, JoinedChannel>;
   send(data: string | Buffer, binary?: boolean): void;
+  /** A text frame made of three shared parts (a fan-out's head, payload and tail). */
+  sendText(head: Buffer, body: Buffer, tail: Buffer): void;
 }
 
 /** One successful `phx_join` on one connection, alive until leave/close/disconnect. */

@@ -1,10 +1,7 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signApiKey } from '../secrets.js';
 import type { PostgresChangeData } from './postgres-changes/contract.js';
 import type { Realtime } from './realtime.js';
-import { createRealtime } from './realtime.js';
+import { mountRealtime, type MountedRealtime } from './testing/mounted-realtime.js';
 import type { RawSocket } from './testing/raw-socket.js';
 import { openRawSocket, payloadOf, v2 } from './testing/raw-socket.js';
 import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js';
@@ -12,8 +9,8 @@ import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js'
 const SECRET = 'pg-delivery-secret-pg-delivery-secret';
 const BINDINGS = [{ event: 'INSERT', schema: 'public', table: 'cache_metrics' }];
 const extension = new ScriptedPostgresChanges();
+let mounted: MountedRealtime;
 let realtime: Realtime;
-let server: http.Server;
 let url: string;
 let anonKey: string;
 const sockets: RawSocket[] = [];
@@ -23,18 +20,12 @@ function change(id: number): PostgresChangeData {
 }
 
 beforeAll(async () => {
-  // Mounted on a plain http.Server, the way the local Supabase API server composes it.
-  realtime = createRealtime({ jwtSecret: SECRET, postgresChanges: extension });
-  server = http.createServer((req, res) => void realtime.handleHttp(req, res));
-  server.on('upgrade', (req, socket, head) => realtime.handleUpgrade(req, socket, head) || socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  anonKey = await signApiKey(SECRET, 'anon');
+  mounted = await mountRealtime({ jwtSecret: SECRET, postgresChanges: extension });
+  ({ realtime, url, anonKey } = mounted);
 });
 afterAll(async () => {
   for (const socket of sockets) socket.close();
-  await realtime.close();
-  await new Promise((resolve) => server.close(resolve));
+  await mounted.close();
 });
 
 async function subscriber(vsn: '1.0.0' | '2.0.0', topic: string): Promise<{ socket: RawSocket; ids: number[] }> {

@@ -3,14 +3,26 @@ import { pushSystem } from './channel.js';
 import type { PostgresChangeData, PostgresChangesSubscriber } from './postgres-changes/contract.js';
 import type { RealtimeContext } from './realtime-context.js';
 import { countDeliveries } from './realtime-context.js';
-import { encodeFanoutText } from './serializer.js';
+import { fanoutTextParts } from './serializer.js';
 
-/** Per change: its `data` JSON (stringified once) and the finished frames per (vsn, topic, ids). */
-interface SerializedChange {
-  dataJson: string;
-  frames: Map<string, Buffer>;
+/**
+ * A change's `data` as JSON bytes, serialized once and shared by every recipient: a frame is
+ * sent as the channel's head (topic, ids), these bytes and the tail, never built per subscriber.
+ */
+const serializedData = new WeakMap<PostgresChangeData, Buffer>();
+/** The change being fanned out right now (consecutive deliveries share it). */
+let current: { data: PostgresChangeData | undefined; bytes: Buffer } = { data: undefined, bytes: Buffer.alloc(0) };
+
+function dataBytes(data: PostgresChangeData): Buffer {
+  if (current.data === data) return current.bytes;
+  let bytes = serializedData.get(data);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(data), 'utf8');
+    serializedData.set(data, bytes);
+  }
+  current = { data, bytes };
+  return bytes;
 }
-const serializedChanges = new WeakMap<PostgresChangeData, SerializedChange>();
 
 /** Message when the server runs without a postgres_changes extension (no DATABASE_URL). */
 export const NO_DATABASE_MESSAGE = 'Realtime was unable to connect to the project database';
@@ -36,11 +48,18 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     report({ status: 'error', message: NO_DATABASE_MESSAGE });
     return;
   }
+  const frame = new ChannelFrame(channel);
   const subscriber: PostgresChangesSubscriber = {
     key: channel.pgKey,
     bindings: channel.bindings,
     claims: channel.claims,
-    deliver: (frame) => deliverChange(ctx, channel, frame.ids, frame.data),
+    deliver: ({ ids, data }) => {
+      if (channel.closed) return;
+      const dropRate = ctx.faults.postgresDropRate;
+      if (dropRate > 0 && Math.random() < dropRate) return;
+      frame.send(ids, dataBytes(data));
+      countDeliveries(ctx, 1);
+    },
     status: report,
   };
   try {
@@ -51,24 +70,33 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
   }
 }
 
-function deliverChange(ctx: RealtimeContext, channel: JoinedChannel, ids: number[], data: PostgresChangeData): void {
-  if (channel.closed) return;
-  const dropRate = ctx.faults.postgresDropRate;
-  if (dropRate > 0 && Math.random() < dropRate) return;
-  const { vsn } = channel.session;
-  let serialized = serializedChanges.get(data);
-  if (!serialized) {
-    serialized = { dataJson: JSON.stringify(data), frames: new Map() };
-    serializedChanges.set(data, serialized);
+/**
+ * One channel's `postgres_changes` frames: `[null,null,topic,"postgres_changes",{"ids":[…],"data":`
+ * (1.0.0: the object form) + data + tail, the head cached for the last ids seen.
+ */
+class ChannelFrame {
+  private ids: readonly number[] | null = null;
+  private head = Buffer.alloc(0);
+  private readonly headText: string;
+  private readonly tail: Buffer;
+
+  constructor(private readonly channel: JoinedChannel) {
+    const [head, tail] = fanoutTextParts(channel.session.vsn, channel.topicJson, 'postgres_changes');
+    this.headText = head;
+    this.tail = Buffer.from(`}${tail}`, 'utf8');
   }
-  const idsJson = ids.join(',');
-  const key = `${vsn}|${channel.topicJson}|${idsJson}`;
-  let wire = serialized.frames.get(key);
-  if (!wire) {
-    const payload = `{"ids":[${idsJson}],"data":${serialized.dataJson}}`;
-    wire = Buffer.from(encodeFanoutText(vsn, channel.topicJson, 'postgres_changes', payload), 'utf8');
-    serialized.frames.set(key, wire);
+
+  send(ids: readonly number[], data: Buffer): void {
+    if (!sameIds(this.ids, ids)) {
+      this.ids = [...ids];
+      this.head = Buffer.from(`${this.headText}{"ids":[${ids.join(',')}],"data":`, 'utf8');
+    }
+    this.channel.session.sendText(this.head, data, this.tail);
   }
-  channel.session.send(wire, false);
-  countDeliveries(ctx, 1);
+}
+
+function sameIds(a: readonly number[] | null, b: readonly number[]): boolean {
+  if (a === null || a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index += 1) if (a[index] !== b[index]) return false;
+  return true;
 }

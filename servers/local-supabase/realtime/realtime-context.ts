@@ -5,7 +5,7 @@ import { createJwtVerifier } from './jwt.js';
 import type { RealtimeLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
 import { RollingRate } from './rolling-rate.js';
-import { WriteCoalescer } from './write-coalescer.js';
+import { OutboxFlusher } from './frame-outbox.js';
 
 /** A live connection as the server-wide context sees it. */
 export interface SessionHandle {
@@ -13,6 +13,8 @@ export interface SessionHandle {
   readonly channels: Map<string, unknown>;
   terminate(): void;
   idleSince(): number;
+  /** Bytes accepted for this connection but not yet handed to the kernel. */
+  backlog(): number;
 }
 
 /** Shared state of one Realtime instance (one "tenant"). */
@@ -28,7 +30,10 @@ export interface RealtimeContext {
   /** Deliveries (frames sent to subscribers) for `messagesPerSecond`. */
   readonly deliveries: RollingRate;
   readonly totals: { deliveries: number; joins: number; connections: number };
-  readonly coalescer: WriteCoalescer;
+  /** Deliveries counted in `totals` but not yet in `deliveries` (recorded once per turn). */
+  unrecordedDeliveries: number;
+  /** Writes each connection's frames of a turn at the end of that turn. */
+  readonly flusher: OutboxFlusher;
   readonly faults: { postgresDropRate: number; ignoreHeartbeats: boolean };
   log(line: string): void;
   nextPhxRef(): string;
@@ -45,7 +50,7 @@ export function createRealtimeContext(options: {
   // phx_refs must be unique across server restarts too (clients merge presence by phx_ref).
   const prefix = `F${randomBytes(6).toString('base64url')}`;
   let counter = 0;
-  return {
+  const ctx: RealtimeContext = {
     limits,
     verify: createJwtVerifier(options.jwtSecret),
     hub: new BroadcastHub(),
@@ -56,17 +61,28 @@ export function createRealtimeContext(options: {
     presenceRate: new RollingRate(limits.maxPresenceEventsPerSecond, limits.rateWindowMs),
     deliveries: new RollingRate(Number.POSITIVE_INFINITY, 5_000),
     totals: { deliveries: 0, joins: 0, connections: 0 },
-    coalescer: new WriteCoalescer(),
+    unrecordedDeliveries: 0,
+    flusher: new OutboxFlusher(
+      () => recordDeliveries(ctx),
+      (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    ),
     faults: { postgresDropRate: 0, ignoreHeartbeats: false },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),
   };
+  return ctx;
 }
 
-/** Counts `n` deliveries towards the statistics. */
+/** Counts `n` deliveries towards the statistics (the rate takes them at the end of the turn). */
 export function countDeliveries(ctx: RealtimeContext, n: number): void {
-  if (n === 0) return;
-  ctx.deliveries.record(n);
   ctx.totals.deliveries += n;
+  ctx.unrecordedDeliveries += n;
+}
+
+/** Moves the turn's delivery count into the rolling rate. */
+export function recordDeliveries(ctx: RealtimeContext): void {
+  if (ctx.unrecordedDeliveries === 0) return;
+  ctx.deliveries.record(ctx.unrecordedDeliveries);
+  ctx.unrecordedDeliveries = 0;
 }

@@ -7,7 +7,7 @@ import { crashChannel, shutdownChannel } from './channel-close.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
-import { createRealtimeContext } from './realtime-context.js';
+import { createRealtimeContext, recordDeliveries } from './realtime-context.js';
 import { handleRestBroadcast } from './rest-broadcast.js';
 import { handleRealtimeUpgrade } from './upgrade.js';
 
@@ -34,6 +34,8 @@ export interface RealtimeStats {
   totalDeliveries: number;
   totalJoins: number;
   totalConnections: number;
+  /** Bytes accepted for all connections but not yet handed to the kernel (slow readers show here). */
+  outboundBacklogBytes: number;
 }
 
 /** In-process fault injection for tests and validation drills; everything is off by default. */
@@ -95,6 +97,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       }
     },
     stats: () => {
+      recordDeliveries(ctx);
       const hub = ctx.hub.stats();
       return {
         connections: ctx.sessions.size,
@@ -106,6 +109,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         totalDeliveries: ctx.totals.deliveries,
         totalJoins: ctx.totals.joins,
         totalConnections: ctx.totals.connections,
+        outboundBacklogBytes: [...ctx.sessions].reduce((sum, session) => sum + session.backlog(), 0),
       };
     },
     faults: {

@@ -34,6 +34,18 @@ export function encodeFanoutText(vsn: Vsn, topicJson: string, event: string, pay
     : `{"topic":${topicJson},"event":"${event}","payload":${payloadJson},"ref":null}`;
 }
 
+/**
+ * The text of {@link encodeFanoutText} before and after the payload, so a payload serialized
+ * once can be framed for many topics without building each frame as a string.
+ */
+export function fanoutTextParts(vsn: Vsn, topicJson: string, event: string): [head: string, tail: string] {
+  const [head = '', tail = ''] = encodeFanoutText(vsn, topicJson, event, PAYLOAD_MARK).split(PAYLOAD_MARK);
+  return [head, tail];
+}
+
+/** Never in a JSON topic or event text (JSON escapes control characters). */
+const PAYLOAD_MARK = '\u0000';
+
 /** A decoded binary kind-3 "user broadcast push" (realtime-protocol.md §1.2). */
 export interface UserBroadcastPush {
   joinRef: string | null;

@@ -6,6 +6,7 @@ import { closeChannel, teardownChannel } from './channel-close.js';
 import type { Envelope } from './frame-schema.js';
 import { KNOWN_EVENTS, channelEvent, parseTextFrame } from './frame-schema.js';
 import { handleJoin } from './join.js';
+import { FrameOutbox } from './frame-outbox.js';
 import { handlePresence } from './presence-in.js';
 import type { RealtimeContext, SessionHandle } from './realtime-context.js';
 import type { Vsn } from './serializer.js';
@@ -19,38 +20,53 @@ const CLOSE_UNDECODABLE = 1011;
 export class SocketSession implements SessionPort, SessionHandle {
   readonly channels = new Map<string, JoinedChannel>();
   private lastInbound = Date.now();
+  /** Every frame this session sends goes through here, so frames keep their order. */
+  private readonly outbox: FrameOutbox;
 
   constructor(
     private readonly ctx: RealtimeContext,
     private readonly ws: WebSocket,
-    /** The upgraded TCP socket under `ws`, corked per event-loop turn to batch writes. */
-    private readonly socket: Duplex,
+    /** The upgraded TCP socket under `ws`: the outbox writes its frames there directly. */
+    socket: Duplex,
     readonly id: string,
     readonly vsn: Vsn,
     /** The socket's `apikey`; the token a join falls back to. */
     readonly apikey: string,
   ) {
+    this.outbox = new FrameOutbox(socket, ctx.flusher);
     ws.on('message', (data, isBinary) => this.receive(toBuffer(data), isBinary));
     ws.on('close', () => this.guard(() => this.dispose()));
     ws.on('error', (error) => ctx.log(`socket ${id} error: ${error.message}`));
   }
 
   send(data: string | Buffer, binary = false): void {
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.ctx.limits.maxOutboundBufferBytes) {
-      this.ctx.log(`socket ${this.id}: dropped, ${this.ws.bufferedAmount} bytes unsent (slow consumer)`);
-      this.ws.terminate();
-      return;
-    }
-    this.ctx.coalescer.hold(this.socket);
-    this.ws.send(data, { binary });
+    if (this.admits()) this.outbox.push(binary, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+  }
+
+  sendText(head: Buffer, body: Buffer, tail: Buffer): void {
+    if (this.admits()) this.outbox.push(false, head, body, tail);
+  }
+
+  /** Open and keeping up; a connection whose unsent backlog passed the limit is dropped (slow consumer). */
+  private admits(): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    const backlog = this.outbox.backlog();
+    if (backlog <= this.ctx.limits.maxOutboundBufferBytes) return true;
+    this.ctx.log(`socket ${this.id}: dropped, ${backlog} bytes unsent (slow consumer)`);
+    this.terminate();
+    return false;
   }
 
   idleSince(): number {
     return this.lastInbound;
   }
 
+  backlog(): number {
+    return this.outbox.backlog();
+  }
+
   terminate(): void {
+    this.outbox.discard();
     this.ws.terminate();
   }
 
@@ -61,6 +77,8 @@ export class SocketSession implements SessionPort, SessionHandle {
       else this.route(parseTextFrame(this.vsn, data.toString('utf8')));
     } catch (error) {
       this.ctx.log(`socket ${this.id}: closing after undecodable frame: ${error instanceof Error ? error.message : String(error)}`);
+      // `ws` writes the close frame itself: what was queued before it goes first.
+      this.ctx.flusher.flushNow(this.outbox);
       this.ws.close(CLOSE_UNDECODABLE, 'invalid frame');
     }
   }
@@ -128,6 +146,7 @@ export class SocketSession implements SessionPort, SessionHandle {
   }
 
   private dispose(): void {
+    this.outbox.discard();
     if (!this.ctx.sessions.delete(this)) return;
     for (const channel of [...this.channels.values()]) teardownChannel(this.ctx, channel);
   }

@@ -6,6 +6,8 @@ import type { TypeCatalog } from './type-catalog.js';
 
 /** One binding resolved to one published table (a schema-only binding yields one per table). */
 export interface BindingTarget {
+  /** Identical for identical bindings on one table: subscribers whose keys match are routed together. */
+  key: string;
   bindingId: number;
   tableOid: number;
   event: ChangeEvent;
@@ -82,7 +84,8 @@ async function compileTarget(db: QueryPool, types: TypeCatalog, bindingId: numbe
   for (const name of params.select ?? []) {
     if (!byName.has(name)) throw new SubscriptionException(`invalid column for select ${name}`);
   }
-  return { bindingId, tableOid, event: params.event, filters, select: params.select ? new Set(params.select) : null };
+  const key = JSON.stringify([bindingId, tableOid, params.event, params.filters, params.select ?? null]);
+  return { key, bindingId, tableOid, event: params.event, filters, select: params.select ? new Set(params.select) : null };
 }
 
 async function compileFilter(db: QueryPool, types: TypeCatalog, filter: ParsedFilter, column: Column): Promise<CompiledFilter> {

@@ -4,12 +4,13 @@ import type { PostgresChangeData } from './contract.js';
 import { matchesFilters } from './filter-match.js';
 import type { QueryPool } from './query-pool.js';
 import { checkRowVisibility, type RlsGroup } from './rls-check.js';
-import type { SubscriberRegistry, SubscriptionEntry } from './subscriber-registry.js';
+import type { Cohort, SubscriberRegistry, SubscriptionEntry } from './subscriber-registry.js';
 import type { RowChange, Transaction } from './transaction-assembler.js';
 import type { TypeCatalog } from './type-catalog.js';
 
+/** One frame's worth: the same ids and data for every subscriber in `entries`. */
 export interface Delivery {
-  entry: SubscriptionEntry;
+  entries: readonly SubscriptionEntry[];
   ids: number[];
   data: PostgresChangeData;
 }
@@ -30,16 +31,24 @@ export interface ChangeRouterDeps {
 }
 
 interface Match {
-  entry: SubscriptionEntry;
-  ids: Set<number>;
+  cohort: Cohort;
+  /** The matching bindings' ids, ascending. */
+  ids: number[];
   /** Union of the matching bindings' `select` lists; null when one of them selects everything. */
   select: Set<string> | null;
 }
 
+interface Visible {
+  match: Match;
+  decision: AccessDecision;
+  entries: readonly SubscriptionEntry[];
+}
+
 /**
  * Turns one committed transaction into the frames to hand out: event and filter matching per
- * binding, then access per subscriber (privileges, RLS fast path or one batched RLS query per
- * change), then one `data` object per distinct column view (shared, so it serialises once).
+ * cohort of alike subscribers, then access per cohort (privileges, RLS fast path) or per
+ * subscriber's claims (one batched RLS query per change), then one `data` object per distinct
+ * column view (shared, so it serialises once).
  */
 export class ChangeRouter {
   readonly counters: RouterCounters = { changes: 0, rlsFastPath: 0, rlsQueries: 0, rlsGroupsChecked: 0 };
@@ -50,7 +59,7 @@ export class ChangeRouter {
     const deliveries: Delivery[] = [];
     for (const change of transaction.changes) {
       this.counters.changes += 1;
-      if (this.deps.registry.targetsFor(change.relation.oid).length === 0) continue;
+      if (this.deps.registry.cohortsFor(change.relation.oid).length === 0) continue;
       deliveries.push(...(await this.route(change, transaction)));
     }
     return deliveries;
@@ -67,43 +76,41 @@ export class ChangeRouter {
     const primaryKey = table?.primaryKey ?? [];
     const row = new RowView(change, primaryKey, types, table?.rls ?? true);
 
-    const matches = new Map<SubscriptionEntry, Match>();
-    for (const { entry, target } of registry.targetsFor(relation.oid)) {
-      if (target.event !== '*' && target.event !== change.kind) continue;
-      if (!matchesFilters(target.filters, row.filterValue)) continue;
-      let match = matches.get(entry);
-      if (!match) matches.set(entry, (match = { entry, ids: new Set(), select: target.select ? new Set(target.select) : null }));
-      else if (!target.select) match.select = null;
-      else if (match.select) for (const column of target.select) match.select.add(column);
-      match.ids.add(target.bindingId);
+    const matches: Match[] = [];
+    for (const cohort of registry.cohortsFor(relation.oid)) {
+      const match = matchCohort(cohort, change.kind, row);
+      if (match) matches.push(match);
     }
-    if (matches.size === 0) return [];
+    if (matches.length === 0) return [];
     const names = { schema: relation.schema, table: relation.table };
     if (primaryKey.length === 0 && change.kind !== 'DELETE') {
       const data = noPrimaryKeyData(names.schema, names.table, change.kind);
-      return [...matches.values()].map((match) => ({ entry: match.entry, ids: sortedIds(match.ids), data }));
+      return matches.map((match) => ({ entries: match.cohort.entries, ids: match.ids, data }));
     }
 
-    const visible: Array<{ match: Match; decision: AccessDecision }> = [];
-    const checks = new Map<string, { group: RlsGroup; matches: Array<{ match: Match; decision: AccessDecision }> }>();
-    for (const match of matches.values()) {
-      let decision = access.decide(match.entry.role, relation.oid);
+    const visible: Visible[] = [];
+    const checks = new Map<string, { group: RlsGroup; members: Array<{ match: Match; decision: AccessDecision; entry: SubscriptionEntry }> }>();
+    for (const match of matches) {
+      const { role } = match.cohort;
+      let decision = access.decide(role, relation.oid);
       if (!decision) {
-        access.trackRole(match.entry.role);
+        access.trackRole(role);
         await access.refresh();
-        decision = access.decide(match.entry.role, relation.oid);
+        decision = access.decide(role, relation.oid);
       }
       if (!decision || !decision.privileged) continue;
       if (change.kind === 'DELETE' || decision.verdict === 'allow') {
-        this.counters.rlsFastPath += 1;
-        visible.push({ match, decision });
+        this.counters.rlsFastPath += match.cohort.entries.length;
+        visible.push({ match, decision, entries: match.cohort.entries });
         continue;
       }
       if (decision.verdict === 'deny') continue;
-      const groupKey = `${match.entry.role}\u0000${match.entry.claimsJson}`;
-      let group = checks.get(groupKey);
-      if (!group) checks.set(groupKey, (group = { group: { role: match.entry.role, claimsJson: match.entry.claimsJson }, matches: [] }));
-      group.matches.push({ match, decision });
+      for (const entry of match.cohort.entries) {
+        const groupKey = `${role}\u0000${entry.claimsJson}`;
+        let group = checks.get(groupKey);
+        if (!group) checks.set(groupKey, (group = { group: { role, claimsJson: entry.claimsJson }, members: [] }));
+        group.members.push({ match, decision, entry });
+      }
     }
     if (checks.size > 0) {
       const groups = [...checks.values()];
@@ -119,27 +126,45 @@ export class ChangeRouter {
         columns.length === primaryKey.length
           ? await checkRowVisibility(this.deps.db, { schema: relation.schema, table: relation.table, columns, xid: transaction.xid }, groups.map((group) => group.group), this.deps.log)
           : groups.map(() => false);
+      const allowed = new Map<Match, { decision: AccessDecision; entries: SubscriptionEntry[] }>();
       groups.forEach((group, index) => {
-        if (answers[index]) visible.push(...group.matches);
+        if (!answers[index]) return;
+        for (const { match, decision, entry } of group.members) {
+          let passed = allowed.get(match);
+          if (!passed) allowed.set(match, (passed = { decision, entries: [] }));
+          passed.entries.push(entry);
+        }
       });
+      for (const [match, { decision, entries }] of allowed) visible.push({ match, decision, entries });
     }
 
     const views = new Map<string, PostgresChangeData>();
-    return visible.map(({ match, decision }) => {
+    return visible.map(({ match, decision, entries }) => {
       const columns = viewColumns(decision.columns, match.select, primaryKey);
       const viewKey = [...columns].join('\u0000');
       let data = views.get(viewKey);
       if (!data) views.set(viewKey, (data = row.build(names, commitTimestamp, columns)));
-      return { entry: match.entry, ids: sortedIds(match.ids), data };
+      return { entries, ids: match.ids, data };
     });
   }
+}
+
+/** The cohort's bindings that this change satisfies (event and filters), or null when none does. */
+function matchCohort(cohort: Cohort, kind: RowChange['kind'], row: RowView): Match | null {
+  let match: Match | null = null;
+  for (const target of cohort.targets) {
+    if (target.event !== '*' && target.event !== kind) continue;
+    if (!matchesFilters(target.filters, row.filterValue)) continue;
+    if (!match) match = { cohort, ids: [], select: target.select ? new Set(target.select) : null };
+    else if (!target.select) match.select = null;
+    else if (match.select) for (const column of target.select) match.select.add(column);
+    if (!match.ids.includes(target.bindingId)) match.ids.push(target.bindingId);
+  }
+  match?.ids.sort((a, b) => a - b);
+  return match;
 }
 
 function viewColumns(allowed: ReadonlySet<string>, select: Set<string> | null, primaryKey: readonly string[]): ReadonlySet<string> {
   if (!select) return allowed;
   return new Set([...allowed].filter((column) => select.has(column) || primaryKey.includes(column)));
-}
-
-function sortedIds(ids: Set<number>): number[] {
-  return [...ids].sort((a, b) => a - b);
 }

@@ -5,6 +5,12 @@ import type { Transaction } from './transaction-assembler.js';
 /** Pending transactions above which the replication socket is paused, and below which it resumes. */
 const PAUSE_ABOVE = 2_000;
 const RESUME_BELOW = 200;
+/**
+ * Deliveries handed out before the chain yields to the event loop. A backlog (the server was
+ * starved of CPU, the slot sent a burst) would otherwise be handed out in one turn: every
+ * socket's share of thousands of changes queued at once, heartbeats and reads waiting behind.
+ */
+const DELIVERIES_PER_TURN = 20_000;
 
 export interface DeliveryPipelineDeps {
   prepare(transaction: Transaction): Promise<Delivery[]>;
@@ -25,6 +31,7 @@ export class DeliveryPipeline {
   confirmedLsn: Lsn = 0n;
   private tail: Promise<void> = Promise.resolve();
   private paused = false;
+  private sinceYield = 0;
 
   constructor(private readonly deps: DeliveryPipelineDeps) {}
 
@@ -55,13 +62,18 @@ export class DeliveryPipeline {
     }
     this.tail = this.tail.then(async () => {
       const deliveries = prepared ? await prepared : [];
-      for (const delivery of deliveries) {
-        if (!delivery.entry.active) continue;
-        try {
-          delivery.entry.subscriber.deliver({ ids: delivery.ids, data: delivery.data });
-          this.counters.deliveries += 1;
-        } catch (error) {
-          this.deps.log(`realtime: postgres_changes: deliver threw for ${delivery.entry.key}: ${String(error)}`);
+      for (const { entries, ids, data } of deliveries) {
+        // One frame object for all of them: subscribers only read it.
+        const frame = { ids, data };
+        for (const entry of entries) {
+          if (!entry.active) continue;
+          try {
+            entry.subscriber.deliver(frame);
+            this.counters.deliveries += 1;
+            this.sinceYield += 1;
+          } catch (error) {
+            this.deps.log(`realtime: postgres_changes: deliver threw for ${entry.key}: ${String(error)}`);
+          }
         }
       }
       if (lsn > this.confirmedLsn) {
@@ -72,6 +84,11 @@ export class DeliveryPipeline {
       if (this.paused && this.pending < RESUME_BELOW) {
         this.paused = false;
         this.deps.resume();
+      }
+      if (this.pending === 0) this.sinceYield = 0;
+      else if (this.sinceYield >= DELIVERIES_PER_TURN) {
+        this.sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     });
   }

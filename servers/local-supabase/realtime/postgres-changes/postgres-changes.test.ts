@@ -189,6 +189,24 @@ describe('postgres_changes extension (contract level, real Postgres)', () => {
     expect(seen(service)).toEqual([`INSERT pc_notes ${mine}`, `INSERT pc_notes ${theirs}`, `INSERT pc_open ${open}`, `DELETE pc_notes ${mine}`]);
   });
 
+  it('routes many subscribers with identical bindings together yet gives each what its own role and claims may see', async () => {
+    const [forA, forB, open] = fx.ids(3) as [number, number, number];
+    const bindings = [
+      { event: 'INSERT', schema: 'public', table: 'pc_notes', id: 1 },
+      { event: 'INSERT', schema: 'public', table: 'pc_open', id: 2 },
+    ];
+    const subscribeMany = (claims: Parameters<typeof fx.subscribe>[1]) => Promise.all(Array.from({ length: 4 }, () => fx.subscribe(bindings, claims)));
+    const [usersA, usersB, anons] = [await subscribeMany(authenticated(USER_A)), await subscribeMany(authenticated(USER_B)), await subscribeMany({ role: 'anon' })];
+    await fx.sql('insert into public.pc_notes (id, owner, body) values ($1, $2, $3), ($4, $5, $6)', [forA, USER_A, 'a', forB, USER_B, 'b']);
+    await fx.sql('insert into public.pc_open (id, body) values ($1, $2)', [open, 'all signed-in']);
+    const everyone = [...usersA, ...usersB, ...anons];
+    await fx.settle(...everyone);
+    const seen = (sub: (typeof everyone)[number]) => sub.frames.filter((frame) => frame.data.table !== 'pc_markers').map((frame) => `${frame.data.table} ${String(frame.data.record!.id)} ${frame.ids.join(',')}`);
+    for (const sub of usersA) expect(seen(sub)).toEqual([`pc_notes ${forA} 1`, `pc_open ${open} 2`]);
+    for (const sub of usersB) expect(seen(sub)).toEqual([`pc_notes ${forB} 1`, `pc_open ${open} 2`]);
+    for (const sub of anons) expect(seen(sub)).toEqual([]);
+  });
+
   it('uses the new claims after updateClaims and confirms with a fresh ok status', async () => {
     const [first, second] = fx.ids(2) as [number, number];
     const sub = await fx.subscribe([{ event: 'INSERT', schema: 'public', table: 'pc_notes', id: 1 }], authenticated(USER_B));

@@ -155,6 +155,8 @@ export async function createPostgresChanges(options: PostgresChangesOptions): Pr
       const entry: SubscriptionEntry = { key, subscriber: current.subscriber, claims, ...claimsOf(claims), targets: [], active: true };
       current.claims = claims;
       Object.assign(current, claimsOf(claims));
+      // Cohorts are keyed by role: the live entry may have just changed its.
+      registry.reindex();
       if (pendingSubscriptions.has(key)) pendingSubscriptions.get(key)!.active = false;
       pendingSubscriptions.set(key, entry);
       void activate(entry);

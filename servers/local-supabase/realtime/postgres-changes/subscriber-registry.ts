@@ -13,15 +13,22 @@ export interface SubscriptionEntry {
   active: boolean;
 }
 
-export interface TargetRef {
-  entry: SubscriptionEntry;
-  target: BindingTarget;
+/**
+ * Subscribers of one table that route alike: the same role and the same bindings on it
+ * (same keys, so the same ids and filters). A change is matched once per cohort, not once
+ * per subscriber; `entries` is never changed after the index is built (a new index makes new
+ * arrays), so deliveries prepared from it keep the membership of their time.
+ */
+export interface Cohort {
+  role: string;
+  targets: readonly BindingTarget[];
+  entries: readonly SubscriptionEntry[];
 }
 
-/** Live subscriptions, indexed by table OID for routing. */
+/** Live subscriptions, indexed by table OID (and cohort) for routing. */
 export class SubscriberRegistry {
   private readonly entries = new Map<string, SubscriptionEntry>();
-  private byTable: Map<number, TargetRef[]> | undefined;
+  private byTable: Map<number, Cohort[]> | undefined;
 
   get size(): number {
     return this.entries.size;
@@ -55,20 +62,35 @@ export class SubscriberRegistry {
     this.byTable = undefined;
   }
 
-  targetsFor(tableOid: number): readonly TargetRef[] {
-    if (!this.byTable) {
-      const index = new Map<number, TargetRef[]>();
-      for (const entry of this.entries.values()) {
-        for (const target of entry.targets) {
-          let refs = index.get(target.tableOid);
-          if (!refs) index.set(target.tableOid, (refs = []));
-          refs.push({ entry, target });
-        }
-      }
-      this.byTable = index;
-    }
+  cohortsFor(tableOid: number): readonly Cohort[] {
+    if (!this.byTable) this.byTable = buildIndex(this.entries.values());
     return this.byTable.get(tableOid) ?? [];
   }
+}
+
+function buildIndex(entries: Iterable<SubscriptionEntry>): Map<number, Cohort[]> {
+  const cohorts = new Map<string, Cohort & { entries: SubscriptionEntry[] }>();
+  const index = new Map<number, Cohort[]>();
+  for (const entry of entries) {
+    const perTable = new Map<number, BindingTarget[]>();
+    for (const target of entry.targets) {
+      let targets = perTable.get(target.tableOid);
+      if (!targets) perTable.set(target.tableOid, (targets = []));
+      targets.push(target);
+    }
+    for (const [tableOid, targets] of perTable) {
+      const key = `${tableOid}\u0000${entry.role}\u0000${targets.map((target) => target.key).join('\u0000')}`;
+      let cohort = cohorts.get(key);
+      if (!cohort) {
+        cohorts.set(key, (cohort = { role: entry.role, targets, entries: [] }));
+        let list = index.get(tableOid);
+        if (!list) index.set(tableOid, (list = []));
+        list.push(cohort);
+      }
+      cohort.entries.push(entry);
+    }
+  }
+  return index;
 }
 
 export function claimsOf(claims: SubscriberClaims): { role: string; claimsJson: string } {
