@@ -1,5 +1,5 @@
 import type { NextRequest } from 'next/server';
-import { handleRequest } from '@/lib/rollout/handle-request';
+import { handleRequest } from '@/lib/rollout/edge/handle-request';
 
 export function middleware(request: NextRequest) {
   return handleRequest(request);

@@ -1,7 +1,7 @@
 import type { NextConfig } from 'next';
 import { nextDevPaths } from './servers/env';
 
-// `next dev` under servers/dev.ts builds into its data dir (servers/stack/next-dist-dir.ts);
+// `next dev` under tools/dev.ts builds into its data dir (tools/stack/next-dist-dir.ts);
 // `next build` / `next start` keep `.next`. The dev tsconfig beside it extends ours, so Next
 // adds its per-distDir type globs to that copy instead of rewriting tsconfig.json.
 const dev = nextDevPaths();

@@ -38,11 +38,11 @@ export default defineConfig({
   webServer: {
     // A separate data dir and ports, so tests never touch a developer's running stack.
     // `node --import tsx`, not the tsx CLI: its wrapper process breaks signal handling on stop.
-    command: 'npm run build && node --conditions=react-server --import tsx servers/dev.ts --next start',
+    command: 'npm run build && node --conditions=react-server --import tsx tools/dev.ts --next start',
     url: `http://127.0.0.1:${appPort}/api/health`,
     timeout: 300_000,
     reuseExistingServer: false,
-    // SIGTERM lets servers/dev.ts stop Next (its own process group), the workers and Postgres
+    // SIGTERM lets tools/dev.ts stop Next (its own process group), the workers and Postgres
     // in order; the default SIGKILL of the group would orphan the Next server on port 3100.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     stdout: 'pipe',

@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-ne
  * second of wall time while the simulator pushes ~100 events/s (CDP `Performance.getMetrics`
  * deltas over 10 s), on the legacy transport and then, on the same page, on Realtime (the viewer's
  * cohort forced by an admin override). Runs the production build (`npm run build` only when `.next` has none,
- * so a build another process is serving is not replaced) under `servers/dev.ts --next start`.
+ * so a build another process is serving is not replaced) under `tools/dev.ts --next start`.
  */
 export const dashboardBench: BenchModule = {
   id: 'dashboard',

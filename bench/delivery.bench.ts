@@ -4,7 +4,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signApiKey } from '../servers/local-supabase/secrets.js';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { forkChild, type ChildRpc } from './support/child-rpc.js';
 import { printCpuProfile } from './support/cpu-profile-summary.js';

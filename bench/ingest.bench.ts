@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { register } from 'node:module';
 import { startLegacyServer } from '../servers/legacy-ws/legacy-server.js';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { latencySummary, round, type BenchModule, type BenchRow } from './harness.js';
 
 const BATCH_SIZES = [1, 100, 1_000];

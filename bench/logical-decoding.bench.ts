@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import type { PostgresChangesSubscriber } from '../servers/local-supabase/realtime/postgres-changes/contract.js';
 import { createPostgresChanges, type PostgresChangesExtension } from '../servers/local-supabase/realtime/postgres-changes/postgres-changes.js';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { latencySummary, round, type BenchModule, type BenchRow } from './harness.js';
 
 const SUBSCRIBERS = 200;

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { printCpuProfile } from './support/cpu-profile-summary.js';
 import { stepMetrics } from './support/step-metrics.js';

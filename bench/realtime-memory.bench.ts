@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { sleep } from './support/clock.js';
 import { openRig, type StepMeasurement } from './support/transport-rig.js';

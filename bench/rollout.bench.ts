@@ -65,7 +65,7 @@ export const rolloutBench: BenchModule = {
       ROLLOUT_COOKIE_SECRET: COOKIE_SECRET,
       APP_URL: appUrl,
     });
-    const { handleRequest } = await import('../lib/rollout/handle-request.js');
+    const { handleRequest } = await import('../lib/rollout/edge/handle-request.js');
     const now = Math.floor(Date.now() / 1000);
     const accessToken = await new SignJWT({ role: 'authenticated', email: 'viewer@switchyard.local', app_metadata: { role: 'viewer' }, session_id: 's1' })
       .setProtectedHeader({ alg: 'HS256' })

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { startThrowawayPostgres } from '../servers/testing/throwaway-postgres.js';
+import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { latencySummary, percentile, round, type BenchModule, type BenchRow } from './harness.js';
 import { setBenchAppEnv } from './support/app-env.js';
 import { runChurn } from './support/churn-simulation.js';
@@ -29,12 +29,12 @@ export const validationBench: BenchModule = {
     registerServerOnlyStub();
     const postgres = await startThrowawayPostgres({ seed: false });
     setBenchAppEnv({ databaseUrl: postgres.databaseUrl });
-    const { acceptSamples } = await import('../lib/validation/accept-samples.js');
-    const { analyzeObserver, indexSources } = await import('../lib/validation/analyze.js');
-    const { checkBatchPlausibility, checkEventIdentity } = await import('../lib/validation/evidence-checks.js');
-    const { lookupEvents } = await import('../lib/validation/sample-store.js');
-    const { loadSourceEvents } = await import('../lib/validation/source-events.js');
-    const { analyzeClosedMinutes } = await import('../lib/validation/window-analysis.js');
+    const { acceptSamples } = await import('../lib/validation/store/accept-samples.js');
+    const { analyzeObserver, indexSources } = await import('../lib/validation/engine/analyze.js');
+    const { checkBatchPlausibility, checkEventIdentity } = await import('../lib/validation/engine/evidence-checks.js');
+    const { lookupEvents } = await import('../lib/validation/store/sample-store.js');
+    const { loadSourceEvents } = await import('../lib/validation/store/source-events.js');
+    const { analyzeClosedMinutes } = await import('../lib/validation/store/window-analysis.js');
     const { db } = await import('../lib/db/pool.js');
     try {
       const rows: BenchRow[] = [];

@@ -1,5 +1,5 @@
 import { DEMO, expect, signIn, test } from './fixtures';
-import { FAILURE_LIMIT } from '@/lib/migration/gate-policy';
+import { FAILURE_LIMIT } from '@/lib/validation/engine/gate-policy';
 import { dashboardView } from './support/dashboard-view';
 
 const TRANSPORT_OF = { legacy: 'legacy', shadow: 'legacy', realtime: 'realtime' } as const;

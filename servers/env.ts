@@ -41,7 +41,7 @@ export function devTsconfigPath(distDir: string): string {
 }
 
 /**
- * Next's distDir and tsconfig (relative to the project), for next.config.ts: servers/dev.ts
+ * Next's distDir and tsconfig (relative to the project), for next.config.ts: tools/dev.ts
  * sets `SWITCHYARD_NEXT_DIST_DIR` for `next dev`, so it never shares `.next` with `next build`.
  */
 export function nextDevPaths(source: Record<string, string | undefined> = process.env): { distDir: string; tsconfigPath: string } | null {

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { SignInForm } from '@/components/sign-in-form';
+import { SignInForm } from '@/app/login/_components/sign-in-form';
 import { currentUser } from '@/lib/auth/current-user';
 import { appReturnPath } from '@/lib/auth/app-return-path';
 import { serverEnv } from '@/lib/env';

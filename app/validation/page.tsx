@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { AppHeader } from '@/components/app-header';
-import { ValidationReportView } from '@/components/validation/validation-report';
+import { ValidationReportView } from '@/app/validation/_components/validation-report';
 import { requireUser } from '@/lib/auth/current-user';
 
 export const metadata: Metadata = { title: 'Validation' };

@@ -1,11 +1,11 @@
 import type { MonitoringEvent, TransportKind } from '../../lib/monitoring/model.js';
 import { parseEnvelope } from '../../lib/monitoring/parse-envelope.js';
-import { sampleEnvelope } from '../../lib/monitoring/testing/sample-rows.js';
-import { analyzeObserver, indexSources, type EvidenceCounts, type ObserverInfo, type SourceEvent, type SourceIndex } from '../../lib/validation/analyze.js';
-import type { ObservedSample } from '../../lib/validation/compare.js';
-import { eventDigest } from '../../lib/validation/digest.js';
-import type { Lane, SampleBatch } from '../../lib/validation/sample.js';
-import { createSampler, type Sampler } from '../../lib/validation/sampler.js';
+import { sampleEnvelope } from '../../test-support/monitoring/sample-rows.js';
+import { analyzeObserver, indexSources, type EvidenceCounts, type ObserverInfo, type SourceEvent, type SourceIndex } from '../../lib/validation/engine/analyze.js';
+import type { ObservedSample } from '../../lib/validation/engine/compare.js';
+import { eventDigest } from '../../lib/validation/engine/digest.js';
+import type { Lane, SampleBatch } from '../../contracts/samples.js';
+import { createSampler, type Sampler } from '../../lib/validation/engine/sampler.js';
 
 /**
  * A virtual-time parallel run with natural churn: 50 seats (users), each a dashboard tab

@@ -12,12 +12,12 @@ export interface DevStackProcess {
 }
 
 /**
- * `servers/dev.ts --next start` (production build) on free ports and its own data dir, as
+ * `tools/dev.ts --next start` (production build) on free ports and its own data dir, as
  * the e2e suite runs it; resolves once `/api/health` answers.
  */
 export async function startDevStack(options: { root: string; dataDir: string; simulatorRate: number; timeoutMs?: number }): Promise<DevStackProcess> {
   const [app, api, postgres, legacy] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'servers/dev.ts', '--next', 'start'], {
+  const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'tools/dev.ts', '--next', 'start'], {
     cwd: options.root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -1,9 +1,9 @@
 import type { APIRequestContext, APIResponse } from '@playwright/test';
 import type { RolloutCommand } from '@/lib/rollout/commands';
 import type { Cohort, RolloutConfig } from '@/lib/rollout/config';
-import type { AuditEntry } from '@/lib/rollout/config-store';
+import type { AuditEntry } from '@/lib/rollout/server/config-store';
 import type { GateSummary } from '@/lib/swr/use-migration-gates';
-import type { ValidationReport } from '@/lib/validation/report';
+import type { ValidationReport } from '@/lib/validation/store/report';
 
 /** The rollout admin API driven with the service-role key, as a script or runbook would. */
 export interface RolloutAdmin {

@@ -8,10 +8,10 @@ import { POST as postPreview } from '@/app/api/rollout/preview/route';
 import { GET as getReport } from '@/app/api/validation/report/route';
 import { POST as postSamples } from '@/app/api/validation/samples/route';
 import { db } from '@/lib/db/pool';
-import { setTestEnv, TEST_JWT_SECRET } from '@/lib/ingest/ingest-test-kit';
-import { apiRequest, DEMO, errorOf, serviceRoleKey, userToken } from '@/lib/testing/api-test-kit';
+import { setTestEnv, TEST_JWT_SECRET } from '@/test-support/ingest';
+import { apiRequest, DEMO, errorOf, serviceRoleKey, userToken } from '@/test-support/api';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 

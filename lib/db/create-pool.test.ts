@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '@/lib/db/create-pool';
-import { waitFor } from '@/lib/testing/wait-for';
-import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { waitFor } from '@/test-support/wait-for';
+import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let killer: pg.Pool;

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { POST } from '@/app/api/ingest/route';
 import { db } from '@/lib/db/pool';
 import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
-import { ingestRequest, metric, setTestEnv, startReceiver } from '@/lib/ingest/ingest-test-kit';
-import { changeConfig } from '@/lib/rollout/config-store';
-import { invalidateRolloutConfig } from '@/lib/rollout/server-config';
-import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
+import { ingestRequest, metric, setTestEnv, startReceiver } from '@/test-support/ingest';
+import { changeConfig } from '@/lib/rollout/server/config-store';
+import { invalidateRolloutConfig } from '@/lib/rollout/server/server-config';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -6,7 +6,7 @@ import { legacyPublisher, type LegacyPublisher } from '@/lib/ingest/legacy-publi
 import { db } from '@/lib/db/pool';
 import { serverEnv } from '@/lib/env';
 import { legacyFeedEnabled } from '@/lib/rollout/stages';
-import { currentRolloutConfig } from '@/lib/rollout/server-config';
+import { currentRolloutConfig } from '@/lib/rollout/server/server-config';
 
 export interface IngestContext extends IngestDeps {
   publisher: LegacyPublisher;

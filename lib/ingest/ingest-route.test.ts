@@ -6,9 +6,9 @@ import { POST } from '@/app/api/ingest/route';
 import { db } from '@/lib/db/pool';
 import { hashIngestKey, registerIngestKey } from '@/lib/ingest/ingest-keys';
 import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
-import { accessToken, event, ingestRequest, metric, setTestEnv, startReceiver, TEST_INGEST_KEY, TEST_PUBLISH_KEY } from '@/lib/ingest/ingest-test-kit';
+import { accessToken, event, ingestRequest, metric, setTestEnv, startReceiver, TEST_INGEST_KEY, TEST_PUBLISH_KEY } from '@/test-support/ingest';
 import { envelopeSchema } from '@/servers/legacy-ws/envelope';
-import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

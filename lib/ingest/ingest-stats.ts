@@ -4,7 +4,7 @@ import type { IngestCounters } from '@/lib/ingest/accept-ingest';
 import type { IngestContext } from '@/lib/ingest/ingest-context';
 import { authenticateIngestKey } from '@/lib/ingest/ingest-keys';
 import type { PublisherStats } from '@/lib/ingest/legacy-publisher';
-import { authenticateReader } from '@/lib/history/authenticate-reader';
+import { authenticateReader } from '@/lib/event-history/authenticate-reader';
 
 export interface IngestStats {
   ingest: IngestCounters;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Envelope } from '@/lib/ingest/envelope';
-import { startReceiver } from '@/lib/ingest/ingest-test-kit';
+import type { Envelope } from '@/lib/db/stored-envelope';
+import { startReceiver } from '@/test-support/ingest';
 import { createLegacyPublisher, type LegacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { publishBackoffMs, type PublishRetryPolicy } from '@/lib/ingest/publish-retry-policy';
 import { freePort } from '@/servers/port';

@@ -1,6 +1,6 @@
 import 'server-only';
 import { BoundedQueue } from '@/lib/ingest/bounded-queue';
-import type { Envelope } from '@/lib/ingest/envelope';
+import type { Envelope } from '@/lib/db/stored-envelope';
 import { DEFAULT_PUBLISH_RETRY, isRetryablePublishStatus, publishBackoffMs, type PublishRetryPolicy } from '@/lib/ingest/publish-retry-policy';
 import { serverEnv } from '@/lib/env';
 

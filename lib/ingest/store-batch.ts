@@ -1,7 +1,7 @@
 import 'server-only';
 import type pg from 'pg';
-import { mapDatabaseError } from '@/lib/ingest/database-error';
-import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/ingest/envelope';
+import { mapDatabaseError } from '@/lib/db/database-error';
+import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/db/stored-envelope';
 import type { IngestBatch } from '@/lib/ingest/ingest-batch';
 import { uniqueItems } from '@/lib/ingest/unique-items';
 

@@ -1,13 +1,13 @@
 import 'server-only';
 import type pg from 'pg';
-import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT, MAX_MEASUREMENT_WINDOWS } from '@/lib/migration/gate-policy';
-import { evaluateGates, findOutliers, GATE_THRESHOLDS, overall, type GateResult, type GateStatus, type StageMetrics } from '@/lib/migration/gates';
-import { loadStageMetrics } from '@/lib/migration/stage-metrics';
+import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT, MAX_MEASUREMENT_WINDOWS } from '@/lib/validation/engine/gate-policy';
+import { evaluateGates, findOutliers, GATE_THRESHOLDS, overall, type GateResult, type GateStatus, type StageMetrics } from '@/lib/validation/engine/gates';
+import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import type { RolloutConfig } from '@/lib/rollout/config';
-import { changeConfig, loadConfig } from '@/lib/rollout/config-store';
+import { changeConfig, loadConfig } from '@/lib/rollout/server/config-store';
 import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
-import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/window';
-import { GRACE_MS, REPORT_MS } from '@/lib/validation/window-analysis';
+import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/engine/window';
+import { GRACE_MS, REPORT_MS } from '@/lib/validation/store/window-analysis';
 
 const RUNNER = { id: null, email: 'gate-runner (automatic)' };
 /** Gates never look further back than this, even if the stage is older. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEventWindow } from '@/lib/monitoring/event-window';
-import { ids, makeEvent } from '@/lib/monitoring/testing/make-events';
+import { ids, makeEvent } from '@/test-support/monitoring/make-events';
 
 describe('event window', () => {
   it('keeps events sorted by id when a late one arrives', () => {

@@ -1,6 +1,6 @@
-import type { Stream } from '@/lib/wire/envelope';
+import type { Stream } from '@/contracts/envelope';
 
-export { STREAMS, type Envelope, type Stream } from '@/lib/wire/envelope';
+export { STREAMS, type Envelope, type Stream } from '@/contracts/envelope';
 
 /** Which path delivered an event first: a live transport or the history (gap-fill) API. */
 export type TransportKind = 'legacy' | 'realtime';

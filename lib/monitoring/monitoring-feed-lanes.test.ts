@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import { createMonitoringFeed, type LaneChange, type MonitoringFeedOptions } from '@/lib/monitoring/monitoring-feed';
-import { createMemoryHistory } from '@/lib/monitoring/testing/memory-history';
-import { createScriptedTransport } from '@/lib/monitoring/testing/scripted-transport';
+import { createMemoryHistory } from '@/test-support/monitoring/memory-history';
+import { createScriptedTransport } from '@/test-support/monitoring/scripted-transport';
 import { failure } from '@/lib/monitoring/transport-failure';
 
 // The lane lifecycle contract validation relies on: live exactly when a session of the lane

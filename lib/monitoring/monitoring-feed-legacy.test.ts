@@ -3,11 +3,11 @@ import { WebSocket } from 'ws';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { Stream } from '@/lib/monitoring/model';
 import { createMonitoringFeed, type MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
-import { createMemoryHistory } from '@/lib/monitoring/testing/memory-history';
-import { serveHistory } from '@/lib/monitoring/testing/serve-history';
-import { waitUntil } from '@/lib/monitoring/testing/wait-until';
+import { createMemoryHistory } from '@/test-support/monitoring/memory-history';
+import { serveHistory } from '@/test-support/monitoring/serve-history';
+import { waitUntil } from '@/test-support/monitoring/wait-until';
 import { createLegacyTransport } from '@/lib/monitoring/transports/legacy-transport';
-import { signUserToken, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/servers/legacy-ws/feed-test-kit';
+import { signUserToken, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/test-support/legacy-ws/feed';
 import { startLegacyServer, type LegacyServer } from '@/servers/legacy-ws/legacy-server';
 
 const cleanups: Array<() => Promise<void> | void> = [];

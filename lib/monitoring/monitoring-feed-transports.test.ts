@@ -5,17 +5,17 @@ import { POST as ingestRoute } from '@/app/api/ingest/route';
 import { GET as historyRoute } from '@/app/api/monitoring/events/route';
 import { db } from '@/lib/db/pool';
 import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
-import { accessToken, event, ingestRequest, metric, setTestEnv, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/lib/ingest/ingest-test-kit';
+import { accessToken, event, ingestRequest, metric, setTestEnv, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/test-support/ingest';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
 import { createMonitoringFeed, type MonitoringFeed, type MonitoringFeedOptions } from '@/lib/monitoring/monitoring-feed';
-import { waitUntil } from '@/lib/monitoring/testing/wait-until';
+import { waitUntil } from '@/test-support/monitoring/wait-until';
 import { createLegacyTransport } from '@/lib/monitoring/transports/legacy-transport';
 import { createRealtimeTransport } from '@/lib/monitoring/transports/realtime-transport';
 import { startLegacyServer, type LegacyServer } from '@/servers/legacy-ws/legacy-server';
 import { startRealtimeServer, type RealtimeServer } from '@/servers/local-supabase/realtime/start-realtime-server';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Everything real: Postgres, the ingest and history route handlers (in-process), the legacy
 // server, the local Realtime server and the official supabase-js client.

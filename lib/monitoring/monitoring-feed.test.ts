@@ -4,9 +4,9 @@ import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
 import { createMonitoringFeed, type MonitoringFeedOptions } from '@/lib/monitoring/monitoring-feed';
 import type { RetryPolicy } from '@/lib/monitoring/retry-policy';
-import { createMemoryHistory, type MemoryHistory } from '@/lib/monitoring/testing/memory-history';
-import { ids } from '@/lib/monitoring/testing/make-events';
-import { createScriptedTransport, type ScriptedTransport } from '@/lib/monitoring/testing/scripted-transport';
+import { createMemoryHistory, type MemoryHistory } from '@/test-support/monitoring/memory-history';
+import { ids } from '@/test-support/monitoring/make-events';
+import { createScriptedTransport, type ScriptedTransport } from '@/test-support/monitoring/scripted-transport';
 import { failure } from '@/lib/monitoring/transport-failure';
 
 const retry: RetryPolicy = { baseMs: 200, capMs: 2_000, minMs: 50, maxAttempts: null, nonRetryable: ['unauthorized'] };

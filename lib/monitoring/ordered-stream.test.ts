@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { MonitoringEvent } from '@/lib/monitoring/model';
 import { createOrderedStream, type FillRequest } from '@/lib/monitoring/ordered-stream';
-import { ids, makeEvent } from '@/lib/monitoring/testing/make-events';
+import { ids, makeEvent } from '@/test-support/monitoring/make-events';
 
 function setup(options: { maxBuffer?: number } = {}) {
   const delivered: MonitoringEvent[] = [];

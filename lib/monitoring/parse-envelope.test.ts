@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
-import { sampleEnvelope } from '@/lib/monitoring/testing/sample-rows';
+import { sampleEnvelope } from '@/test-support/monitoring/sample-rows';
 
 const provenance = { transport: 'legacy' as const, receivedAt: 1 };
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from '@/lib/monitoring/retry-policy';
-import { createScriptedTransport } from '@/lib/monitoring/testing/scripted-transport';
+import { createScriptedTransport } from '@/test-support/monitoring/scripted-transport';
 import { failure } from '@/lib/monitoring/transport-failure';
 import { createTransportRunner, type RunnerPhase } from '@/lib/monitoring/transport-runner';
 

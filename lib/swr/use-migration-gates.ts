@@ -2,7 +2,7 @@
 
 import useSWR from 'swr';
 import type { GateAction, RunnerState } from '@/lib/migration/gate-runner';
-import type { GateResult, GateStatus } from '@/lib/migration/gates';
+import type { GateResult, GateStatus } from '@/lib/validation/engine/gates';
 import type { Stage } from '@/lib/rollout/stages';
 import { fetcher } from '@/lib/swr/fetcher';
 

@@ -2,7 +2,7 @@
 
 import { useRef } from 'react';
 import useSWR from 'swr';
-import type { MyCohort } from '@/lib/rollout/my-cohort';
+import type { MyCohort } from '@/lib/rollout/server/my-cohort';
 import { fetcher } from '@/lib/swr/fetcher';
 
 /**

@@ -2,7 +2,7 @@
 
 import useSWR from 'swr';
 import type { RolloutConfig } from '@/lib/rollout/config';
-import type { AuditEntry } from '@/lib/rollout/config-store';
+import type { AuditEntry } from '@/lib/rollout/server/config-store';
 import { fetcher } from '@/lib/swr/fetcher';
 
 export interface RolloutOverview {

@@ -2,7 +2,7 @@
 
 import useSWR from 'swr';
 import { fetcher } from '@/lib/swr/fetcher';
-import type { ValidationReport } from '@/lib/validation/report';
+import type { ValidationReport } from '@/lib/validation/store/report';
 
 export interface ReportFilters {
   since: string;

@@ -1,6 +1,6 @@
 import { createPool } from '../../lib/db/create-pool.js';
 import { legacyFeedEnabled } from '../../lib/rollout/stages.js';
-import { loadConfig } from '../../lib/rollout/config-store.js';
+import { loadConfig } from '../../lib/rollout/server/config-store.js';
 
 /** `live` until the rollout is decommissioned; `live` again while the kill switch is on. */
 export type FeedState = 'live' | 'decommissioned';

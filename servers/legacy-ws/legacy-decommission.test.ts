@@ -1,13 +1,13 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../lib/db/create-pool.js';
-import { changeConfig } from '../../lib/rollout/config-store.js';
+import { changeConfig } from '../../lib/rollout/server/config-store.js';
 import type { RolloutCommand } from '../../lib/rollout/commands.js';
-import { waitFor } from '../../lib/testing/wait-for.js';
-import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '../testing/throwaway-postgres.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '../../test-support/throwaway-postgres.js';
 import { CLOSE_CODES } from './close-codes.js';
 import { watchFeedState, type FeedStateWatch } from './feed-state.js';
-import { openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from './feed-test-kit.js';
+import { openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer, type LegacyServer } from './legacy-server.js';
 
 let postgres: ThrowawayPostgres;

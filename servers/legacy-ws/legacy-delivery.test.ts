@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_CODES } from './close-codes.js';
-import { envelope, envelopes, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from './feed-test-kit.js';
+import { envelope, envelopes, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer, type LegacyServer, type LegacyServerOptions } from './legacy-server.js';
 
 let server: LegacyServer | undefined;

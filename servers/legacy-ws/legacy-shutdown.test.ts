@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLOSE_CODES } from './close-codes.js';
-import { envelope, openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from './feed-test-kit.js';
+import { envelope, openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer } from './legacy-server.js';
 
 describe('legacy feed shutdown', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envelope } from './feed-test-kit.js';
+import { envelope } from '../../test-support/legacy-ws/feed.js';
 import { encodeEvent } from './server-frames.js';
 import { createStreamRing } from './stream-ring.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../lib/testing/wait-for.js';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '../testing/throwaway-postgres.js';
-import { ADMIN, officialClient, VIEWER } from './auth/testing/auth-stack.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '../../test-support/throwaway-postgres.js';
+import { ADMIN, officialClient, VIEWER } from '../../test-support/local-supabase/auth-stack.js';
 import { signApiKey } from './secrets.js';
 import { startSupabaseApi } from './supabase-api.js';
 

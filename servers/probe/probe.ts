@@ -8,8 +8,8 @@ import { createLegacyTransport } from '../../lib/monitoring/transports/legacy-tr
 import type { SocketConstructor } from '../../lib/monitoring/transports/socket-like.js';
 import { createRealtimeTransport } from '../../lib/monitoring/transports/realtime-transport.js';
 import { createNodeSupabase } from '../../lib/supabase/node-client.js';
-import type { SampleBatch } from '../../lib/validation/sample.js';
-import { createSampler, type Lane } from '../../lib/validation/sampler.js';
+import type { SampleBatch } from '../../contracts/samples.js';
+import { createSampler, type Lane } from '../../lib/validation/engine/sampler.js';
 import { mintProbeToken } from './probe-token.js';
 
 export interface ProbeOptions {

@@ -1,6 +1,6 @@
 import { createPool } from '../../lib/db/create-pool.js';
 import { runGateTick } from '../../lib/migration/gate-runner.js';
-import { analyzeClosedMinutes } from '../../lib/validation/window-analysis.js';
+import { analyzeClosedMinutes } from '../../lib/validation/store/window-analysis.js';
 
 export interface ValidationWorker {
   close(): Promise<void>;

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CacheSpec } from './cache-spec.js';
 import { startSimulator, type SimulatorRunnerOptions } from './runner.js';
 import { noScenario } from './scenario.js';
-import { startRecordingIngestServer, type CannedResponse, type RecordedRequest, type RecordingIngestServer } from './testing/recording-ingest-server.js';
-import { ingestBody } from './testing/wire-constraints.js';
+import { startRecordingIngestServer, type CannedResponse, type RecordedRequest, type RecordingIngestServer } from '../../test-support/simulator/recording-ingest-server.js';
+import { ingestBody } from '../../test-support/simulator/wire-constraints.js';
 import type { IngestBatch } from './wire.js';
 
 const KEY = 'test-ingest-key';

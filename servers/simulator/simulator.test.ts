@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { noScenario } from './scenario.js';
 import { createSimulator, type SimulatedSecond } from './simulator.js';
-import { cacheMetricRow, systemEventRow } from './testing/wire-constraints.js';
+import { cacheMetricRow, systemEventRow } from '../../test-support/simulator/wire-constraints.js';
 
 const run = (seconds: number, options: Parameters<typeof createSimulator>[0]): SimulatedSecond[] => {
   const sim = createSimulator(options);

@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import { forbidden } from 'next/navigation';
 import { AppHeader } from '@/components/app-header';
-import { RolloutSettings } from '@/components/rollout/rollout-settings';
+import { RolloutSettings } from '@/app/settings/rollout/_components/rollout-settings';
 import { requireUser } from '@/lib/auth/current-user';
-import { rolloutOverview } from '@/lib/rollout/admin-service';
+import { rolloutOverview } from '@/lib/migration/admin-service';
 
 export const metadata: Metadata = { title: 'Rollout' };
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
-import { sampleEnvelope } from '@/lib/monitoring/testing/sample-rows';
-import { waitUntil } from '@/lib/monitoring/testing/wait-until';
+import { sampleEnvelope } from '@/test-support/monitoring/sample-rows';
+import { waitUntil } from '@/test-support/monitoring/wait-until';
 import type { TransportHandlers, TransportSession } from '@/lib/monitoring/transport';
 import type { TransportFailure } from '@/lib/monitoring/transport-failure';
 import { createLegacyTransport } from '@/lib/monitoring/transports/legacy-transport';
-import { signUserToken, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/servers/legacy-ws/feed-test-kit';
+import { signUserToken, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '@/test-support/legacy-ws/feed';
 import { startLegacyServer, type LegacyServer, type LegacyServerOptions } from '@/servers/legacy-ws/legacy-server';
 
 let server: LegacyServer | undefined;

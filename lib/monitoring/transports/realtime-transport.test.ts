@@ -5,14 +5,14 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { MonitoringEvent } from '@/lib/monitoring/model';
-import { sampleData } from '@/lib/monitoring/testing/sample-rows';
-import { waitUntil } from '@/lib/monitoring/testing/wait-until';
+import { sampleData } from '@/test-support/monitoring/sample-rows';
+import { waitUntil } from '@/test-support/monitoring/wait-until';
 import type { TransportHandlers, TransportSession } from '@/lib/monitoring/transport';
 import type { TransportFailure } from '@/lib/monitoring/transport-failure';
 import { createRealtimeTransport } from '@/lib/monitoring/transports/realtime-transport';
 import { startRealtimeServer, type RealtimeServer } from '@/servers/local-supabase/realtime/start-realtime-server';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/servers/testing/throwaway-postgres';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
 
 const JWT_SECRET = 'monitoring-realtime-test-secret-0123456789abcdef';
 let postgres: ThrowawayPostgres;

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAuthServer } from './start-auth-server.js';
-import { ADMIN, VIEWER, officialClient, resign, startAuthStack, type AuthStack } from './testing/auth-stack.js';
+import { ADMIN, VIEWER, officialClient, resign, startAuthStack, type AuthStack } from '../../../test-support/local-supabase/auth-stack.js';
 
 let stack: AuthStack;
 let server: RunningAuthServer;

@@ -1,8 +1,8 @@
-import { tolerateShutdown } from '../../testing/throwaway-postgres.js';
+import { tolerateShutdown } from '../../../test-support/throwaway-postgres.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAuthServer } from './start-auth-server.js';
-import { officialClient, VIEWER, resign, startAuthStack, type AuthStack } from './testing/auth-stack.js';
+import { officialClient, VIEWER, resign, startAuthStack, type AuthStack } from '../../../test-support/local-supabase/auth-stack.js';
 
 let stack: AuthStack;
 let server: RunningAuthServer;

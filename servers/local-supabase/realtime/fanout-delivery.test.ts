@@ -4,9 +4,9 @@ import type { PostgresChangeData } from './postgres-changes/contract.js';
 import type { Realtime } from './realtime.js';
 import type { Vsn } from './serializer.js';
 import { encodeFanoutText, encodePush, encodeUserBroadcast } from './serializer.js';
-import { mountRealtime, type MountedRealtime } from './testing/mounted-realtime.js';
-import { kind3 } from './testing/raw-socket.js';
-import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js';
+import { mountRealtime, type MountedRealtime } from '../../../test-support/realtime/mounted-realtime.js';
+import { kind3 } from '../../../test-support/realtime/raw-socket.js';
+import { ScriptedPostgresChanges } from '../../../test-support/realtime/scripted-postgres-changes.js';
 
 const SECRET = 'fanout-delivery-secret-fanout-delivery';
 const BINDING = { event: 'INSERT', schema: 'public', table: 'cache_metrics' };

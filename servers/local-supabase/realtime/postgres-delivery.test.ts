@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresChangeData } from './postgres-changes/contract.js';
 import type { Realtime } from './realtime.js';
-import { mountRealtime, type MountedRealtime } from './testing/mounted-realtime.js';
-import type { RawSocket } from './testing/raw-socket.js';
-import { openRawSocket, payloadOf, v2 } from './testing/raw-socket.js';
-import { ScriptedPostgresChanges } from './testing/scripted-postgres-changes.js';
+import { mountRealtime, type MountedRealtime } from '../../../test-support/realtime/mounted-realtime.js';
+import type { RawSocket } from '../../../test-support/realtime/raw-socket.js';
+import { openRawSocket, payloadOf, v2 } from '../../../test-support/realtime/raw-socket.js';
+import { ScriptedPostgresChanges } from '../../../test-support/realtime/scripted-postgres-changes.js';
 
 const SECRET = 'pg-delivery-secret-pg-delivery-secret';
 const BINDINGS = [{ event: 'INSERT', schema: 'public', table: 'cache_metrics' }];

@@ -3,9 +3,9 @@ import WebSocket from 'ws';
 import { signApiKey } from '../secrets.js';
 import type { RealtimeServer } from './start-realtime-server.js';
 import { startRealtimeServer } from './start-realtime-server.js';
-import type { RawSocket } from './testing/raw-socket.js';
-import { kind3, openRawSocket, payloadOf, v2 } from './testing/raw-socket.js';
-import { nowSeconds, signClaims } from './testing/tokens.js';
+import type { RawSocket } from '../../../test-support/realtime/raw-socket.js';
+import { kind3, openRawSocket, payloadOf, v2 } from '../../../test-support/realtime/raw-socket.js';
+import { nowSeconds, signClaims } from '../../../test-support/realtime/tokens.js';
 
 const SECRET = 'framing-test-secret-framing-test-secret';
 let server: RealtimeServer;

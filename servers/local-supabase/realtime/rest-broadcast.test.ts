@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signApiKey } from '../secrets.js';
 import type { RealtimeServer } from './start-realtime-server.js';
 import { startRealtimeServer } from './start-realtime-server.js';
-import type { RawSocket } from './testing/raw-socket.js';
-import { openRawSocket, payloadOf, v2 } from './testing/raw-socket.js';
+import type { RawSocket } from '../../../test-support/realtime/raw-socket.js';
+import { openRawSocket, payloadOf, v2 } from '../../../test-support/realtime/raw-socket.js';
 
 const SECRET = 'rest-test-secret-rest-test-secret-xx';
 let server: RealtimeServer;

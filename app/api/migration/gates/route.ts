@@ -5,7 +5,7 @@ import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
 import { db } from '@/lib/db/pool';
 import { checkGates, resumeGateRunner } from '@/lib/migration/gate-runner';
-import { appWindowMs } from '@/lib/validation/window-config';
+import { appWindowMs } from '@/lib/validation/store/window-config';
 
 /** The gates for the current stage, the runner's streak and what it would do now (admins). */
 export async function GET(request: Request) {

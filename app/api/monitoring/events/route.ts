@@ -1,9 +1,9 @@
 import { NextResponse } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { db } from '@/lib/db/pool';
-import { authenticateReader } from '@/lib/history/authenticate-reader';
-import { parseHistoryQuery } from '@/lib/history/history-query';
-import { readHistory } from '@/lib/history/read-history';
+import { authenticateReader } from '@/lib/event-history/authenticate-reader';
+import { parseHistoryQuery } from '@/lib/event-history/history-query';
+import { readHistory } from '@/lib/event-history/read-history';
 
 export async function GET(request: Request) {
   try {

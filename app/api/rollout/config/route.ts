@@ -2,8 +2,8 @@ import { NextResponse } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
-import { changeRequestSchema } from '@/lib/rollout/admin-requests';
-import { rolloutOverview, saveRolloutChange } from '@/lib/rollout/admin-service';
+import { changeRequestSchema } from '@/lib/migration/admin-requests';
+import { rolloutOverview, saveRolloutChange } from '@/lib/migration/admin-service';
 
 export async function GET(request: Request) {
   try {

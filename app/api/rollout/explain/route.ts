@@ -2,8 +2,8 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { readSearchParams } from '@/lib/api/read-search-params';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
-import { explainQuerySchema } from '@/lib/rollout/admin-requests';
-import { explainUser } from '@/lib/rollout/admin-service';
+import { explainQuerySchema } from '@/lib/migration/admin-requests';
+import { explainUser } from '@/lib/migration/admin-service';
 
 export async function GET(request: NextRequest) {
   try {

@@ -2,8 +2,8 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { requireApiUser } from '@/lib/auth/require-api-user';
 import { COHORT_COOKIE, COHORT_COOKIE_TTL_S } from '@/lib/rollout/cohort-cookie';
-import { myCohort } from '@/lib/rollout/my-cohort';
-import { requestCohortInput } from '@/lib/rollout/server-cohort';
+import { myCohort } from '@/lib/rollout/server/my-cohort';
+import { requestCohortInput } from '@/lib/rollout/server/server-cohort';
 
 export async function GET(request: NextRequest) {
   try {

@@ -2,8 +2,8 @@ import { NextResponse } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
-import { previewRequestSchema } from '@/lib/rollout/admin-requests';
-import { previewRolloutChange } from '@/lib/rollout/admin-service';
+import { previewRequestSchema } from '@/lib/migration/admin-requests';
+import { previewRolloutChange } from '@/lib/migration/admin-service';
 
 export async function POST(request: Request) {
   try {

@@ -2,8 +2,8 @@ import { NextResponse } from 'next/server';
 import { ApiError } from '@/lib/api/api-error';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { serverEnv } from '@/lib/env';
-import { sameToken, snapshotToken } from '@/lib/rollout/internal-token';
-import { currentRolloutConfig } from '@/lib/rollout/server-config';
+import { sameToken, snapshotToken } from '@/lib/rollout/edge/internal-token';
+import { currentRolloutConfig } from '@/lib/rollout/server/server-config';
 
 /** Internal: the config snapshot the edge middleware buckets with. */
 export async function GET(request: Request) {

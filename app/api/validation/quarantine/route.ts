@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { readJsonBody } from '@/lib/api/read-json-body';
 import { requireApiAdmin } from '@/lib/auth/require-api-user';
-import { releaseFromQuarantine } from '@/lib/validation/quarantine';
+import { releaseFromQuarantine } from '@/lib/validation/store/quarantine';
 
 const bodySchema = z.strictObject({ action: z.literal('release'), subject: z.string().min(1).max(128) });
 

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server';
 import { handleApiError } from '@/lib/api/handle-api-error';
 import { authenticateCaller } from '@/lib/auth/authenticate-caller';
-import { acceptSamples } from '@/lib/validation/accept-samples';
+import { acceptSamples } from '@/lib/validation/store/accept-samples';
 
 export async function POST(request: Request) {
   try {

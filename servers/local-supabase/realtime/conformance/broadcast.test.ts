@@ -9,13 +9,13 @@
  */
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscribed } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { EventLog } from './support/event-log.js';
-import { createFrameTap, frameIs } from './support/frame-tap.js';
-import { uniqueName } from './support/names.js';
-import { startStack, type ConformanceStack } from './support/stack.js';
-import { signClaims } from './support/tokens.js';
+import { subscribed } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
+import { createFrameTap, frameIs } from '../../../../test-support/realtime-conformance/frame-tap.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { startStack, type ConformanceStack } from '../../../../test-support/realtime-conformance/stack.js';
+import { signClaims } from '../../../../test-support/realtime-conformance/tokens.js';
 
 interface Received {
   type: string;

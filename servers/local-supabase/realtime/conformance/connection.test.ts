@@ -10,15 +10,15 @@
  * apikey" half is impossible with the official client (its constructor throws).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscribeLogged, subscribed, waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { EventLog } from './support/event-log.js';
-import { createFrameTap, frameIs } from './support/frame-tap.js';
-import { uniqueName } from './support/names.js';
-import { listenPostgres, postgresReady } from './support/postgres-subscription.js';
-import { rawUpgrade } from './support/raw-upgrade.js';
-import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
-import { signClaims } from './support/tokens.js';
+import { subscribeLogged, subscribed, waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
+import { createFrameTap, frameIs } from '../../../../test-support/realtime-conformance/frame-tap.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { listenPostgres, postgresReady } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { rawUpgrade } from '../../../../test-support/realtime-conformance/raw-upgrade.js';
+import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
+import { signClaims } from '../../../../test-support/realtime-conformance/tokens.js';
 
 let stack: DatabaseStack;
 beforeAll(async () => {

@@ -10,12 +10,12 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { uniqueName } from './support/names.js';
-import { postgresReady, subscribePostgres, type PostgresSubscription } from './support/postgres-subscription.js';
-import { insertTodoRow, startRowWriter } from './support/row-writer.js';
-import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
+import { waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { postgresReady, subscribePostgres, type PostgresSubscription } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { insertTodoRow, startRowWriter } from '../../../../test-support/realtime-conformance/row-writer.js';
+import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 
 let stack: DatabaseStack;
 beforeAll(async () => {

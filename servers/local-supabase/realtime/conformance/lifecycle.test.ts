@@ -8,15 +8,15 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscribeLogged, subscribed, waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS, type Vsn } from './support/clients.js';
-import { EventLog } from './support/event-log.js';
-import { createFrameTap, frameIs, type FrameTap } from './support/frame-tap.js';
-import type { TappedFrame } from './support/frames.js';
-import { uniqueName } from './support/names.js';
-import { listenPostgres, type Binding, type SystemMessage } from './support/postgres-subscription.js';
-import { startStack, type ConformanceStack } from './support/stack.js';
-import { signClaims, signExpiredToken, signRolelessToken, signUserToken } from './support/tokens.js';
+import { subscribeLogged, subscribed, waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS, type Vsn } from '../../../../test-support/realtime-conformance/clients.js';
+import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
+import { createFrameTap, frameIs, type FrameTap } from '../../../../test-support/realtime-conformance/frame-tap.js';
+import type { TappedFrame } from '../../../../test-support/realtime-conformance/frames.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { listenPostgres, type Binding, type SystemMessage } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { startStack, type ConformanceStack } from '../../../../test-support/realtime-conformance/stack.js';
+import { signClaims, signExpiredToken, signRolelessToken, signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
 
 const USER_A = '11111111-1111-4111-8111-111111111111';
 const USER_B = '22222222-2222-4222-8222-222222222222';

@@ -5,12 +5,12 @@
  */
 import { postgresChangesFilter, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { uniqueName } from './support/names.js';
-import { listenPostgres, subscribePostgres, type Binding } from './support/postgres-subscription.js';
-import { idsOf, insertRow, settle } from './support/rows.js';
-import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
+import { waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { listenPostgres, subscribePostgres, type Binding } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { idsOf, insertRow, settle } from '../../../../test-support/realtime-conformance/rows.js';
+import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 
 let stack: DatabaseStack;
 beforeAll(async () => {

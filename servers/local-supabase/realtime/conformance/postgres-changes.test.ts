@@ -7,14 +7,14 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { createFrameTap, frameIs } from './support/frame-tap.js';
-import { uniqueName } from './support/names.js';
-import { listenPostgres, postgresReady, subscribePostgres, type Binding } from './support/postgres-subscription.js';
-import { idsOf, insertRow, settle, todoRow } from './support/rows.js';
-import { startDatabaseStack, type DatabaseStack } from './support/stack.js';
-import { signUserToken } from './support/tokens.js';
+import { waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { createFrameTap, frameIs } from '../../../../test-support/realtime-conformance/frame-tap.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import { listenPostgres, postgresReady, subscribePostgres, type Binding } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { idsOf, insertRow, settle, todoRow } from '../../../../test-support/realtime-conformance/rows.js';
+import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
+import { signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
 
 const USER_A = '11111111-1111-4111-8111-111111111111';
 const USER_B = '22222222-2222-4222-8222-222222222222';

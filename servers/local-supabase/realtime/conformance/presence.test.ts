@@ -4,13 +4,13 @@
  */
 import type { RealtimeChannel, RealtimePresenceJoinPayload, RealtimePresenceLeavePayload } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscribeLogged, subscribed, waitForStatus } from './support/channel-status.js';
-import { ClientPool, VSNS } from './support/clients.js';
-import { EventLog } from './support/event-log.js';
-import { createFrameTap, frameIs } from './support/frame-tap.js';
-import { uniqueName } from './support/names.js';
-import type { SystemMessage } from './support/postgres-subscription.js';
-import { startStack, type ConformanceStack } from './support/stack.js';
+import { subscribeLogged, subscribed, waitForStatus } from '../../../../test-support/realtime-conformance/channel-status.js';
+import { ClientPool, VSNS } from '../../../../test-support/realtime-conformance/clients.js';
+import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
+import { createFrameTap, frameIs } from '../../../../test-support/realtime-conformance/frame-tap.js';
+import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
+import type { SystemMessage } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { startStack, type ConformanceStack } from '../../../../test-support/realtime-conformance/stack.js';
 
 type Meta = Record<string, unknown> & { presence_ref: string };
 type PresenceEvent =

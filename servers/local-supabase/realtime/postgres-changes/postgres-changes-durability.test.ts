@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExtensionFixture, type ExtensionFixture } from './testing/fixture.js';
-import type { RecordedFrame } from './testing/recording-subscriber.js';
+import { startExtensionFixture, type ExtensionFixture } from '../../../../test-support/postgres-changes/fixture.js';
+import type { RecordedFrame } from '../../../../test-support/postgres-changes/recording-subscriber.js';
 
 const SLOT = 'pc_durability_test';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startExtensionFixture, type ExtensionFixture } from './testing/fixture.js';
-import { recordingSubscriber, type RecordedFrame } from './testing/recording-subscriber.js';
+import { startExtensionFixture, type ExtensionFixture } from '../../../../test-support/postgres-changes/fixture.js';
+import { recordingSubscriber, type RecordedFrame } from '../../../../test-support/postgres-changes/recording-subscriber.js';
 
 const USER_A = '11111111-1111-4111-8111-111111111111';
 const USER_B = '22222222-2222-4222-8222-222222222222';

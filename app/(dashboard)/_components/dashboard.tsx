@@ -1,0 +1,105 @@
+'use client';
+
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { CachePanel } from '@/app/(dashboard)/_components/cache-panel';
+import { ConnectionIndicator, FeedBanners } from '@/app/(dashboard)/_components/connection-indicator';
+import { DataHeld } from '@/app/(dashboard)/_components/data-held';
+import { EventsTable } from '@/app/(dashboard)/_components/events-table';
+import { Button, Card } from '@/components/ui';
+import { cacheSeries } from '@/lib/dashboard/cache-series';
+import type { PublicConfig } from '@/lib/env';
+import { feedPlan } from '@/lib/rollout/feed-plan';
+import type { TransportKind } from '@/lib/monitoring/model';
+import { useMonitoringFeed } from '@/lib/monitoring/hooks/use-monitoring-feed';
+import type { MyCohort } from '@/lib/rollout/server/my-cohort';
+import { useMyCohort } from '@/lib/swr/use-my-cohort';
+import { useSampler } from '@/lib/validation/hooks/use-sampler';
+
+const FEED_LIMITS = { perStream: 20_000 };
+
+const RANGES = [
+  { minutes: 5, bucketMs: 1_000 },
+  { minutes: 15, bucketMs: 5_000 },
+  { minutes: 60, bucketMs: 15_000 },
+] as const;
+
+/** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
+export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
+  const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
+  const plan = feedPlan(cohort.cohort, cohort.legacyAvailable);
+  const counters = useRef({ errors: { legacy: 0, realtime: 0 } as Record<TransportKind, number>, recovered: 0 });
+  const sampler = useSampler({
+    cohort: cohort.cohort,
+    feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}`,
+    clockOffsetMs,
+    errors: () => counters.current.errors,
+    historyRecovered: () => counters.current.recovered,
+  });
+  const feed = useMonitoringFeed({
+    // Enough cache rows for the 15-minute charts at the default rate (≈ 21 rows/s).
+    limits: FEED_LIMITS,
+    plan,
+    config,
+    onPrimaryEvent: sampler.event,
+    onShadowEvent: (event) => sampler.event(event, 'shadow'),
+    onLaneChange: sampler.lane,
+  });
+  useEffect(() => {
+    counters.current = { errors: feed.errors, recovered: feed.gapFills.recovered };
+  }, [feed.errors, feed.gapFills.recovered]);
+  const [rangeIndex, setRangeIndex] = useState(1);
+  const range = RANGES[rangeIndex] ?? RANGES[1];
+  const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
+  const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
+
+  return (
+    <div className="space-y-4">
+      <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
+          <div className="flex items-center gap-2">
+            <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
+              {RANGES.map((r, index) => (
+                <button
+                  key={r.minutes}
+                  type="button"
+                  aria-pressed={index === rangeIndex}
+                  onClick={() => setRangeIndex(index)}
+                  className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+                >
+                  {r.minutes} min
+                </button>
+              ))}
+            </div>
+            <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
+              {feed.paused ? 'Resume' : 'Pause'}
+            </Button>
+          </div>
+        </div>
+        <DataHeld events={feed.events} />
+      </div>
+      {cohort.killSwitch ? (
+        <div role="status" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+          Kill switch is on: every dashboard uses the legacy feed.
+        </div>
+      ) : null}
+      {cohort.automaticChange ? (
+        <div role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
+          <strong>{cohort.automaticChange.action}</strong> at {new Date(cohort.automaticChange.at).toLocaleTimeString()} — {cohort.automaticChange.reason}
+        </div>
+      ) : null}
+      {!cohort.legacyAvailable ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">The legacy feed is switched off; Supabase Realtime serves everyone.</div> : null}
+      {feed.paused ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">Paused. New events keep arriving in the background; resume to catch up in order.</div> : null}
+      <FeedBanners feed={feed} />
+      {feed.snapshotError ? <p className="text-sm text-amber-700">The initial history could not be loaded ({feed.snapshotError.message}); live data fills in as it arrives.</p> : null}
+      {series.length === 0 ? (
+        <Card>
+          <p className="py-10 text-center text-sm text-slate-500">{feed.status === 'live' ? 'Waiting for the first cache metrics…' : 'Connecting to the feed…'}</p>
+        </Card>
+      ) : (
+        series.map((s) => <CachePanel key={s.cacheName} series={s} />)
+      )}
+      <EventsTable events={feed.events.system_events} />
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import type { GateResult } from '@/lib/validation/engine/gates';
+import { Badge, type Tone } from '@/components/ui';
+
+const TONE: Record<GateResult['status'], Tone> = { pass: 'good', fail: 'bad', wait: 'warn', inconclusive: 'warn' };
+const LABEL: Record<GateResult['status'], string> = { pass: 'pass', fail: 'fail', wait: 'waiting for data', inconclusive: 'inconclusive' };
+
+/** What a gate rests on: the trusted probe, and the browsers when enough users vote. */
+function Evidence({ evidence }: { evidence: NonNullable<GateResult['evidence']> }) {
+  const { probe, browsers } = evidence;
+  return (
+    <div className="mt-0.5 text-xs text-slate-500">
+      probe: {LABEL[probe.status]}
+      {browsers ? ` · browsers: ${browsers.status === 'wait' && browsers.users < 4 ? `${browsers.users} user(s), too few to vote` : `${LABEL[browsers.status]}, ${browsers.users} users (largest share ${(browsers.largestShare * 100).toFixed(0)} %)`}` : ' · browsers: shown, not gated'}
+    </div>
+  );
+}
+
+export function GateTable({ gates }: { gates: GateResult[] }) {
+  return (
+    <table className="w-full text-left text-sm" aria-label="Gates">
+      <thead className="text-xs text-slate-500 uppercase">
+        <tr>
+          <th className="py-1 pr-2">Gate</th>
+          <th className="py-1 pr-2">Status</th>
+          <th className="py-1 pr-2">Measured</th>
+          <th className="py-1">Needs</th>
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
+        {gates.map((gate) => (
+          <tr key={gate.gate} title={gate.detail}>
+            <td className="py-1.5 pr-2 font-medium">{gate.gate}</td>
+            <td className="py-1.5 pr-2">
+              <Badge tone={TONE[gate.status]}>{LABEL[gate.status]}</Badge>
+              {gate.severe ? <Badge tone="bad">severe</Badge> : null}
+            </td>
+            <td className="py-1.5 pr-2 tabular-nums">
+              {gate.value}
+              {gate.evidence ? <Evidence evidence={gate.evidence} /> : null}
+            </td>
+            <td className="py-1.5 text-slate-500">{gate.threshold}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,110 @@
+import type { Cohort } from '@/lib/rollout/config';
+import type { Lane, SampleBatch } from '@/contracts/samples';
+
+/**
+ * What an observer can plausibly have seen, checked before a batch is stored. Observers
+ * are signed-in users, not trusted instruments: a batch that claims what its caller could
+ * not have observed is refused whole (422, naming the field) and counted per caller.
+ * Pure: the route supplies the facts it looked up.
+ */
+export class ImplausibleEvidence extends Error {
+  constructor(
+    readonly code: 'wrong_cohort' | 'wrong_lane' | 'implausible_errors' | 'implausible_time' | 'unknown_event',
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'ImplausibleEvidence';
+  }
+}
+
+/** Which lanes each kind of observer has (what the dashboard and the probe open). */
+const LANES_BY_COHORT: Record<SampleBatch['cohort'], Record<'legacy' | 'realtime', readonly Lane[]>> = {
+  legacy: { legacy: [], realtime: [] },
+  shadow: { legacy: ['primary'], realtime: ['shadow'] },
+  realtime: { legacy: ['shadow', 'fallback'], realtime: ['primary'] },
+  probe: { legacy: ['primary', 'baseline'], realtime: ['shadow'] },
+};
+
+export const allowedLanes = (cohort: SampleBatch['cohort'], transport: 'legacy' | 'realtime'): readonly Lane[] => LANES_BY_COHORT[cohort][transport];
+
+/** Server-clock slack for a browser's clock-offset estimate. */
+export const CLOCK_SLACK_MS = 5_000;
+/** A tab may have been live this long before its first report (hidden-tab timers run rarely). */
+const FIRST_REPORT_SLACK_MS = 5 * 60_000;
+/**
+ * Session failures are separated by a retry delay (≥ 100 ms in the default policy) and a
+ * connect attempt; more than this many per second and transport is not a real client.
+ */
+export const MAX_ERRORS_PER_SECOND = 5;
+const ERROR_ALLOWANCE = 10;
+/**
+ * Per user, all tabs together, per transport and rolling minute: a failing transport retries
+ * with backoff (≈ 8 attempts a minute per lane at the default policy), so a few tabs with a
+ * few lanes stay far below this; fresh observer ids do not buy a fresh allowance.
+ */
+export const SUBJECT_ERRORS_PER_MINUTE = 60;
+
+export interface ObserverFacts {
+  /** The caller's subject: a user id, or `probe` for the service role. */
+  subject: string;
+  /** Cohorts the caller has been in within the last minute (current config and recent ones). */
+  cohorts: ReadonlySet<Cohort | 'probe'>;
+  /** The stored observer, when this id has reported before. */
+  previous: { subject: string; firstSeenMs: number; lastBatchMs: number } | null;
+  /** Session failures the subject's observers reported in the last minute. */
+  recentErrors: { legacy: number; realtime: number };
+  nowMs: number;
+  /** The probe: its budget is not a browser user's. */
+  trusted: boolean;
+}
+
+export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts): void {
+  const { nowMs } = facts;
+  if (!facts.cohorts.has(batch.cohort)) {
+    throw new ImplausibleEvidence('wrong_cohort', 'cohort', `you are not in the ${batch.cohort} cohort (now: ${[...facts.cohorts].join(', ') || 'none'})`);
+  }
+  const firstSeen = facts.previous?.firstSeenMs ?? nowMs;
+  const sinceLast = Math.max(0, nowMs - (facts.previous?.lastBatchMs ?? nowMs)) / 1000;
+  const maxErrors = Math.ceil(ERROR_ALLOWANCE + MAX_ERRORS_PER_SECOND * Math.min(sinceLast, 600));
+  for (const transport of ['legacy', 'realtime'] as const) {
+    if (batch.errors[transport] > maxErrors) {
+      throw new ImplausibleEvidence('implausible_errors', `errors.${transport}`, `${batch.errors[transport]} session failures since the last report ${sinceLast.toFixed(0)} s ago are more than a client can have (≤ ${maxErrors})`);
+    }
+    if (!facts.trusted && facts.recentErrors[transport] + batch.errors[transport] > SUBJECT_ERRORS_PER_MINUTE) {
+      throw new ImplausibleEvidence('implausible_errors', `errors.${transport}`, `more than ${SUBJECT_ERRORS_PER_MINUTE} session failures a minute from one user's tabs together`);
+    }
+  }
+  const latest = nowMs + CLOCK_SLACK_MS;
+  const earliest = firstSeen - FIRST_REPORT_SLACK_MS;
+  batch.coverage.forEach((coverage, i) => {
+    if (!allowedLanes(batch.cohort, coverage.transport).includes(coverage.lane)) throw new ImplausibleEvidence('wrong_lane', `coverage[${i}].lane`, `a ${batch.cohort} observer has no ${coverage.transport} ${coverage.lane} lane`);
+    if (coverage.from < earliest) throw new ImplausibleEvidence('implausible_time', `coverage[${i}].from`, 'before this observer first reported');
+    if (coverage.from > latest || (coverage.to !== null && coverage.to > latest)) throw new ImplausibleEvidence('implausible_time', `coverage[${i}]`, 'in the future');
+  });
+  if (batch.seen_through !== undefined && batch.seen_through > latest) throw new ImplausibleEvidence('implausible_time', 'seen_through', 'in the future');
+  batch.samples.forEach((sample, i) => {
+    if (!allowedLanes(batch.cohort, sample.transport).includes(sample.lane)) throw new ImplausibleEvidence('wrong_lane', `samples[${i}].lane`, `a ${batch.cohort} observer has no ${sample.transport} ${sample.lane} lane`);
+    if (sample.emitted_at > latest || sample.received_at > latest) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'in the future');
+    if (sample.received_at < sample.emitted_at - CLOCK_SLACK_MS) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'received before the event was emitted');
+  });
+}
+
+/** A stored event as the source of truth knows it. */
+export interface StoredIdentity {
+  eventId: string;
+  stream: string;
+  id: number;
+  emittedMs: number;
+}
+
+/** Every sample must name an event that exists, with that event's id, stream and emission time. */
+export function checkEventIdentity(batch: SampleBatch, stored: ReadonlyMap<string, StoredIdentity>): void {
+  batch.samples.forEach((sample, i) => {
+    const event = stored.get(sample.event_id);
+    if (!event) throw new ImplausibleEvidence('unknown_event', `samples[${i}].event_id`, 'no such event was ever stored');
+    if (event.stream !== sample.stream || event.id !== sample.id) throw new ImplausibleEvidence('unknown_event', `samples[${i}].id`, `event ${sample.event_id} is ${event.stream} #${event.id}`);
+    // Emission times are stored with µs; the sample carries whole ms.
+    if (Math.abs(event.emittedMs - sample.emitted_at) > 1) throw new ImplausibleEvidence('unknown_event', `samples[${i}].emitted_at`, 'not the event’s emission time');
+  });
+}
