@@ -119,7 +119,7 @@ export const validationBench: BenchModule = {
       for (const events of slices.slice(0, 40)) {
         const batch = { ...batchOf(events), samples: batchOf(events).samples.map((s) => ({ ...s })) };
         const t = performance.now();
-        checkBatchPlausibility(batch, { subject: 'probe', cohorts: new Set(['probe']), previous: null, nowMs: Date.now(), recentErrors: { legacy: 0, realtime: 0 }, trusted: true });
+        checkBatchPlausibility(batch, { subject: 'probe', cohorts: new Set(['probe']), legacyStates: new Set([true]), previous: null, nowMs: Date.now(), recentErrors: { legacy: 0, realtime: 0 }, trusted: true });
         checkEventIdentity(batch, await lookupEvents(db(), batch.samples.map((s) => s.event_id)));
         checkRuns.push(performance.now() - t);
       }

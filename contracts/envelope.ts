@@ -1,19 +1,24 @@
+import { z } from 'zod';
+
 /**
  * The wire contract shared by every path that carries a stored row: the legacy feed's
- * frames, the history API's items and the monitoring model's input. (The legacy server
- * validates the same shape with zod in servers/legacy-ws/envelope.ts.)
+ * event frames, the history API's items and (reshaped from its flat row) Realtime's
+ * postgres_changes record. One shape, checked with this one schema at every boundary.
  */
 
 /** The two monitoring streams; each is a table with its own id sequence. */
 export const STREAMS = ['cache_metrics', 'system_events'] as const;
-export type Stream = (typeof STREAMS)[number];
+export const streamSchema = z.enum(STREAMS);
+export type Stream = z.infer<typeof streamSchema>;
 
 /** One stored row: the durable identity given at ingest plus every other column in `data`. */
-export interface Envelope {
-  id: number;
-  event_id: string;
-  stream: Stream;
-  /** Server time at insert, ISO 8601 UTC. */
-  emitted_at: string;
-  data: Record<string, unknown>;
-}
+export const envelopeSchema = z.object({
+  /** bigint id from the table: the per-stream sequence (JSON number, safe integer). */
+  id: z.int().positive().max(Number.MAX_SAFE_INTEGER),
+  event_id: z.uuid(),
+  stream: streamSchema,
+  /** Server time at insert, ISO 8601 with an offset (µs precision from Postgres). */
+  emitted_at: z.iso.datetime({ offset: true }),
+  data: z.record(z.string(), z.unknown()),
+});
+export type Envelope = z.infer<typeof envelopeSchema>;

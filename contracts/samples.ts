@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { streamSchema } from './envelope';
+import { TRANSPORTS } from './transports';
 
-export const STREAMS = ['cache_metrics', 'system_events'] as const;
-export type StreamName = (typeof STREAMS)[number];
 
 /**
  * An observer's subscriptions: the serving transport (`primary`), the legacy feed serving
@@ -23,8 +23,8 @@ export const sampleSchema = z
   .object({
     event_id: z.uuid(),
     id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    stream: z.enum(STREAMS),
-    transport: z.enum(['legacy', 'realtime']),
+    stream: streamSchema,
+    transport: z.enum(TRANSPORTS),
     lane: z.enum(LANES).default('primary'),
     /** Receive time in server clock (ms since epoch), corrected by the measured clock offset. */
     received_at: epochMs,
@@ -49,7 +49,7 @@ export type Sample = z.infer<typeof sampleSchema>;
  */
 export const coverageSchema = z
   .object({
-    transport: z.enum(['legacy', 'realtime']),
+    transport: z.enum(TRANSPORTS),
     lane: z.enum(LANES),
     from: epochMs,
     to: epochMs.nullable(),

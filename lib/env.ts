@@ -26,25 +26,14 @@ const serverEnvSchema = z.object({
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
 
-let cached: ServerEnv | undefined;
+const KEYS = Object.keys(serverEnvSchema.shape) as Array<keyof ServerEnv>;
+let cached: { fingerprint: string; env: ServerEnv } | undefined;
 
+/** The parsed environment, parsed again only when one of its keys changed (a microsecond's check). */
 export function serverEnv(): ServerEnv {
-  cached ??= parseServerEnv(process.env);
-  return cached;
-}
-
-/**
- * For tests and in-process harnesses only: sets the process environment the app reads
- * and forgets the parsed copy, so the next `serverEnv()` sees the new values.
- */
-export function configureServerEnv(values: Record<string, string>): void {
-  Object.assign(process.env, values);
-  cached = undefined;
-}
-
-/** One raw key (tests that derive values from the configured environment). */
-export function rawEnv(key: keyof ServerEnv): string | undefined {
-  return process.env[key];
+  const fingerprint = KEYS.map((key) => process.env[key] ?? '\u0001').join('\u0000');
+  if (cached?.fingerprint !== fingerprint) cached = { fingerprint, env: parseServerEnv(process.env) };
+  return cached.env;
 }
 
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {

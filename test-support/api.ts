@@ -1,4 +1,4 @@
-import { rawEnv } from '@/lib/env';
+import { appEnv } from '@/test-support/env';
 // Test support for the rollout, validation and migration API suites (not a test file itself).
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -53,7 +53,7 @@ export async function errorOf(response: Response): Promise<{ status: number; cod
  * The `Cookie` header a browser sends after signing in through `@supabase/ssr`: the
  * session JSON, base64url with the `base64-` prefix, under `sb-<host>-auth-token`.
  */
-export function sessionCookie(accessToken: string, supabaseUrl = rawEnv('SUPABASE_URL') ?? 'http://127.0.0.1:9'): string {
+export function sessionCookie(accessToken: string, supabaseUrl = appEnv('SUPABASE_URL') ?? 'http://127.0.0.1:9'): string {
   const [, payload] = accessToken.split('.');
   const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { sub: string; exp: number; email?: string };
   const session = { access_token: accessToken, refresh_token: 'test-refresh-token', token_type: 'bearer', expires_in: claims.exp - Math.floor(Date.now() / 1000), expires_at: claims.exp, user: { id: claims.sub, email: claims.email, aud: 'authenticated', role: 'authenticated' } };

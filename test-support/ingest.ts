@@ -1,4 +1,4 @@
-import { configureServerEnv } from '@/lib/env';
+import { setAppEnv } from '@/test-support/env';
 // Test support for the ingest and history suites (not a test file itself).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +11,7 @@ export const TEST_PUBLISH_KEY = `publish-${'p'.repeat(40)}`;
 
 /** The app env for a route under test; call before the first request (env is read lazily). */
 export function setTestEnv(options: { databaseUrl: string; publishUrl: string }): void {
-  configureServerEnv({
+  setAppEnv({
     SUPABASE_URL: 'http://127.0.0.1:9',
     SUPABASE_ANON_KEY: 'anon-key-anon-key-anon-key',
     SUPABASE_SERVICE_ROLE_KEY: 'service-key-service-key-service-key',

@@ -3,7 +3,7 @@ import { GET } from '@/app/api/monitoring/events/route';
 import { db } from '@/lib/db/pool';
 import { accessToken, setTestEnv } from '@/test-support/ingest';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { envelopeSchema } from '@/servers/legacy-ws/envelope';
+import { envelopeSchema } from '@/contracts/envelope';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 const METRICS = 2_500;

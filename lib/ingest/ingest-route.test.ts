@@ -7,7 +7,7 @@ import { db } from '@/lib/db/pool';
 import { hashIngestKey, registerIngestKey } from '@/lib/ingest/ingest-keys';
 import { legacyPublisher } from '@/lib/ingest/legacy-publisher';
 import { accessToken, event, ingestRequest, metric, setTestEnv, startReceiver, TEST_INGEST_KEY, TEST_PUBLISH_KEY } from '@/test-support/ingest';
-import { envelopeSchema } from '@/servers/legacy-ws/envelope';
+import { envelopeSchema } from '@/contracts/envelope';
 import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
 
 let postgres: ThrowawayPostgres;

@@ -1,4 +1,4 @@
-import { assertNever } from '@/lib/monitoring/assert-never';
+import { assertNever } from '@/lib/assert-never';
 
 /**
  * What the dashboard's connection indicator shows. Closed: every consumer maps it with an

@@ -1,4 +1,4 @@
-import { assertNever } from '@/lib/monitoring/assert-never';
+import { assertNever } from '@/lib/assert-never';
 import type { FallbackPolicy, FallbackRecord } from '@/lib/monitoring/fallback-policy';
 import type { FallbackState } from '@/lib/monitoring/feed-snapshot';
 import type { TransportKind } from '@/lib/monitoring/model';

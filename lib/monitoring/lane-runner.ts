@@ -1,4 +1,4 @@
-import { assertNever } from '@/lib/monitoring/assert-never';
+import { assertNever } from '@/lib/assert-never';
 import type { MonitoringEvent, Stream, TransportKind } from '@/lib/monitoring/model';
 import type { RetryDecision, RetryPolicy } from '@/lib/monitoring/retry-policy';
 import type { Transport } from '@/lib/monitoring/transport';

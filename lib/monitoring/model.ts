@@ -1,9 +1,10 @@
 import type { Stream } from '@/contracts/envelope';
+import type { TransportKind } from '@/contracts/transports';
 
 export { STREAMS, type Envelope, type Stream } from '@/contracts/envelope';
+export type { TransportKind } from '@/contracts/transports';
 
 /** Which path delivered an event first: a live transport or the history (gap-fill) API. */
-export type TransportKind = 'legacy' | 'realtime';
 export type ProvenanceSource = TransportKind | 'history';
 
 export interface Provenance {

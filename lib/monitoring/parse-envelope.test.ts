@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
+import { realtimeRowToEnvelope } from '@/lib/monitoring/transports/realtime-row';
 import { sampleEnvelope } from '@/test-support/monitoring/sample-rows';
 
 const provenance = { transport: 'legacy' as const, receivedAt: 1 };
@@ -21,11 +22,16 @@ describe('parse envelope', () => {
     expect(parseEnvelope(envelope, provenance)).toMatchObject({ ok: true, event: { stream: 'system_events', level: 'info', kind: 'test.event', cacheName: null, attributes: { n: 3 } } });
   });
 
-  it('accepts bigint columns as numeric strings and Postgres timestamps', () => {
-    const envelope = { ...sampleEnvelope('cache_metrics', 1), id: '9007199254740991', emitted_at: '2026-03-01 10:00:00.123456+00' };
-    envelope.data.hits = '12345';
-    const parsed = parseEnvelope(envelope, provenance);
+  it('accepts a Realtime row with bigint columns as numeric strings and a Postgres timestamp, once reshaped to the wire envelope', () => {
+    const { id: _id, event_id, emitted_at: _at, data, stream } = sampleEnvelope('cache_metrics', 1);
+    const row = { id: '9007199254740991', event_id, emitted_at: '2026-03-01 10:00:00.123456+00', ...data, hits: '12345' };
+    const parsed = parseEnvelope(realtimeRowToEnvelope(stream, row), provenance);
     expect(parsed).toMatchObject({ ok: true, event: { id: Number.MAX_SAFE_INTEGER, hits: 12_345, emittedAt: Date.parse('2026-03-01T10:00:00.123Z') } });
+  });
+
+  it('holds the wire envelope to its contract: a numeric-string id or a timestamp without a zone is no envelope', () => {
+    expect(parseEnvelope({ ...sampleEnvelope('cache_metrics', 1), id: '7' }, provenance)).toMatchObject({ ok: false, reason: expect.stringContaining('id') });
+    expect(parseEnvelope({ ...sampleEnvelope('cache_metrics', 1), emitted_at: '2026-03-01 10:00:00' }, provenance)).toMatchObject({ ok: false, reason: expect.stringContaining('emitted_at') });
   });
 
   it('drops a frame that is not an envelope with a reason instead of throwing', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { STREAMS, SYSTEM_EVENT_LEVELS, type MonitoringEvent, type Provenance } from '@/lib/monitoring/model';
+import { envelopeSchema } from '@/contracts/envelope';
+import { SYSTEM_EVENT_LEVELS, type MonitoringEvent, type Provenance } from '@/lib/monitoring/model';
 import { parseTimestamp } from '@/lib/monitoring/timestamp';
 
 /** Postgres bigint/double columns may arrive as JSON numbers or as numeric strings. */
@@ -8,15 +9,6 @@ const numeric = z
   .transform(Number)
   .pipe(z.number().finite());
 const count = numeric.pipe(z.number().nonnegative());
-const rowId = numeric.pipe(z.number().int().positive().max(Number.MAX_SAFE_INTEGER));
-
-const envelopeSchema = z.object({
-  id: rowId,
-  event_id: z.uuid(),
-  stream: z.enum(STREAMS),
-  emitted_at: z.string(),
-  data: z.record(z.string(), z.unknown()),
-});
 
 const cacheMetricSchema = z.object({
   source: z.string().min(1),
@@ -45,9 +37,9 @@ const systemEventSchema = z.object({
 export type ParsedEnvelope = { ok: true; event: MonitoringEvent } | { ok: false; reason: string };
 
 /**
- * The trust boundary for every feed: an envelope-shaped value (legacy `event` frame,
- * history item, reshaped Realtime row) becomes a typed {@link MonitoringEvent}, or a
- * reason it was dropped. Never throws.
+ * The trust boundary for every feed: an envelope (legacy `event` frame, history item,
+ * reshaped Realtime row), checked with the one wire schema (contracts/envelope.ts), becomes
+ * a typed {@link MonitoringEvent}, or a reason it was dropped. Never throws.
  */
 export function parseEnvelope(raw: unknown, provenance: Provenance): ParsedEnvelope {
   const envelope = envelopeSchema.safeParse(raw);

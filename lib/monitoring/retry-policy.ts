@@ -12,6 +12,8 @@ export interface RetryPolicy {
   /** Consecutive failures after which to give up; null retries forever. */
   maxAttempts: number | null;
   nonRetryable: readonly FailureKind[];
+  /** Failures worth retrying only now and then (the legacy feed switched off): at least `slowMs` between tries. */
+  slow?: { kinds: readonly FailureKind[]; minMs: number };
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -20,6 +22,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   minMs: 100,
   maxAttempts: null,
   nonRetryable: ['unauthorized', 'protocol_violation'],
+  slow: { kinds: ['decommissioned'], minMs: 30_000 },
 };
 
 export type RetryDecision =
@@ -33,5 +36,6 @@ export type RetryDecision =
 export function decideRetry(policy: RetryPolicy, failure: TransportFailure, attempt: number, random: () => number = Math.random): RetryDecision {
   if (policy.nonRetryable.includes(failure.kind)) return { retry: false, reason: 'non_retryable', attempt };
   if (policy.maxAttempts !== null && attempt > policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted', attempt };
-  return { retry: true, delayMs: backoffDelay(policy, attempt, random), attempt };
+  const delayMs = backoffDelay(policy, attempt, random);
+  return { retry: true, delayMs: policy.slow?.kinds.includes(failure.kind) ? Math.max(policy.slow.minMs, delayMs) : delayMs, attempt };
 }

@@ -11,6 +11,8 @@ export type FailureKind =
   /** The server says this client broke the protocol: a bug, not a blip. */
   | 'protocol_violation'
   | 'slow_consumer'
+  /** The legacy feed is switched off (the rollout finished); only a kill switch brings it back: retry slowly. */
+  | 'decommissioned'
   | 'server_going_away'
   | 'server_error'
   /** Socket refused, dropped or closed without a close frame. */

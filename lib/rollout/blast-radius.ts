@@ -1,5 +1,7 @@
 import type { Cohort, RolloutConfig } from '@/lib/rollout/config';
 import { evaluate, type RolloutSubject } from '@/lib/rollout/evaluate';
+import { feedPlan } from '@/lib/rollout/feed-plan';
+import { legacyFeedEnabled } from '@/lib/rollout/stages';
 
 export interface CohortMove {
   userId: string;
@@ -21,7 +23,8 @@ export interface BlastRadius {
 }
 
 const empty = (): Record<Cohort, number> => ({ legacy: 0, shadow: 0, realtime: 0 });
-const renders = (cohort: Cohort) => (cohort === 'realtime' ? 'realtime' : 'legacy');
+/** The transport that renders a dashboard of the cohort (the feed plan), with the legacy feed as the config leaves it. */
+const renders = (cohort: Cohort, config: RolloutConfig) => feedPlan(cohort, legacyFeedEnabled(config)).primary;
 
 /** Who would change cohort if `proposed` replaced `current`. Pure. */
 export function blastRadius(current: RolloutConfig, proposed: RolloutConfig, subjects: RolloutSubject[]): BlastRadius {
@@ -35,7 +38,7 @@ export function blastRadius(current: RolloutConfig, proposed: RolloutConfig, sub
     result.moves.push({ userId: subject.userId, email: subject.email, from, to });
     const label = subject.segment ?? subject.role;
     result.bySegment[label] = (result.bySegment[label] ?? 0) + 1;
-    if (renders(from) !== renders(to)) result.transportChanges += 1;
+    if (renders(from, current) !== renders(to, proposed)) result.transportChanges += 1;
   }
   return result;
 }

@@ -1,5 +1,5 @@
-import { assertNever } from '@/lib/monitoring/assert-never';
-import type { TransportKind } from '@/lib/monitoring/model';
+import { assertNever } from '@/lib/assert-never';
+import type { TransportKind } from '@/contracts/transports';
 import type { Cohort } from '@/lib/rollout/config';
 
 /** Which transport does what on one viewer's dashboard. */

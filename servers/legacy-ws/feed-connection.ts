@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { parseClientFrame, type ClientFrame } from './client-frames.js';
-import { CLOSE_CODES, type CloseCode } from './close-codes.js';
-import { STREAMS } from './envelope.js';
+import { CLOSE_CODES, type CloseCode } from '../../contracts/legacy-protocol.js';
+import { STREAMS } from '../../contracts/envelope.js';
 import type { FeedCounters, LegacyLog } from './feed-counters.js';
 import type { FeedHub, Subscriber } from './feed-hub.js';
 import { encodeFrame, type ErrorCode, type ServerFrame } from './server-frames.js';

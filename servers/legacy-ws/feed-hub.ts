@@ -1,4 +1,4 @@
-import { STREAMS, type Envelope, type Stream } from './envelope.js';
+import { STREAMS, type Envelope, type Stream } from '../../contracts/envelope.js';
 import type { FeedCounters } from './feed-counters.js';
 import type { PublishResult } from './publish-endpoint.js';
 import { encodeEvent, encodeFrame } from './server-frames.js';

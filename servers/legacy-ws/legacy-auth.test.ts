@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLOSE_CODES } from './close-codes.js';
+import { CLOSE_CODES } from '../../contracts/legacy-protocol.js';
 import { openClient, openReadyClient, signUserToken, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer, type LegacyServer } from './legacy-server.js';
 

@@ -5,7 +5,7 @@ import { changeConfig } from '../../lib/rollout/server/config-store.js';
 import type { RolloutCommand } from '../../lib/rollout/commands.js';
 import { waitFor } from '../../test-support/wait-for.js';
 import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '../../test-support/throwaway-postgres.js';
-import { CLOSE_CODES } from './close-codes.js';
+import { CLOSE_CODES } from '../../contracts/legacy-protocol.js';
 import { watchFeedState, type FeedStateWatch } from './feed-state.js';
 import { openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer, type LegacyServer } from './legacy-server.js';

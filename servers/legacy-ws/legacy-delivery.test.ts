@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CLOSE_CODES } from './close-codes.js';
+import { CLOSE_CODES } from '../../contracts/legacy-protocol.js';
 import { envelope, envelopes, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer, type LegacyServer, type LegacyServerOptions } from './legacy-server.js';
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { CLOSE_CODES } from './close-codes.js';
-import { STREAMS, type Envelope, type Stream } from './envelope.js';
+import { CLOSE_CODES } from '../../contracts/legacy-protocol.js';
+import { STREAMS, type Envelope, type Stream } from '../../contracts/envelope.js';
 import { createFeedCounters, type FeedCounters, type LegacyLog } from './feed-counters.js';
 import { acceptConnection, type FeedConnection } from './feed-connection.js';
 import { createFeedHub } from './feed-hub.js';

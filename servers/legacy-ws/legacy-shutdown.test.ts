@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOSE_CODES } from './close-codes.js';
+import { CLOSE_CODES } from '../../contracts/legacy-protocol.js';
 import { envelope, openClient, openReadyClient, TEST_JWT_SECRET, TEST_PUBLISH_KEY } from '../../test-support/legacy-ws/feed.js';
 import { startLegacyServer } from './legacy-server.js';
 

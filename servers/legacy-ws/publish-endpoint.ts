@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { envelopeSchema, type Envelope } from './envelope.js';
+import { envelopeSchema, type Envelope } from '../../contracts/envelope.js';
 import { readJsonBody } from './read-json-body.js';
 
 export const MAX_ENVELOPES_PER_PUBLISH = 1_000;

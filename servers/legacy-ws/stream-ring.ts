@@ -1,4 +1,4 @@
-import type { Envelope } from './envelope.js';
+import type { Envelope } from '../../contracts/envelope.js';
 import type { GapReason } from './server-frames.js';
 
 /** A retained envelope with its event frame, serialized once at publish. */

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { WebSocket } from 'ws';
-import type { Envelope, Stream } from '../../servers/legacy-ws/envelope.js';
+import type { Envelope, Stream } from '../../contracts/envelope.js';
 
 export const TEST_JWT_SECRET = 'legacy-ws-test-secret-0123456789abcdef';
 export const TEST_PUBLISH_KEY = 'legacy-ws-test-publish-key-0123456789abcdef';

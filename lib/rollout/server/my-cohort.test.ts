@@ -3,7 +3,7 @@ import { encryptOverrides } from 'flags';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as getMe } from '@/app/api/rollout/me/route';
 import { db } from '@/lib/db/pool';
-import { configureServerEnv } from '@/lib/env';
+import { setAppEnv } from '@/test-support/env';
 import { setTestEnv } from '@/test-support/ingest';
 import type { MyCohort } from '@/lib/rollout/server/my-cohort';
 import { apiRequest, DEMO, userToken } from '@/test-support/api';
@@ -15,7 +15,7 @@ const flagsSecret = randomBytes(32).toString('base64url');
 beforeAll(async () => {
   postgres = await startThrowawayPostgres();
   setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-  configureServerEnv({ FLAGS_SECRET: flagsSecret });
+  setAppEnv({ FLAGS_SECRET: flagsSecret });
 });
 
 afterAll(async () => {

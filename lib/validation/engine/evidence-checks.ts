@@ -1,4 +1,6 @@
+import type { TransportKind } from '@/contracts/transports';
 import type { Cohort } from '@/lib/rollout/config';
+import { feedPlan } from '@/lib/rollout/feed-plan';
 import type { Lane, SampleBatch } from '@/contracts/samples';
 
 /**
@@ -18,15 +20,17 @@ export class ImplausibleEvidence extends Error {
   }
 }
 
-/** Which lanes each kind of observer has (what the dashboard and the probe open). */
-const LANES_BY_COHORT: Record<SampleBatch['cohort'], Record<'legacy' | 'realtime', readonly Lane[]>> = {
-  legacy: { legacy: [], realtime: [] },
-  shadow: { legacy: ['primary'], realtime: ['shadow'] },
-  realtime: { legacy: ['shadow', 'fallback'], realtime: ['primary'] },
-  probe: { legacy: ['primary', 'baseline'], realtime: ['shadow'] },
-};
+/** The probe's lanes: both legacy subscriptions (control and noise baseline) and Realtime compared beside them. */
+const PROBE_LANES: Record<TransportKind, readonly Lane[]> = { legacy: ['primary', 'baseline'], realtime: ['shadow'] };
 
-export const allowedLanes = (cohort: SampleBatch['cohort'], transport: 'legacy' | 'realtime'): readonly Lane[] => LANES_BY_COHORT[cohort][transport];
+/** The lanes a dashboard of this cohort opens on a transport — the dashboard's own feed plan, with the legacy feed as it was lately. */
+export function allowedLanes(cohort: SampleBatch['cohort'], transport: TransportKind, legacyStates: ReadonlySet<boolean> = new Set([true, false])): readonly Lane[] {
+  if (cohort === 'probe') return PROBE_LANES[transport];
+  return [...legacyStates].flatMap((legacyAvailable) => {
+    const plan = feedPlan(cohort, legacyAvailable);
+    return (['primary', 'shadow', 'fallback'] as const).filter((lane) => plan[lane] === transport);
+  });
+}
 
 /** Server-clock slack for a browser's clock-offset estimate. */
 export const CLOCK_SLACK_MS = 5_000;
@@ -50,6 +54,8 @@ export interface ObserverFacts {
   subject: string;
   /** Cohorts the caller has been in within the last minute (current config and recent ones). */
   cohorts: ReadonlySet<Cohort | 'probe'>;
+  /** Whether the legacy feed ran, in those configs (what decides a dashboard's lanes). */
+  legacyStates: ReadonlySet<boolean>;
   /** The stored observer, when this id has reported before. */
   previous: { subject: string; firstSeenMs: number; lastBatchMs: number } | null;
   /** Session failures the subject's observers reported in the last minute. */
@@ -78,13 +84,13 @@ export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts)
   const latest = nowMs + CLOCK_SLACK_MS;
   const earliest = firstSeen - FIRST_REPORT_SLACK_MS;
   batch.coverage.forEach((coverage, i) => {
-    if (!allowedLanes(batch.cohort, coverage.transport).includes(coverage.lane)) throw new ImplausibleEvidence('wrong_lane', `coverage[${i}].lane`, `a ${batch.cohort} observer has no ${coverage.transport} ${coverage.lane} lane`);
+    if (!allowedLanes(batch.cohort, coverage.transport, facts.legacyStates).includes(coverage.lane)) throw new ImplausibleEvidence('wrong_lane', `coverage[${i}].lane`, `a ${batch.cohort} observer has no ${coverage.transport} ${coverage.lane} lane`);
     if (coverage.from < earliest) throw new ImplausibleEvidence('implausible_time', `coverage[${i}].from`, 'before this observer first reported');
     if (coverage.from > latest || (coverage.to !== null && coverage.to > latest)) throw new ImplausibleEvidence('implausible_time', `coverage[${i}]`, 'in the future');
   });
   if (batch.seen_through !== undefined && batch.seen_through > latest) throw new ImplausibleEvidence('implausible_time', 'seen_through', 'in the future');
   batch.samples.forEach((sample, i) => {
-    if (!allowedLanes(batch.cohort, sample.transport).includes(sample.lane)) throw new ImplausibleEvidence('wrong_lane', `samples[${i}].lane`, `a ${batch.cohort} observer has no ${sample.transport} ${sample.lane} lane`);
+    if (!allowedLanes(batch.cohort, sample.transport, facts.legacyStates).includes(sample.lane)) throw new ImplausibleEvidence('wrong_lane', `samples[${i}].lane`, `a ${batch.cohort} observer has no ${sample.transport} ${sample.lane} lane`);
     if (sample.emitted_at > latest || sample.received_at > latest) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'in the future');
     if (sample.received_at < sample.emitted_at - CLOCK_SLACK_MS) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'received before the event was emitted');
   });

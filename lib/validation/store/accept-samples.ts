@@ -7,6 +7,7 @@ import { db } from '@/lib/db/pool';
 import { evaluate } from '@/lib/rollout/evaluate';
 import { subjectOf } from '@/lib/rollout/cohort';
 import { recentRolloutConfigs } from '@/lib/rollout/server/server-config';
+import { legacyFeedEnabled } from '@/lib/rollout/stages';
 import { checkBatchPlausibility, checkEventIdentity, ImplausibleEvidence } from '@/lib/validation/engine/evidence-checks';
 import { sampleBatchSchema } from '@/contracts/samples';
 import { loadObserver, lookupEvents, recentErrors, recordRejection, storeSampleBatch } from '@/lib/validation/store/sample-store';
@@ -50,7 +51,8 @@ export async function acceptSamples(request: Request, caller: Caller): Promise<{
     ]);
     const cohorts =
       caller.kind === 'service' ? new Set(['probe'] as const) : new Set(configs.map((config) => evaluate(config, subjectOf(caller.user, undefined, request.headers.get('user-agent'))).cohort));
-    checkBatchPlausibility(batch, { subject, cohorts, previous, nowMs, recentErrors: errorsLastMinute, trusted: caller.kind === 'service' });
+    const legacyStates = new Set(configs.map(legacyFeedEnabled));
+    checkBatchPlausibility(batch, { subject, cohorts, legacyStates, previous, nowMs, recentErrors: errorsLastMinute, trusted: caller.kind === 'service' });
     checkEventIdentity(batch, stored);
     return await storeSampleBatch(pool, batch, { observer, subject, trusted: caller.kind === 'service', nowMs });
   } catch (error) {

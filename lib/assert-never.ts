@@ -1,4 +1,4 @@
 /** Exhaustiveness guard for closed unions: a new member that is not handled fails the type check. */
 export function assertNever(value: never, what = 'value'): never {
-  throw new Error(`monitoring: unhandled ${what} ${JSON.stringify(value)}`);
+  throw new Error(`assert-never: unhandled ${what} ${JSON.stringify(value)}`);
 }
