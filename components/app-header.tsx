@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { signOutAction } from '@/app/login/actions';
+import { signOutAction } from '@/lib/auth/sign-out-action';
 import { ThemeToggle } from '@/components/theme-toggle';
 import type { SessionUser } from '@/lib/auth/verify-access-token';
 

@@ -1,4 +1,4 @@
-import { test as base, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { test as base, expect, type APIRequestContext, type APIResponse, type Page } from '@playwright/test';
 import { dashboardView, type DashboardView, type TransportName } from './support/dashboard-view';
 import { realtimeFaults, type RealtimeFaults } from './support/realtime-faults';
 import { rolloutAdmin, type RolloutAdmin } from './support/rollout-admin';
@@ -40,12 +40,26 @@ interface TestFixtures {
   viewerDashboard: DashboardView;
 }
 
+/**
+ * The worker's API context keeps connections alive across tests; a server closes an idle one
+ * after its keep-alive timeout, and a request sent at that instant is reset (ECONNRESET) before
+ * the server read it. Real HTTP clients retry such a request; so does this one (Playwright's
+ * `maxRetries` retries only ECONNRESET, so an answered request is never sent twice).
+ */
+function retryingResets(context: APIRequestContext): APIRequestContext {
+  for (const method of ['get', 'post', 'put', 'patch', 'delete', 'head', 'fetch'] as const) {
+    const original = context[method].bind(context) as (url: never, options?: { maxRetries?: number }) => Promise<APIResponse>;
+    Object.assign(context, { [method]: (url: never, options: { maxRetries?: number } = {}) => original(url, { maxRetries: 2, ...options }) });
+  }
+  return context;
+}
+
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   stack: [async ({}, use) => use(await readE2eStack()), { scope: 'worker' }],
   api: [
     async ({ playwright }, use, workerInfo) => {
       const context = await playwright.request.newContext({ baseURL: workerInfo.project.use.baseURL });
-      await use(context);
+      await use(retryingResets(context));
       await context.dispose();
     },
     { scope: 'worker' },

@@ -3,7 +3,6 @@
 import { redirect } from 'next/navigation';
 import { appReturnPath } from '@/lib/auth/app-return-path';
 import { signInWithPassword } from '@/lib/auth/sign-in';
-import { signOut } from '@/lib/auth/sign-out';
 
 export interface SignInState {
   message: string | null;
@@ -14,11 +13,4 @@ export async function signInAction(_previous: SignInState, form: FormData): Prom
   const result = await signInWithPassword({ email: form.get('email'), password: form.get('password') });
   if (!result.ok) return { message: result.message, email: result.email };
   redirect(appReturnPath(form.get('next')));
-}
-
-/** Signs out; a `next` field (a path on this app) is where the next sign-in returns to. */
-export async function signOutAction(form?: FormData): Promise<void> {
-  await signOut();
-  const next = appReturnPath(form?.get('next'));
-  redirect(next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`);
 }

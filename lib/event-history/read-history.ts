@@ -2,7 +2,7 @@ import 'server-only';
 import type pg from 'pg';
 import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/db/stored-envelope';
 import type { HistoryQuery } from '@/lib/event-history/history-query';
-import { mapDatabaseError } from '@/lib/db/database-error';
+import { mapDatabaseError } from '@/lib/api/database-error';
 
 export interface HistoryPage {
   stream: Stream;

@@ -1,6 +1,6 @@
 import 'server-only';
 import type pg from 'pg';
-import { mapDatabaseError } from '@/lib/db/database-error';
+import { mapDatabaseError } from '@/lib/api/database-error';
 import { envelopeColumns, toEnvelope, type Envelope, type EnvelopeRow, type Stream } from '@/lib/db/stored-envelope';
 import type { IngestBatch } from '@/lib/ingest/ingest-batch';
 import { uniqueItems } from '@/lib/ingest/unique-items';
