@@ -21,6 +21,13 @@ const config = [
     rules: { 'import/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones() }] },
   },
 
+  // A function longer than 80 lines says why (`eslint-disable-next-line max-lines-per-function -- reason`).
+  {
+    files: PRODUCTION_FILES,
+    ignores: TEST_FILES,
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }] },
+  },
+
   // No import cycles between files (and so none between folders).
   { files: ['**/*.{ts,tsx,mjs}'], rules: { 'import/no-cycle': ['error', { ignoreExternal: true }] } },
 

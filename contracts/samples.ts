@@ -77,4 +77,3 @@ export const sampleBatchSchema = z
   })
   .strict();
 export type SampleBatch = z.infer<typeof sampleBatchSchema>;
-export type SampleBatchInput = z.input<typeof sampleBatchSchema>;

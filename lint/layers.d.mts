@@ -9,3 +9,4 @@ export interface LayerZone {
   message: string;
 }
 export declare function layerZones(): LayerZone[];
+export declare function renderLayersTable(): string;

@@ -71,3 +71,14 @@ export function layerZones() {
   });
   return zones;
 }
+
+/** The allowed arrows as the Markdown table docs/architecture.md shows (lint/layers.test.ts keeps the two equal). */
+export function renderLayersTable() {
+  const lines = ['| row | folders | may import |', '|---|---|---|'];
+  LAYERS.forEach((row, level) => {
+    const reach = level === 0 ? '— (leaves)' : level === 1 ? 'row 0' : `rows 0–${level - 1}`;
+    lines.push(`| ${level} | ${row.map((entry) => `\`${entry}\``).join(', ')} | ${reach} |`);
+  });
+  lines.push(`| tests | ${TEST_ONLY.map((entry) => `\`${entry}\``).join(', ')}, \`**/*.test.ts\` | anything; nothing above imports them |`);
+  return lines.join('\n');
+}

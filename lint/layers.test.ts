@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint } from 'eslint';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LAYERS, layerZones } from './layers.mjs';
+import { LAYERS, layerZones, renderLayersTable } from './layers.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 let eslint: ESLint;
@@ -64,5 +65,9 @@ describe('the layering is held by lint', () => {
     expect(zones).toHaveLength(entries.length);
     const contracts = zones.find((zone) => zone.target === 'contracts/**');
     expect(contracts?.from).toEqual(expect.arrayContaining(['lib/db/**', 'app/**', 'servers/legacy-ws/**', 'test-support/**']));
+  });
+
+  it('docs/architecture.md shows exactly these arrows', () => {
+    expect(readFileSync(path.join(root, 'docs/architecture.md'), 'utf8')).toContain(renderLayersTable());
   });
 });

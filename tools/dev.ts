@@ -30,6 +30,7 @@ import { startSupervision } from './stack/supervision.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NEXT_BIN = path.join(ROOT, 'node_modules/next/dist/bin/next');
 
+// eslint-disable-next-line max-lines-per-function -- the orchestrator's start order, step by step, read top to bottom (each step calls into tools/stack/).
 async function main() {
   const nextMode = process.argv.includes('--next') ? process.argv[process.argv.indexOf('--next') + 1] : 'dev';
   if (nextMode !== 'dev' && nextMode !== 'start') throw new Error(`dev: --next must be "dev" or "start", got ${nextMode}`);

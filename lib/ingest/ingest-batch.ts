@@ -58,7 +58,5 @@ export const ingestBatchSchema = z
   })
   .refine((b) => b.metrics.length + b.events.length <= MAX_BATCH_ITEMS, { message: `metrics and events together must hold at most ${MAX_BATCH_ITEMS} items` });
 
-export type CacheMetricInput = z.infer<typeof cacheMetricSchema>;
-export type SystemEventInput = z.infer<typeof systemEventSchema>;
 export type IngestBatch = z.infer<typeof ingestBatchSchema>;
 

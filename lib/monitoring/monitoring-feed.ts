@@ -38,8 +38,6 @@ export interface MonitoringFeedOptions {
   onLaneChange?(change: LaneChange): void;
 }
 
-/** The feed's lanes: the serving transport, the fallback serving in its place, the compared shadow. */
-export type FeedLane = LaneRole;
 export type LaneChange = LaneLiveChange;
 
 /** The feed controller: transports, ordering, gap fill and fallback behind one observable snapshot. */

@@ -52,6 +52,7 @@ export interface OrderedStream<E extends MonitoringEvent> {
   dispose(): void;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a factory: the ordering window, dedupe set and gap timer are one state its short methods share.
 export function createOrderedStream<E extends MonitoringEvent>(options: OrderedStreamOptions<E>): OrderedStream<E> {
   const seen = createLruSet(options.dedupeSize);
   const held = new Map<number, E>();

@@ -138,14 +138,20 @@ describe('legacy feed delivery', () => {
     expect((await client.closed).code).toBe(CLOSE_CODES.messageTooBig);
   });
 
+  it('has no fault controls unless started for fault injection', async () => {
+    expect((await start()).faults).toBeUndefined();
+  });
+
   it('drops the configured fraction of deliveries under fault injection', async () => {
-    const feed = await start();
+    const feed = await start({ faultInjection: true });
+    const faults = feed.faults;
+    if (!faults) throw new Error('started with faultInjection');
     const client = await openReadyClient(feed.feedUrl);
     client.send({ type: 'subscribe', streams: ['cache_metrics'] });
     await client.waitFor((frame) => frame.type === 'subscribed');
-    feed.faults.dropRate(1);
+    faults.dropRate(1);
     feed.publish(envelopes('cache_metrics', 1, 10));
-    feed.faults.dropRate(0);
+    faults.dropRate(0);
     feed.publish([envelope('cache_metrics', 11)]);
     expect(ids(await client.waitForEvents(1))).toEqual([11]);
     expect(feed.stats()).toMatchObject({ dropped: 10, sent: 1 });

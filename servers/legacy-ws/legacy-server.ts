@@ -38,6 +38,8 @@ export interface LegacyServerOptions {
    * feed is always live.
    */
   feedState?: Pick<FeedStateWatch, 'current' | 'onChange'>;
+  /** Exposes `faults` (tests only: no entry point or env turns this on). */
+  faultInjection?: boolean;
   onLog?: LegacyLog;
 }
 
@@ -64,12 +66,13 @@ export interface LegacyServer {
   /** In-process publish (same path as the HTTP endpoint after validation). */
   publish(envelopes: Envelope[]): PublishResult;
   stats(): LegacyServerStats;
-  /** Fault injection for tests (in-process only). */
-  faults: { dropRate(rate: number): void };
+  /** Fault injection, present only when started with `faultInjection: true` (in-process tests). */
+  faults?: { dropRate(rate: number): void };
   /** Sends 1001 going-away to every client, waits for them (bounded), then stops listening. */
   close(): Promise<void>;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a factory wiring the HTTP server, the hub, connections and the feed state; each handler is short.
 export async function startLegacyServer(options: LegacyServerOptions): Promise<LegacyServer> {
   const log: LegacyLog = options.onLog ?? (() => {});
   const maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
@@ -156,7 +159,7 @@ export async function startLegacyServer(options: LegacyServerOptions): Promise<L
       retained: perStream((stream) => hub.ring(stream).size()),
       bufferedBytes: [...connections].reduce((sum, connection) => sum + connection.bufferedAmount(), 0),
     }),
-    faults: { dropRate: (rate) => hub.setDropRate(rate) },
+    ...(options.faultInjection ? { faults: { dropRate: (rate: number) => hub.setDropRate(rate) } } : {}),
     async close() {
       if (stopping) return;
       stopping = true;

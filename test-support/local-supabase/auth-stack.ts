@@ -3,7 +3,7 @@ import { SignJWT, decodeJwt } from 'jose';
 import WebSocket from 'ws';
 import { signApiKey } from '../../servers/local-supabase/secrets.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../throwaway-postgres.js';
-import { startAuthServer, type RunningAuthServer } from '../../servers/local-supabase/auth/start-auth-server.js';
+import { startAuthServer, type RunningAuthServer } from './start-auth-server.js';
 
 export const ADMIN = { email: 'admin@switchyard.local', password: 'switchyard-admin' } as const;
 export const VIEWER = { email: 'viewer@switchyard.local', password: 'switchyard-viewer' } as const;

@@ -20,6 +20,7 @@ function Tile({ label, value, sub }: { label: string; value: string; sub?: strin
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- one page section's JSX tree, read top to bottom; its state and actions are in hooks and lib/rollout.
 export function ValidationReportView() {
   const [filters, setFilters] = useState<ReportFilters>({ since: '60m', cohort: '', browser: '' });
   const { data: report, error, mutate } = useValidationReport(filters);

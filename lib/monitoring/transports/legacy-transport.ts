@@ -30,6 +30,7 @@ export function createLegacyTransport(options: LegacyTransportOptions): Transpor
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- one socket session's state (auth, resume cursors, heartbeat) shared by its short handlers.
 function openLegacySession(options: LegacyTransportOptions, handlers: TransportHandlers, session: TransportSessionOptions): TransportSession {
   const streams = [...(options.streams ?? STREAMS)];
   let socket: SocketLike | null = null;

@@ -40,6 +40,7 @@ const laneKey = (transport: TransportKind, lane: Lane) => `${transport}:${lane}`
  * after a join or while the tab is hidden — are counted as recovered, never sampled.
  * Lost samples (a failed batch, a full buffer) end the coverage they belonged to.
  */
+// eslint-disable-next-line max-lines-per-function -- a factory: the closure holds the per-lane coverage and buffers its short methods share (splitting it would pass that state around).
 export function createSampler(options: SamplerOptions) {
   const now = options.now ?? Date.now;
   const serverNow = () => Math.round(now() - options.clockOffsetMs());

@@ -98,6 +98,7 @@ function sumEvidence(subjects: SubjectEvidence[]) {
 }
 
 /** The validation report for a time window, optionally narrowed to a cohort/browser. */
+// eslint-disable-next-line max-lines-per-function -- the report is one read: its queries run in parallel and their rows are shaped in one place.
 export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { now?: number; minConsistency?: number; oversight?: boolean } = {}): Promise<ValidationReport> {
   const now = options.now ?? Date.now();
   const sinceMs = now - parseDuration(query.since);

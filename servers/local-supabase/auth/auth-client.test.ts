@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningAuthServer } from './start-auth-server.js';
+import type { RunningAuthServer } from '../../../test-support/local-supabase/start-auth-server.js';
 import { ADMIN, VIEWER, officialClient, resign, startAuthStack, type AuthStack } from '../../../test-support/local-supabase/auth-stack.js';
 
 let stack: AuthStack;

@@ -1,7 +1,7 @@
 import { tolerateShutdown } from '../../../test-support/throwaway-postgres.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningAuthServer } from './start-auth-server.js';
+import type { RunningAuthServer } from '../../../test-support/local-supabase/start-auth-server.js';
 import { officialClient, VIEWER, resign, startAuthStack, type AuthStack } from '../../../test-support/local-supabase/auth-stack.js';
 
 let stack: AuthStack;

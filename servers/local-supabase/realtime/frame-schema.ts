@@ -72,6 +72,4 @@ export const channelEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('presence'), payload: userEventPayload }),
 ]);
 
-export type ChannelEvent = z.output<typeof channelEvent>;
-
 export const KNOWN_EVENTS: ReadonlySet<string> = new Set(['phx_join', 'phx_leave', 'heartbeat', 'access_token', 'broadcast', 'presence']);

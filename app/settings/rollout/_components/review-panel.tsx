@@ -13,6 +13,7 @@ type Preview = BlastRadius & { exposure: { known: number; unseen: number; becaus
  * The pending change before it is saved: what it does, who moves (blast radius), and
  * why (required). Nothing is saved until the admin confirms here.
  */
+// eslint-disable-next-line max-lines-per-function -- one page section's JSX tree, read top to bottom; its state and actions are in hooks and lib/rollout.
 export function ReviewPanel({
   commands,
   danger,

@@ -14,6 +14,7 @@ import { postJson } from '@/lib/swr/fetcher';
 import { useRolloutAdmin, type RolloutOverview } from '@/lib/swr/use-rollout-admin';
 import { previousStage } from '@/lib/rollout/stages';
 
+// eslint-disable-next-line max-lines-per-function -- one page section's JSX tree, read top to bottom; its state and actions are in hooks and lib/rollout.
 export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
   const { data, mutate } = useRolloutAdmin(initial);
   const [pending, setPending] = useState<RolloutCommand[]>([]);

@@ -1,13 +1,6 @@
 /** A WAL position (LSN) as an unsigned 64-bit integer. */
 export type Lsn = bigint;
 
-/** `16/B374D848` → bigint. */
-export function parseLsn(text: string): Lsn {
-  const [high, low] = text.split('/');
-  if (high === undefined || low === undefined) throw new Error(`realtime: invalid LSN ${JSON.stringify(text)}`);
-  return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
-}
-
 export function formatLsn(lsn: Lsn): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { createPool } from '../../../lib/db/create-pool.js';
-import { assertPortFree } from '../../port.js';
-import { createAuth, type AuthOptions } from './auth.js';
+import { createPool } from '../../lib/db/create-pool.js';
+import { assertPortFree } from '../../servers/port.js';
+import { createAuth, type AuthOptions } from '../../servers/local-supabase/auth/auth.js';
 
 export interface RunningAuthServer {
   port: number;
