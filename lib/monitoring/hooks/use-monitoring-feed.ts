@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { PublicConfig } from '@/lib/env';
 import type { FallbackPolicy } from '@/lib/monitoring/fallback-policy';
+import { carryOver } from '@/lib/monitoring/carry-over';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
 import { idleSnapshot, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 import type { FeedPlan } from '@/lib/rollout/feed-plan';
@@ -58,6 +59,8 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
   });
 
   const [feed, setFeed] = useState<MonitoringFeed | null>(null);
+  // The last feed started, kept past its stop: its rows seed the next one (carryOver).
+  const previousFeed = useRef<MonitoringFeed | null>(null);
   const configKey = config ? `${config.supabaseUrl}|${config.supabaseAnonKey}|${config.legacyWsUrl}` : null;
 
   useEffect(() => {
@@ -71,10 +74,10 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
       fallback: fallback ? transports[fallback] : null,
       shadow: shadow ? transports[shadow] : null,
       history: createHistoryClient({ fetch: (url, init) => fetch(url, init), baseUrl: current.options.historyUrl }),
-      initial: {
+      initial: carryOver(previousFeed.current?.getSnapshot().events, {
         ...(current.metrics ? { cache_metrics: current.metrics } : {}),
         ...(current.systemEvents ? { system_events: current.systemEvents } : {}),
-      },
+      }),
       limits: current.options.limits,
       fallbackPolicy: current.options.fallbackPolicy,
       onShadowEvent: (event) => latest.current.options.onShadowEvent?.(event),
@@ -89,6 +92,7 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
     window.addEventListener('online', onOnline);
     window.addEventListener('offline', onOnline);
     instance.start();
+    previousFeed.current = instance;
     setFeed(instance);
     return () => {
       document.removeEventListener('visibilitychange', onVisibility);
