@@ -3,26 +3,17 @@ import type pg from 'pg';
 import type { CacheSeriesPoints, SeriesResponse } from '@/contracts/series';
 import { mapDatabaseError } from '@/lib/api/database-error';
 import { SERIES_RANGES, seriesWindow } from '@/lib/dashboard/series-ranges';
+import { stepValues, type StepTotals } from '@/lib/dashboard/step-values';
 import type { SeriesQuery } from '@/lib/series/series-query';
 import { bucketUpperEdge, histogramPercentile } from '@/lib/stats/latency-histogram';
 
 /** With no `cache` given, the series of at most this many caches (by name). */
 export const MAX_SERIES_CACHES = 12;
 
-/** One step of one cache, as both read paths produce it. */
-interface StepRow {
+/** One step of one cache, as both SQL paths produce it. */
+interface StepRow extends StepTotals {
   cache_name: string;
   t: number;
-  sources: number;
-  seconds: number;
-  hits: number;
-  misses: number;
-  evictions: number;
-  ops: number;
-  p50: number | null;
-  p99: number | null;
-  keys: number;
-  memory: number;
 }
 
 // Raw rows, bucketed at the step. Per source first (its last gauge reading, its covered
@@ -94,16 +85,15 @@ function toSeries(rows: StepRow[], stepMs: number): CacheSeriesPoints[] {
   const out: CacheSeriesPoints[] = [];
   let current: CacheSeriesPoints | undefined;
   const push = (series: CacheSeriesPoints, t: number, row: StepRow | null) => {
-    // Seconds per source: how long the step was reported for; rates are over that.
-    const covered = row && row.sources > 0 ? row.seconds / row.sources : 0;
+    const values = row ? stepValues(row) : null;
     series.t.push(t);
-    series.hitRatio.push(row && row.hits + row.misses > 0 ? row.hits / (row.hits + row.misses) : null);
-    series.opsPerSec.push(row && covered > 0 ? row.ops / covered : null);
-    series.evictionsPerSec.push(row && covered > 0 ? row.evictions / covered : null);
-    series.p50LatencyMs.push(row ? row.p50 : null);
-    series.p99LatencyMs.push(row ? row.p99 : null);
-    series.keys.push(row ? row.keys : null);
-    series.memoryBytes.push(row ? row.memory : null);
+    series.hitRatio.push(values?.hitRatio ?? null);
+    series.opsPerSec.push(values?.opsPerSec ?? null);
+    series.evictionsPerSec.push(values?.evictionsPerSec ?? null);
+    series.p50LatencyMs.push(values?.p50LatencyMs ?? null);
+    series.p99LatencyMs.push(values?.p99LatencyMs ?? null);
+    series.keys.push(values?.keys ?? null);
+    series.memoryBytes.push(values?.memoryBytes ?? null);
   };
   for (const row of rows) {
     if (current?.cache !== row.cache_name) {
