@@ -10,8 +10,11 @@ const PAGES = [
 /** How far the page lays out past the viewport's width (0: no horizontal scrolling). */
 const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
+/** A full-page screenshot kept as a file in the test's output dir and attached to the report. */
 async function shoot(page: Page, testInfo: TestInfo, name: string) {
-  await testInfo.attach(name, { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
 // The three pages at desktop and phone width, light and dark: kept as report artifacts, and

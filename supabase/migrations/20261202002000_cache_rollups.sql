@@ -9,29 +9,18 @@
 -- upper edge of its histogram bucket (≤ 25 % above), the same whether computed from raw rows
 -- or merged from smaller buckets. Keys and memory are gauges: the last value per source.
 
--- Histogram bucket of a latency: the smallest i with v <= edge[i] (0-based), as record() does.
-create function public.latency_hist_step(h integer[], v double precision) returns integer[]
-language plpgsql immutable parallel safe set search_path = '' as $$
-declare
-  edges constant double precision[] := '{0.25,0.313,0.391,0.488,0.61,0.763,0.954,1.192,1.49,1.863,2.328,2.91,3.638,4.547,5.684,7.105,8.882,11.102,13.878,17.347,21.684,27.105,33.881,42.352,52.94,66.174,82.718,103.398,129.247,161.559,201.948,252.435,315.544,394.43,493.038,616.298,770.372,962.965,1203.706,1504.633,1880.791,2350.989,2938.736,3673.42,4591.775,5739.719,7174.648,8968.31,11210.388,14012.985,17516.231,21895.289,27369.111,34211.388,42764.235,53455.294}';
-  b integer;
-begin
-  if h is null then h := array_fill(0, array[57]); end if;
-  b := width_bucket(greatest(v, 0), edges); -- how many edges are <= v
-  if b > 0 and edges[b] = greatest(v, 0) then b := b - 1; end if;
-  h[b + 1] := h[b + 1] + 1;
-  return h;
-end $$;
-
-create aggregate public.latency_hist(double precision) (sfunc = public.latency_hist_step, stype = integer[]);
+-- The histogram edges (ms) of lib/stats/latency-histogram.ts: bucket i holds v with
+-- edge[i-1] < v <= edge[i], the last bucket everything above the last edge (57 buckets).
+create function public.latency_hist_edges() returns double precision[]
+language sql immutable parallel safe set search_path = '' as $$
+  select '{0.25,0.313,0.391,0.488,0.61,0.763,0.954,1.192,1.49,1.863,2.328,2.91,3.638,4.547,5.684,7.105,8.882,11.102,13.878,17.347,21.684,27.105,33.881,42.352,52.94,66.174,82.718,103.398,129.247,161.559,201.948,252.435,315.544,394.43,493.038,616.298,770.372,962.965,1203.706,1504.633,1880.791,2350.989,2938.736,3673.42,4591.775,5739.719,7174.648,8968.31,11210.388,14012.985,17516.231,21895.289,27369.111,34211.388,42764.235,53455.294}'::double precision[]
+$$;
 
 create function public.latency_hist_add(a integer[], b integer[]) returns integer[]
 language sql immutable parallel safe set search_path = '' as $$
   select case when a is null then b when b is null then a
     else (select array_agg(coalesce(x, 0) + coalesce(y, 0) order by i) from unnest(a, b) with ordinality as u(x, y, i)) end
 $$;
-
-create aggregate public.latency_hist_merge(integer[]) (sfunc = public.latency_hist_add, stype = integer[]);
 
 -- Per source, the later of two gauge readings ({"keys", "memory", "at" (ms)}).
 create function public.rollup_latest(a jsonb, b jsonb) returns jsonb
@@ -66,22 +55,31 @@ create index cache_metrics_1h_bucket_idx on public.cache_metrics_1h (bucket);
 
 -- The one rollup statement: aggregates `rows` (a relation with cache_metrics' columns) into
 -- the `unit` rollup and upserts it in (cache, bucket) order, so concurrent batches take row
--- locks in the same order and cannot deadlock.
+-- locks in the same order and cannot deadlock. Plain SQL per row (width_bucket and one
+-- filtered count per histogram bucket): no procedural code runs per row.
 create function public.cache_rollup_statement(unit text, rows text) returns text
 language sql immutable set search_path = '' as $fn$
+  with buckets as (select string_agg(format('count(*) filter (where b%1$s = %2$s)', '%1$s', i), ', ' order by i) as list from generate_series(0, 56) i)
   select format($sql$
-    with per_source as (
-      select cache_name, date_trunc(%L, emitted_at) as bucket, source, count(*)::integer as samples,
-             sum(window_seconds)::double precision as seconds, sum(hits) as hits, sum(misses) as misses, sum(evictions) as evictions,
-             sum(ops_per_sec * window_seconds) as ops, max(p99_latency_ms) as p99_max,
-             public.latency_hist(p50_latency_ms) as p50_hist, public.latency_hist(p99_latency_ms) as p99_hist,
-             (array_agg(jsonb_build_object('keys', keys, 'memory', memory_bytes, 'at', (extract(epoch from emitted_at) * 1000)::bigint) order by emitted_at desc, id desc))[1] as latest
-        from %s group by 1, 2, 3
+    with r as (
+      select m.*, date_trunc(%1$L, m.emitted_at) as bucket,
+             width_bucket(greatest(m.p50_latency_ms, 0), public.latency_hist_edges()) - (greatest(m.p50_latency_ms, 0) = any(public.latency_hist_edges()))::int as b50,
+             width_bucket(greatest(m.p99_latency_ms, 0), public.latency_hist_edges()) - (greatest(m.p99_latency_ms, 0) = any(public.latency_hist_edges()))::int as b99
+        from %2$s m
+    ), totals as (
+      select cache_name, bucket, count(*)::integer as samples, sum(window_seconds)::double precision as seconds, sum(hits) as hits, sum(misses) as misses,
+             sum(evictions) as evictions, sum(ops_per_sec * window_seconds) as ops, max(p99_latency_ms) as p99_max,
+             array[%4$s]::integer[] as p50_hist, array[%5$s]::integer[] as p99_hist
+        from r group by 1, 2
+    ), last_reading as (
+      select distinct on (cache_name, bucket, source) cache_name, bucket, source,
+             jsonb_build_object('keys', keys, 'memory', memory_bytes, 'at', (extract(epoch from emitted_at) * 1000)::bigint) as reading
+        from r order by cache_name, bucket, source, emitted_at desc, id desc
+    ), latest as (
+      select cache_name, bucket, jsonb_object_agg(source, reading) as latest from last_reading group by 1, 2
     )
-    insert into public.%I as t (cache_name, bucket, samples, seconds, hits, misses, evictions, ops, p99_max, p50_hist, p99_hist, latest)
-    select cache_name, bucket, sum(samples)::integer, sum(seconds), sum(hits), sum(misses), sum(evictions), sum(ops), max(p99_max),
-           public.latency_hist_merge(p50_hist), public.latency_hist_merge(p99_hist), jsonb_object_agg(source, latest)
-      from per_source group by 1, 2 order by 1, 2
+    insert into public.%3$I as t (cache_name, bucket, samples, seconds, hits, misses, evictions, ops, p99_max, p50_hist, p99_hist, latest)
+    select totals.*, latest.latest from totals join latest using (cache_name, bucket) order by 1, 2
     on conflict (cache_name, bucket) do update set
       samples = t.samples + excluded.samples,
       seconds = t.seconds + excluded.seconds,
@@ -93,18 +91,19 @@ language sql immutable set search_path = '' as $fn$
       p50_hist = public.latency_hist_add(t.p50_hist, excluded.p50_hist),
       p99_hist = public.latency_hist_add(t.p99_hist, excluded.p99_hist),
       latest = public.rollup_latest(t.latest, excluded.latest)
-  $sql$, unit, rows, case unit when 'minute' then 'cache_metrics_1m' when 'hour' then 'cache_metrics_1h' end)
+  $sql$, unit, rows, case unit when 'minute' then 'cache_metrics_1m' when 'hour' then 'cache_metrics_1h' end,
+    replace((select list from buckets), '%1$s', '50'), replace((select list from buckets), '%1$s', '99'))
 $fn$;
 
 -- One statement-level trigger per insert statement (an ingest batch is one statement): the
 -- batch is aggregated once. Rows skipped by `on conflict do nothing` are not in the
--- transition table, so a retried batch is not counted twice.
-create function public.cache_metrics_roll_up() returns trigger
-language plpgsql security definer set search_path = '' as $$
+-- transition table, so a retried batch is not counted twice. The function body is the
+-- rollup statement written out (static SQL), so each connection plans it once.
+do $$
 begin
-  execute public.cache_rollup_statement('minute', 'new_rows');
-  execute public.cache_rollup_statement('hour', 'new_rows');
-  return null;
+  execute format($f$create function public.cache_metrics_roll_up() returns trigger
+    language plpgsql security definer set search_path = '' as %L$f$,
+    'begin ' || public.cache_rollup_statement('minute', 'new_rows') || '; ' || public.cache_rollup_statement('hour', 'new_rows') || '; return null; end');
 end $$;
 
 create trigger cache_metrics_roll_up after insert on public.cache_metrics

@@ -57,7 +57,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
       <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center justify-between gap-3">
           <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
-          <div className="flex items-center gap-2">
+          <div className="flex flex-wrap items-center gap-2">
             <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
               {SERIES_RANGE_NAMES.map((name) => (
                 <button
