@@ -4,15 +4,15 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /**
- * The dashboard's ranges and where each is read from: raw rows up to an hour, minute
- * rollups up to a day, hour rollups beyond. Each stays ≤ 1,440 points per cache, so the
+ * The dashboard's ranges and where each is read from: raw rows up to 15 minutes (≤ 18,000
+ * rows at the default rate), minute rollups up to a day, hour rollups beyond. Each stays ≤ 1,440 points per cache, so the
  * payload and the chart are bounded whatever the range (the series API and the chart
  * both use this table).
  */
 export const SERIES_RANGES = {
   '5m': { label: '5 min', ms: 5 * MINUTE, resolution: 'raw', stepMs: 1_000 },
   '15m': { label: '15 min', ms: 15 * MINUTE, resolution: 'raw', stepMs: 5_000 },
-  '1h': { label: '1 h', ms: HOUR, resolution: 'raw', stepMs: 15_000 },
+  '1h': { label: '1 h', ms: HOUR, resolution: '1m', stepMs: MINUTE },
   '6h': { label: '6 h', ms: 6 * HOUR, resolution: '1m', stepMs: MINUTE },
   '24h': { label: '24 h', ms: 24 * HOUR, resolution: '1m', stepMs: MINUTE },
   '7d': { label: '7 d', ms: 7 * 24 * HOUR, resolution: '1h', stepMs: HOUR },

@@ -5,7 +5,7 @@ import { mapDatabaseError } from '@/lib/api/database-error';
 import { SERIES_RANGES, seriesWindow } from '@/lib/dashboard/series-ranges';
 import { stepValues, type StepTotals } from '@/lib/dashboard/step-values';
 import type { SeriesQuery } from '@/lib/series/series-query';
-import { bucketUpperEdge, histogramPercentile } from '@/lib/stats/latency-histogram';
+import { bucketUpperEdge } from '@/lib/stats/latency-histogram';
 
 /** With no `cache` given, the series of at most this many caches (by name). */
 export const MAX_SERIES_CACHES = 12;
@@ -42,17 +42,15 @@ select s.cache_name, (extract(epoch from s.b) * 1000)::float8 as t, count(*)::in
   from per_source s join latency l using (cache_name, b)
  group by s.cache_name, s.b order by s.cache_name, s.b`;
 
+// Rollup rows carry their percentiles and gauge sums (generated columns), so a read is a scan.
 const ROLLUP = (table: 'cache_metrics_1m' | 'cache_metrics_1h') => `
 with picked as (
   select distinct cache_name from public.${table}
    where bucket >= to_timestamp($1 / 1000.0) and bucket < to_timestamp($2 / 1000.0) and ($3::text is null or cache_name = $3)
    order by cache_name limit $4
 )
-select r.cache_name, (extract(epoch from r.bucket) * 1000)::float8 as t, r.seconds, r.hits::float8 as hits, r.misses::float8 as misses,
-       r.evictions::float8 as evictions, r.ops, r.p50_hist, r.p99_hist,
-       (select count(*) from jsonb_object_keys(r.latest))::int as sources,
-       (select coalesce(sum((v ->> 'keys')::float8), 0) from jsonb_each(r.latest) e(k, v)) as keys,
-       (select coalesce(sum((v ->> 'memory')::float8), 0) from jsonb_each(r.latest) e(k, v)) as memory
+select r.cache_name, (extract(epoch from r.bucket) * 1000)::float8 as t, r.sources, r.seconds, r.hits::float8 as hits, r.misses::float8 as misses,
+       r.evictions::float8 as evictions, r.ops, r.p50_ms as p50, r.p99_ms as p99, r.keys, r.memory
   from public.${table} r join picked using (cache_name)
  where r.bucket >= to_timestamp($1 / 1000.0) and r.bucket < to_timestamp($2 / 1000.0)
  order by r.cache_name, r.bucket`;
@@ -69,16 +67,13 @@ export async function readSeries(pool: pg.Pool, query: SeriesQuery, now = Date.n
       rows = rows.map((row) => ({ ...row, p50: row.p50 === null ? null : bucketUpperEdge(row.p50), p99: row.p99 === null ? null : bucketUpperEdge(row.p99) }));
     } else {
       const table = range.resolution === '1m' ? 'cache_metrics_1m' : 'cache_metrics_1h';
-      const result = await pool.query<Omit<StepRow, 'p50' | 'p99'> & { p50_hist: number[]; p99_hist: number[] }>({ text: ROLLUP(table), values: [from, to, cache, MAX_SERIES_CACHES] });
-      rows = result.rows.map(({ p50_hist, p99_hist, ...row }) => ({ ...row, p50: finiteOrNull(histogramPercentile(p50_hist, 50)), p99: finiteOrNull(histogramPercentile(p99_hist, 99)) }));
+      ({ rows } = await pool.query<StepRow>({ text: ROLLUP(table), values: [from, to, cache, MAX_SERIES_CACHES] }));
     }
   } catch (error) {
     throw mapDatabaseError(error, 'series');
   }
   return { range: query.range, resolution: range.resolution, stepMs: range.stepMs, from, to, series: toSeries(rows, range.stepMs) };
 }
-
-const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);
 
 /** Rows (ordered by cache, then time) into one column set per cache, with a null step wherever data is missing. */
 function toSeries(rows: StepRow[], stepMs: number): CacheSeriesPoints[] {

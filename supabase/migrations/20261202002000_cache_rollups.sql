@@ -22,6 +22,26 @@ language sql immutable parallel safe set search_path = '' as $$
     else (select array_agg(coalesce(x, 0) + coalesce(y, 0) order by i) from unnest(a, b) with ordinality as u(x, y, i)) end
 $$;
 
+-- The p-th percentile of a histogram, as histogramPercentile() in lib/stats/latency-histogram.ts
+-- reads it: the upper edge of the bucket holding the nearest-rank value (null when empty).
+create function public.latency_hist_percentile(h integer[], p double precision) returns double precision
+language sql immutable parallel safe set search_path = '' as $$
+  select (public.latency_hist_edges())[least(i, 56)::int] from (
+    select i, sum(n) over (order by i) as seen, sum(n) over () as total from unnest(h) with ordinality as u(n, i)
+  ) x where total > 0 and seen >= greatest(1, ceil(p / 100.0 * total)) order by i limit 1
+$$;
+
+-- Σ over sources of one gauge of `latest` ({"<source>": {"keys", "memory", "at"}}).
+create function public.rollup_gauge_sum(latest jsonb, gauge text) returns double precision
+language sql immutable parallel safe set search_path = '' as $$
+  select coalesce(sum((value ->> gauge)::double precision), 0) from pg_catalog.jsonb_each(latest)
+$$;
+
+create function public.rollup_sources(latest jsonb) returns integer
+language sql immutable parallel safe set search_path = '' as $$
+  select count(*)::integer from pg_catalog.jsonb_object_keys(latest)
+$$;
+
 -- Per source, the later of two gauge readings ({"keys", "memory", "at" (ms)}).
 create function public.rollup_latest(a jsonb, b jsonb) returns jsonb
 language sql immutable parallel safe set search_path = '' as $$
@@ -46,6 +66,12 @@ create table public.cache_metrics_1m (
   p50_hist integer[] not null,
   p99_hist integer[] not null,
   latest jsonb not null,
+  -- What the series API reads, computed once per write instead of on every read.
+  sources integer generated always as (public.rollup_sources(latest)) stored,
+  p50_ms double precision generated always as (public.latency_hist_percentile(p50_hist, 50)) stored,
+  p99_ms double precision generated always as (public.latency_hist_percentile(p99_hist, 99)) stored,
+  keys double precision generated always as (public.rollup_gauge_sum(latest, 'keys')) stored,
+  memory double precision generated always as (public.rollup_gauge_sum(latest, 'memory')) stored,
   primary key (cache_name, bucket)
 );
 create table public.cache_metrics_1h (like public.cache_metrics_1m including all);
