@@ -6,11 +6,12 @@ import type { SessionUser } from '@/lib/auth/verify-access-token';
 export function AppHeader({ user }: { user: SessionUser }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-900/80">
-      <div className="mx-auto flex max-w-7xl items-center gap-4 px-4 py-3">
+      {/* On a phone the links take a second row, so "Sign out" never leaves the screen. */}
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
         <Link href="/" className="font-semibold tracking-tight">
           Switchyard
         </Link>
-        <nav className="flex gap-3 text-sm text-slate-600 dark:text-slate-300">
+        <nav className="order-last flex w-full gap-3 text-sm text-slate-600 sm:order-none sm:w-auto dark:text-slate-300">
           <Link href="/" className="hover:text-slate-900 dark:hover:text-white">Dashboard</Link>
           <Link href="/validation" className="hover:text-slate-900 dark:hover:text-white">Validation</Link>
           {user.role === 'admin' ? (

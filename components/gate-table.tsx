@@ -17,6 +17,7 @@ function Evidence({ evidence }: { evidence: NonNullable<GateResult['evidence']> 
 
 export function GateTable({ gates }: { gates: GateResult[] }) {
   return (
+    <div className="overflow-x-auto">
     <table className="w-full text-left text-sm" aria-label="Gates">
       <thead className="text-xs text-slate-500 uppercase">
         <tr>
@@ -34,7 +35,7 @@ export function GateTable({ gates }: { gates: GateResult[] }) {
               <Badge tone={TONE[gate.status]}>{LABEL[gate.status]}</Badge>
               {gate.severe ? <Badge tone="bad">severe</Badge> : null}
             </td>
-            <td className="py-1.5 pr-2 tabular-nums">
+            <td className="py-1.5 pr-2 tabular-nums break-words">
               {gate.value}
               {gate.evidence ? <Evidence evidence={gate.evidence} /> : null}
             </td>
@@ -43,5 +44,6 @@ export function GateTable({ gates }: { gates: GateResult[] }) {
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

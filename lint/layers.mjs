@@ -23,8 +23,8 @@ export const LAYERS = [
   // 6 — what builds on those: rollout on the server and at the edge, the read path,
   //     the validation engine (pure), the two browser transports, the dashboard series.
   ['lib/rollout/server', 'lib/rollout/edge', 'lib/event-history', 'lib/validation/engine', 'lib/monitoring/transports', 'lib/dashboard'],
-  // 7 — stores and services on top of the engine.
-  ['lib/validation/store', 'lib/ingest'],
+  // 7 — stores and services on top of the engine; retention and the series read path.
+  ['lib/validation/store', 'lib/ingest', 'lib/retention', 'lib/series'],
   // 8 — the migration: the gate runner and the gated admin change.
   ['lib/migration'],
   // 9 — browser data hooks over the API routes (types only from the server rows below).

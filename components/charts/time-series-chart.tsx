@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { timeAxis, xWindow, yTickLabels } from '@/lib/dashboard/axis-labels';
 
 export interface Series {
   label: string;
@@ -14,7 +15,9 @@ export interface Series {
 
 /**
  * A streaming-friendly line chart (uPlot: canvas, ~50 KB, updates via setData without
- * re-creating the chart). Times in ms since epoch. Resizes with its container.
+ * re-creating the chart). Times in ms since epoch. The x axis spans `window` (the range
+ * shown) when given; labels come from lib/dashboard/axis-labels (distinct y ticks, one-line
+ * time ticks spaced to fit). Resizes with its container.
  */
 export function TimeSeriesChart({
   times,
@@ -22,7 +25,8 @@ export function TimeSeriesChart({
   height = 160,
   yLabel,
   yRange,
-  format = (v) => String(v),
+  unit = '',
+  window,
   ariaLabel,
 }: {
   times: number[];
@@ -30,11 +34,16 @@ export function TimeSeriesChart({
   height?: number;
   yLabel?: string;
   yRange?: [number | null, number | null];
-  format?: (value: number) => string;
+  /** Appended to y tick labels (e.g. " %"). */
+  unit?: string;
+  /** The time window to span (ms); without it, the data's extent (a minute around one sample). */
+  window?: { from: number; to: number };
   ariaLabel: string;
 }) {
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  // Read by uPlot's callbacks at draw time, so a new window or data needs no re-creation.
+  const view = useRef({ times, window, unit });
   const seriesKey = series.map((s) => `${s.label}:${s.color}:${s.dashed ? 1 : 0}`).join('|');
 
   useEffect(() => {
@@ -42,13 +51,20 @@ export function TimeSeriesChart({
     if (!element) return;
     const dark = document.documentElement.classList.contains('dark');
     const axis = { stroke: dark ? '#94a3b8' : '#64748b', grid: { stroke: dark ? '#1e293b' : '#e2e8f0', width: 1 }, ticks: { show: false } };
+    const span = (u: uPlot) => ((u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0)) * 1000;
     const options: Options = {
       width: element.clientWidth || 300,
       height,
       legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true }, y: yRange ? { range: (_u, min, max) => [yRange[0] ?? min, yRange[1] ?? max] } : {} },
-      axes: [axis, { ...axis, label: yLabel, size: 56, values: (_u, ticks) => ticks.map((t) => format(t)) }],
+      scales: {
+        x: { time: true, range: (_u, min, max) => xWindow(view.current.times, view.current.window) ?? [min, max] },
+        y: yRange ? { range: (_u, min, max) => [yRange[0] ?? min, yRange[1] ?? max] } : {},
+      },
+      axes: [
+        { ...axis, space: (u) => timeAxis(span(u)).space, values: (u, splits) => splits.map((s) => timeAxis(span(u)).format(s * 1000)) },
+        { ...axis, label: yLabel, size: 60, values: (_u, splits, _axis, _space, incr) => yTickLabels(splits, incr, view.current.unit) },
+      ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dashed ? [4, 4] : undefined, points: { show: false }, spanGaps: false }))],
     };
     const chart = new uPlot(options, [[], ...series.map(() => [])] as unknown as AlignedData, element);
@@ -65,8 +81,9 @@ export function TimeSeriesChart({
   }, [seriesKey, height, yLabel]);
 
   useEffect(() => {
+    view.current = { times, window, unit };
     plot.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)] as unknown as AlignedData);
-  }, [times, series]);
+  }, [times, series, window, unit]);
 
-  return <div ref={container} role="img" aria-label={ariaLabel} className="w-full" />;
+  return <div ref={container} role="img" aria-label={ariaLabel} className="w-full min-w-0" />;
 }

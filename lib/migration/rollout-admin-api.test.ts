@@ -74,8 +74,28 @@ describe('POST /api/rollout/config', () => {
     const { config: reread, audit } = await overview();
     expect(reread).toEqual(config);
     expect(audit).toEqual([
-      { id: expect.any(Number), at: expect.any(String), actorEmail: DEMO.admin.email, action: `Supabase plan → team; override ${DEMO.ops.id} → realtime`, reason: 'try it on ops', automatic: false, fromVersion: 1, toVersion: 2 },
+      {
+        id: expect.any(Number),
+        at: expect.any(String),
+        actorEmail: DEMO.admin.email,
+        action: `Supabase plan → team; override ${DEMO.ops.id} → realtime`,
+        reason: 'try it on ops',
+        automatic: false,
+        fromVersion: 1,
+        toVersion: 2,
+        changes: [
+          { field: 'plan', before: 'pro', after: 'team' },
+          { field: 'override ' + DEMO.ops.id, before: '–', after: 'realtime' },
+        ],
+      },
     ]);
+    // Once the app has seen the user, the log names them by email, not by id.
+    await db().query(
+      "insert into public.rollout_subjects (user_id, email, role, browser, last_cohort, last_config_version) values ($1, $2, 'viewer', 'chrome', 'legacy', 1) on conflict (user_id) do update set email = excluded.email",
+      [DEMO.ops.id, DEMO.ops.email],
+    );
+    const [named] = (await overview()).audit;
+    expect(named).toMatchObject({ action: `Supabase plan → team; override ${DEMO.ops.email} → realtime`, changes: [{ field: 'plan' }, { field: `override ${DEMO.ops.email}`, before: '–', after: 'realtime' }] });
     const { rows } = await db().query<{ actor_id: string; before: RolloutConfig; after: RolloutConfig }>('select actor_id, before, after from public.rollout_audit');
     expect(rows[0]).toMatchObject({ actor_id: DEMO.admin.id, before: { plan: 'pro', version: 1 }, after: { plan: 'team', version: 2 } });
   });

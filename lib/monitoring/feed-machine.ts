@@ -154,7 +154,7 @@ export interface FeedMachine {
   send(event: FeedEvent): void;
   state(): FeedState;
   /** The fallback as the snapshot shows it: engaged or not, since when, why, every engage and return. */
-  fallback(): FallbackState;
+  fallback(): Omit<FallbackState, 'lane'>;
 }
 
 export function createFeedMachine(options: FeedMachineOptions): FeedMachine {

@@ -6,6 +6,8 @@ import type { RunnerPhase } from '@/lib/monitoring/transport-runner';
 
 export interface FallbackState {
   active: boolean;
+  /** The fallback transport and its lane's phase (null: this feed has no fallback). */
+  lane: { transport: TransportKind; phase: RunnerPhase } | null;
   since: number | null;
   reason: string | null;
   /** Every engage and return, oldest first (bounded). */
@@ -78,7 +80,7 @@ export function idleSnapshot(primary: TransportKind): FeedSnapshot {
       events: { cache_metrics: [], system_events: [] },
       lastEventAt: null,
       reconnects: 0,
-      fallback: { active: false, since: null, reason: null, log: [] },
+      fallback: { active: false, lane: null, since: null, reason: null, log: [] },
       gapFills: { total: 0, inFlight: 0, failed: 0, recovered: 0, lastAt: null },
       paused: false,
       invalidFrames: 0,

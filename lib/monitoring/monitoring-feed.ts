@@ -176,7 +176,7 @@ function buildSnapshot({ options, counters, rendered, machine, lanes }: FeedPart
     events: rendered.snapshot(previous?.events, counters.paused),
     lastEventAt: counters.lastEventAt,
     reconnects: counters.reconnects,
-    fallback: machine.fallback(),
+    fallback: { ...machine.fallback(), lane: lanes.fallback && fallbackPhase ? { transport: lanes.fallback.kind, phase: fallbackPhase } : null },
     gapFills: { ...counters.gapFills },
     paused: counters.paused,
     invalidFrames: counters.invalidFrames,

@@ -1,9 +1,9 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useNow } from '@/components/use-now';
+import { fallbackBanner, TRANSPORT_NAME } from '@/lib/dashboard/fallback-banner';
 import { statusLabel, statusTone, type StatusTone } from '@/lib/monitoring/connection-status';
 import type { FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
-import type { TransportKind } from '@/lib/monitoring/model';
 
 const DOT: Record<StatusTone, string> = {
   neutral: 'bg-slate-400',
@@ -12,17 +12,6 @@ const DOT: Record<StatusTone, string> = {
   warning: 'bg-amber-500 animate-pulse',
   critical: 'bg-red-600',
 };
-
-export const TRANSPORT_NAME: Record<TransportKind, string> = { legacy: 'Legacy WebSocket', realtime: 'Supabase Realtime' };
-
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 function age(ms: number): string {
   if (ms < 1500) return 'just now';
@@ -64,12 +53,12 @@ export function ConnectionIndicator({ feed, cohort }: { feed: FeedSnapshot; coho
 
 /** Fallback and gap-fill banners: why the data may come from somewhere unusual right now. */
 export function FeedBanners({ feed }: { feed: FeedSnapshot }) {
+  const fallback = fallbackBanner(feed);
   return (
     <>
-      {feed.fallback.active ? (
+      {fallback ? (
         <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
-          <strong>Fallback:</strong> {TRANSPORT_NAME[feed.primary]} is unavailable{feed.fallback.reason ? ` (${feed.fallback.reason})` : ''}; showing data from{' '}
-          {feed.transport ? TRANSPORT_NAME[feed.transport] : 'the other feed'} and retrying in the background.
+          <strong>Fallback:</strong> {fallback}
         </div>
       ) : null}
       {feed.status === 'catching-up' ? (

@@ -6,22 +6,19 @@ import { ConnectionIndicator, FeedBanners } from '@/app/(dashboard)/_components/
 import { DataHeld } from '@/app/(dashboard)/_components/data-held';
 import { EventsTable } from '@/app/(dashboard)/_components/events-table';
 import { Button, Card } from '@/components/ui';
-import { cacheSeries } from '@/lib/dashboard/cache-series';
+import { useNow } from '@/components/use-now';
+import { isStale, mergeSeries } from '@/lib/dashboard/merge-series';
+import { SERIES_RANGE_NAMES, SERIES_RANGES, seriesWindow, type SeriesRange } from '@/lib/dashboard/series-ranges';
 import type { PublicConfig } from '@/lib/env';
 import { feedPlan } from '@/lib/rollout/feed-plan';
 import type { TransportKind } from '@/lib/monitoring/model';
 import { useMonitoringFeed } from '@/lib/monitoring/hooks/use-monitoring-feed';
 import type { MyCohort } from '@/lib/rollout/server/my-cohort';
+import { useCacheSeries } from '@/lib/swr/use-cache-series';
 import { useMyCohort } from '@/lib/swr/use-my-cohort';
 import { useSampler } from '@/lib/validation/hooks/use-sampler';
 
 const FEED_LIMITS = { perStream: 20_000 };
-
-const RANGES = [
-  { minutes: 5, bucketMs: 1_000 },
-  { minutes: 15, bucketMs: 5_000 },
-  { minutes: 60, bucketMs: 15_000 },
-] as const;
 
 /** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
 export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
@@ -47,27 +44,30 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   useEffect(() => {
     counters.current = { errors: feed.errors, recovered: feed.gapFills.recovered };
   }, [feed.errors, feed.gapFills.recovered]);
-  const [rangeIndex, setRangeIndex] = useState(1);
-  const range = RANGES[rangeIndex] ?? RANGES[1];
-  const newest = feed.events.cache_metrics.at(-1)?.emittedAt ?? 0;
-  const series = useMemo(() => cacheSeries(feed.events.cache_metrics, newest - range.minutes * 60_000, range.bucketMs), [feed.events.cache_metrics, newest, range]);
+  const [range, setRange] = useState<SeriesRange>('15m');
+  // The range's history at once from the series API, continued by the live rows.
+  const stored = useCacheSeries(range);
+  // Server time: rows carry the server's emit time, and this browser's clock may be off.
+  const now = useNow(5_000) - clockOffsetMs();
+  const chartWindow = useMemo(() => ({ from: seriesWindow(range, now).from, to: now }), [range, now]);
+  const series = useMemo(() => mergeSeries(stored.data, feed.events.cache_metrics, range, now), [stored.data, feed.events.cache_metrics, range, now]);
 
   return (
     <div className="space-y-4">
       <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center justify-between gap-3">
           <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
-          <div className="flex items-center gap-2">
+          <div className="flex flex-wrap items-center gap-2">
             <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
-              {RANGES.map((r, index) => (
+              {SERIES_RANGE_NAMES.map((name) => (
                 <button
-                  key={r.minutes}
+                  key={name}
                   type="button"
-                  aria-pressed={index === rangeIndex}
-                  onClick={() => setRangeIndex(index)}
-                  className={`px-2.5 py-1 text-xs ${index === rangeIndex ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+                  aria-pressed={name === range}
+                  onClick={() => setRange(name)}
+                  className={`px-2 py-1 text-xs whitespace-nowrap ${name === range ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
                 >
-                  {r.minutes} min
+                  {SERIES_RANGES[name].label}
                 </button>
               ))}
             </div>
@@ -92,12 +92,13 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
       {feed.paused ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">Paused. New events keep arriving in the background; resume to catch up in order.</div> : null}
       <FeedBanners feed={feed} />
       {feed.snapshotError ? <p className="text-sm text-amber-700">The initial history could not be loaded ({feed.snapshotError.message}); live data fills in as it arrives.</p> : null}
+      {stored.error ? <p className="text-sm text-amber-700">The stored series could not be loaded ({stored.error instanceof Error ? stored.error.message : String(stored.error)}); showing live data only.</p> : null}
       {series.length === 0 ? (
         <Card>
-          <p className="py-10 text-center text-sm text-slate-500">{feed.status === 'live' ? 'Waiting for the first cache metrics…' : 'Connecting to the feed…'}</p>
+          <p className="py-10 text-center text-sm text-slate-500">{stored.isLoading ? 'Loading the range…' : feed.status === 'live' ? 'No cache metrics in this range yet; waiting for the first…' : 'Connecting to the feed…'}</p>
         </Card>
       ) : (
-        series.map((s) => <CachePanel key={s.cacheName} series={s} />)
+        series.map((s) => <CachePanel key={s.cacheName} series={s} window={chartWindow} stale={isStale(s.latest, now)} now={now} />)
       )}
       <EventsTable events={feed.events.system_events} />
     </div>

@@ -7,6 +7,7 @@ import { GateTable } from '@/components/gate-table';
 import { OversightPanel } from '@/app/validation/_components/oversight-panel';
 import { Badge, Card, inputClass } from '@/components/ui';
 import { reportUrl, useValidationReport, type ReportFilters } from '@/lib/swr/use-validation-report';
+import { parseDuration } from '@/lib/validation/engine/report-query';
 
 const fmt = (value: number | null, suffix = '', digits = 1) => (value === null ? '–' : `${value.toFixed(digits)}${suffix}`);
 
@@ -25,6 +26,8 @@ export function ValidationReportView() {
   const [filters, setFilters] = useState<ReportFilters>({ since: '60m', cohort: '', browser: '' });
   const { data: report, error, mutate } = useValidationReport(filters);
   const times = useMemo(() => report?.minutes.map((m) => Date.parse(m.minute)) ?? [], [report]);
+  // The charts span the window asked for, so one analysed minute is a point in it, not a two-year axis.
+  const chartWindow = useMemo(() => (report ? { from: Date.now() - parseDuration(filters.since), to: Date.now() } : undefined), [report, filters.since]);
   const consistency = useMemo(
     () => [
       { label: 'probe %', color: '#2563eb', values: report?.minutes.map((m) => m.probe.consistency) ?? [] },
@@ -97,10 +100,10 @@ export function ValidationReportView() {
           </Card>
           <div className="grid gap-4 md:grid-cols-2">
             <Card title="Consistency per minute">
-              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Consistency per minute" times={times} series={consistency} yRange={[null, 100]} format={(v) => `${v.toFixed(2)}`} />}
+              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Consistency per minute" times={times} series={consistency} yRange={[null, 100]} unit=" %" window={chartWindow} />}
             </Card>
             <Card title="Delivery latency p95 (ms)">
-              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Latency p95 per minute" times={times} series={latency} format={(v) => `${v.toFixed(0)}`} />}
+              {times.length === 0 ? <p className="text-sm text-slate-500">No analysed windows yet.</p> : <TimeSeriesChart ariaLabel="Latency p95 per minute" times={times} series={latency} window={chartWindow} />}
             </Card>
           </div>
           {report.oversight ? <OversightPanel oversight={report.oversight} onChange={() => void mutate()} /> : null}

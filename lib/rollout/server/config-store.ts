@@ -1,5 +1,6 @@
 import 'server-only';
 import type pg from 'pg';
+import { auditChanges, type AuditChange } from '@/lib/rollout/audit-changes';
 import { applyCommand, describeCommand, type RolloutCommand } from '@/lib/rollout/commands';
 import { DEFAULT_CONFIG, rolloutConfigSchema, type RolloutConfig } from '@/lib/rollout/config';
 
@@ -80,21 +81,38 @@ export interface AuditEntry {
   automatic: boolean;
   fromVersion: number | null;
   toVersion: number;
+  /** Before → after per changed setting, users named by email when known. */
+  changes: AuditChange[];
 }
 
 export async function listAudit(pool: pg.Pool, limit = 50): Promise<AuditEntry[]> {
-  const result = await pool.query<{ id: number; at: Date; actor_email: string; action: string; reason: string; automatic: boolean; from_version: number | null; to_version: number }>(
-    'select id, at, actor_email, action, reason, automatic, from_version, to_version from public.rollout_audit order by id desc limit $1',
+  const result = await pool.query<{ id: number; at: Date; actor_email: string; action: string; reason: string; automatic: boolean; from_version: number | null; to_version: number; before: Record<string, unknown> | null; after: Record<string, unknown> }>(
+    'select id, at, actor_email, action, reason, automatic, from_version, to_version, before, after from public.rollout_audit order by id desc limit $1',
     [limit],
   );
+  // Users the changes mention, named by email (the subjects table knows who signed in).
+  const mentioned = new Set<string>();
+  const collect = (id: string) => {
+    mentioned.add(id);
+    return id;
+  };
+  for (const row of result.rows) auditChanges(row.before, row.after, collect);
+  const emails = new Map<string, string>();
+  if (mentioned.size > 0) {
+    const subjects = await pool.query<{ user_id: string; email: string }>('select user_id, email from public.rollout_subjects where user_id = any($1::text[]) and email is not null', [[...mentioned]]);
+    for (const subject of subjects.rows) emails.set(subject.user_id, subject.email);
+  }
+  const name = (id: string) => emails.get(id) ?? id;
   return result.rows.map((row) => ({
     id: Number(row.id),
     at: row.at.toISOString(),
     actorEmail: row.actor_email,
-    action: row.action,
+    // Stored actions name users by id; show their emails.
+    action: [...emails].reduce((text, [id, email]) => text.split(id).join(email), row.action),
     reason: row.reason,
     automatic: row.automatic,
     fromVersion: row.from_version,
     toVersion: row.to_version,
+    changes: auditChanges(row.before, row.after, name),
   }));
 }

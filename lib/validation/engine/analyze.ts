@@ -1,7 +1,7 @@
 import type { Lane } from '@/contracts/samples';
 import type { ObservedSample } from '@/lib/validation/engine/compare';
 import { countOutOfOrder } from '@/lib/validation/engine/compare';
-import { emptyHistogram, record } from '@/lib/validation/engine/latency-histogram';
+import { emptyHistogram, record } from '@/lib/stats/latency-histogram';
 
 /** An event as the database stores it: the truth every lane should have delivered. */
 export interface SourceEvent {

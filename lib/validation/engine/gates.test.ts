@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGates, findOutliers, judgeRate, overall, type StageMetrics, type SubjectEvidence } from '@/lib/validation/engine/gates';
-import { emptyHistogram, record } from '@/lib/validation/engine/latency-histogram';
+import { emptyHistogram, record } from '@/lib/stats/latency-histogram';
 
 const latency = (ms: number, n: number) => {
   const histogram = emptyHistogram();

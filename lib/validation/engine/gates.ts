@@ -1,6 +1,6 @@
 import { HEADROOM_LIMIT, PLAN_QUOTAS, type Plan } from '@/lib/validation/engine/plan-quotas';
 import { lowerBound, upperBound } from '@/lib/validation/engine/bounds';
-import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/validation/engine/latency-histogram';
+import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/stats/latency-histogram';
 
 export const GATE_THRESHOLDS = {
   minCompared: 3_000,

@@ -8,7 +8,7 @@ import { createScriptedTransport, type ScriptedTransport } from '@/test-support/
 import { analyzeObserver, indexSources, type EvidenceCounts, type ObserverInfo, type SourceEvent, type SourceIndex } from '@/lib/validation/engine/analyze';
 import type { ObservedSample } from '@/lib/validation/engine/compare';
 import { eventDigest } from '@/lib/validation/engine/digest';
-import { histogramPercentile } from '@/lib/validation/engine/latency-histogram';
+import { histogramPercentile } from '@/lib/stats/latency-histogram';
 import type { SampleBatch } from '@/contracts/samples';
 import { createSampler, type Sampler } from '@/lib/validation/engine/sampler';
 import { GRACE_MS, SETTLE_MS } from '@/lib/validation/store/window-analysis';

@@ -4,7 +4,7 @@ import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus,
 import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import { nextStage, realtimeConnectionShare } from '@/lib/rollout/stages';
 import { loadConfig } from '@/lib/rollout/server/config-store';
-import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/validation/engine/latency-histogram';
+import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/stats/latency-histogram';
 import { parseDuration, type ReportQuery } from '@/lib/validation/engine/report-query';
 import type { WindowCounts } from '@/lib/validation/store/window-analysis';
 

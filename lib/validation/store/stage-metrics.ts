@@ -1,7 +1,7 @@
 import 'server-only';
 import type pg from 'pg';
 import type { OutlierBasis, StageMetrics, SubjectEvidence } from '@/lib/validation/engine/gates';
-import { emptyHistogram, merge } from '@/lib/validation/engine/latency-histogram';
+import { emptyHistogram, merge } from '@/lib/stats/latency-histogram';
 import type { WindowCounts } from '@/lib/validation/store/window-analysis';
 
 export interface MetricsFilter {

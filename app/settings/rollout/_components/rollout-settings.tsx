@@ -1,18 +1,18 @@
 'use client';
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { AuditLog } from '@/app/settings/rollout/_components/audit-log';
 import { ExplainUser } from '@/app/settings/rollout/_components/explain-user';
 import { GatesPanel } from '@/app/settings/rollout/_components/gates-panel';
 import { OverridesEditor } from '@/app/settings/rollout/_components/overrides-editor';
 import { ReviewPanel } from '@/app/settings/rollout/_components/review-panel';
+import { rollbackTargets, rolloutHeadline } from '@/app/settings/rollout/_components/rollout-headline';
 import { SegmentsEditor } from '@/app/settings/rollout/_components/segments-editor';
 import { StageStepper, stageLabel } from '@/app/settings/rollout/_components/stage-stepper';
 import { Badge, Button, Card, inputClass } from '@/components/ui';
 import type { RolloutCommand } from '@/lib/rollout/commands';
 import { postJson } from '@/lib/swr/fetcher';
 import { useRolloutAdmin, type RolloutOverview } from '@/lib/swr/use-rollout-admin';
-import { previousStage } from '@/lib/rollout/stages';
 
 // eslint-disable-next-line max-lines-per-function -- one page section's JSX tree, read top to bottom; its state and actions are in hooks and lib/rollout.
 export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
@@ -24,6 +24,13 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
   const propose = (command: RolloutCommand) => setPending((current) => [...current.filter((c) => c.type !== command.type || 'userId' in c || 'segment' in c), command]);
   const proposedStage = pending.find((c): c is Extract<RolloutCommand, { type: 'set-stage' }> => c.type === 'set-stage')?.stage ?? null;
   const danger = pending.some((c) => (c.type === 'set-kill-switch' && c.killSwitch) || c.type === 'rollback');
+  const headline = rolloutHeadline(config);
+  // On a phone the review column sits below everything: bring it into view when a change is proposed.
+  const review = useRef<HTMLDivElement>(null);
+  const hasPending = pending.length > 0;
+  useEffect(() => {
+    if (hasPending) review.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [hasPending]);
 
   async function save(reason: string, force: boolean) {
     await postJson('/api/rollout/config', { commands: pending, reason, expectedVersion: config.version, force });
@@ -32,8 +39,8 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
   }
 
   return (
-    <div className="grid gap-4 lg:grid-cols-[1fr_380px]">
-      <div className="space-y-4">
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-[minmax(0,1fr)_380px]">
+      <div className="min-w-0 space-y-4">
         <Card
           title="Stage"
           action={
@@ -42,11 +49,18 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
             </span>
           }
         >
-          <StageStepper current={config.stage} proposed={proposedStage} onPropose={(stage) => stage !== config.stage && propose({ type: 'set-stage', stage })} />
+          {headline.note ? (
+            <p role="status" className="mb-3 rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900 dark:border-red-800 dark:bg-red-950 dark:text-red-200">
+              {headline.note}
+            </p>
+          ) : null}
+          <StageStepper current={config.stage} held={headline.stageState === 'held'} proposed={proposedStage} onPropose={(stage) => stage !== config.stage && propose({ type: 'set-stage', stage })} />
           <div className="mt-4 flex flex-wrap items-end gap-4 text-sm">
             <div>
               <div className="text-xs text-slate-500">Realtime share</div>
-              <div className="text-2xl font-semibold tabular-nums">{config.percentage} %</div>
+              <div className="text-2xl font-semibold tabular-nums" data-testid="realtime-share">
+                {headline.share} %
+              </div>
               {config.ratchet && config.highWater > config.percentage ? <div className="text-xs text-amber-700 dark:text-amber-400">ratchet holds {config.highWater} % exposed</div> : null}
             </div>
             <form
@@ -74,12 +88,12 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
             </Button>
           </div>
           <div className="mt-4 flex flex-wrap items-center gap-2 border-t border-slate-100 pt-3 dark:border-slate-800">
-            <Button variant="danger" disabled={config.stage === 'legacy-only'} onClick={() => setPending([{ type: 'rollback', toStage: previousStage(config.stage) }])}>
-              Roll back to {stageLabel(previousStage(config.stage))}
-            </Button>
-            <Button disabled={config.stage === 'legacy-only'} onClick={() => setPending([{ type: 'rollback', toStage: 'legacy-only' }])}>
-              Roll back to legacy only
-            </Button>
+            {rollbackTargets(config.stage).map((toStage, index) => (
+              <Button key={toStage} variant={index === 0 ? 'danger' : 'secondary'} onClick={() => setPending([{ type: 'rollback', toStage }])}>
+                Roll back to {stageLabel(toStage).toLowerCase()}
+              </Button>
+            ))}
+            {config.stage === 'legacy-only' ? <span className="text-xs text-slate-500">Nothing to roll back: everyone is on the legacy feed.</span> : null}
           </div>
         </Card>
 
@@ -109,7 +123,7 @@ export function RolloutSettings({ initial }: { initial: RolloutOverview }) {
         </Card>
       </div>
 
-      <div className="space-y-4 lg:sticky lg:top-4 lg:self-start">
+      <div ref={review} className="min-w-0 scroll-mt-4 space-y-4 lg:sticky lg:top-4 lg:self-start">
         {pending.length > 0 ? (
           <ReviewPanel commands={pending} danger={danger} onSave={save} onDiscard={() => setPending([])} />
         ) : (

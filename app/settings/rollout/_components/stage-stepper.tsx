@@ -12,15 +12,19 @@ const LABELS: Record<Stage, string> = {
   decommissioned: 'Legacy off',
 };
 
-/** The migration stages as a stepper; the current stage is highlighted, any other can be proposed. */
-export function StageStepper({ current, proposed, onPropose }: { current: Stage; proposed: Stage | null; onPropose: (stage: Stage) => void }) {
+/**
+ * The migration stages as a stepper; the current stage is highlighted, any other can be
+ * proposed. While the kill switch holds the rollout, the configured stage is shown as held
+ * (outlined, "held"), not as what users get.
+ */
+export function StageStepper({ current, held = false, proposed, onPropose }: { current: Stage; held?: boolean; proposed: Stage | null; onPropose: (stage: Stage) => void }) {
   const currentIndex = STAGES.indexOf(current);
   return (
     <ol className="grid grid-cols-4 gap-1 sm:grid-cols-7" aria-label="Migration stages">
       {STAGES.map((stage, index) => {
         const isCurrent = stage === current;
         const isProposed = stage === proposed;
-        const done = index < currentIndex;
+        const done = index < currentIndex && !held;
         return (
           <li key={stage}>
             <button
@@ -28,8 +32,11 @@ export function StageStepper({ current, proposed, onPropose }: { current: Stage;
               onClick={() => onPropose(stage)}
               aria-current={isCurrent ? 'step' : undefined}
               aria-pressed={isProposed}
+              title={isCurrent && held ? 'Configured stage, held by the kill switch' : undefined}
               className={`w-full rounded-md border px-2 py-2 text-xs font-medium transition ${
-                isCurrent
+                isCurrent && held
+                  ? 'border-dashed border-red-500 bg-white text-red-700 dark:bg-slate-900 dark:text-red-300'
+                  : isCurrent
                   ? 'border-brand-600 bg-brand-600 text-white'
                   : isProposed
                     ? 'border-brand-500 bg-brand-50 text-brand-700 dark:bg-slate-800 dark:text-white'
@@ -39,6 +46,7 @@ export function StageStepper({ current, proposed, onPropose }: { current: Stage;
               }`}
             >
               {LABELS[stage]}
+              {isCurrent && held ? <span className="sr-only"> (held by the kill switch)</span> : null}
             </button>
           </li>
         );

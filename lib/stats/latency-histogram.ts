@@ -42,3 +42,14 @@ export function histogramPercentile(histogram: readonly number[], p: number): nu
   }
   return Number.NaN;
 }
+
+/**
+ * A latency as the histograms report it: the upper edge of its bucket. The nearest-rank
+ * percentile of raw values, passed through this, equals histogramPercentile of their
+ * histogram, so raw and rolled-up series agree exactly.
+ */
+export function bucketUpperEdge(valueMs: number): number {
+  const histogram = emptyHistogram();
+  record(histogram, valueMs);
+  return histogramPercentile(histogram, 100);
+}
