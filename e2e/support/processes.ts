@@ -29,7 +29,7 @@ export function processGroup(cwd: string) {
         cwd,
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NEXT_TELEMETRY_DISABLED: '1', ...env } as NodeJS.ProcessEnv,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NEXT_TELEMETRY_DISABLED: '1', ...env } as unknown as NodeJS.ProcessEnv,
       });
       if (child.pid === undefined) throw new Error(`e2e: ${name} did not start`);
       const lines: string[] = [];
