@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -45,7 +45,8 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     await rm(path.join(ROOT, DATA_DIR), { recursive: true, force: true });
     const stackSettings = { SWITCHYARD_DATA_DIR: DATA_DIR, SUPABASE_API_PORT: String(PORTS.api), POSTGRES_PORT: String(PORTS.postgres) };
     const stack = group.start('stack', process.execPath, [...TSX, 'tools/stack.ts'], stackSettings);
-    await stack.waitForLine(/migrations \+ seed/, 120_000);
+    const migrations = (await readdir(path.join(ROOT, 'supabase/migrations'))).filter((name) => name.endsWith('.sql'));
+    expect(await stack.waitForLine(/✓ migrations \+ seed/, 120_000)).toContain(`${migrations.length} applied, 0 up to date`);
     await stack.waitForLine(/Local stack running/, 120_000);
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'tools/stack-env.ts'], { cwd: ROOT, env: { ...process.env, ...stackSettings } });
     const all = parseEnvLines(stdout);
@@ -57,7 +58,9 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     // The deployment's own secrets, as an operator would generate them once.
     const own = { LEGACY_PUBLISH_KEY: secret(), ROLLOUT_COOKIE_SECRET: secret(), INGEST_API_KEY: secret() };
     const legacyUrls = { LEGACY_WS_URL: `ws://127.0.0.1:${PORTS.legacy}/v1/feed`, LEGACY_PUBLISH_URL: `http://127.0.0.1:${PORTS.legacy}/internal/publish` };
-    const windows = { VALIDATION_WINDOW_SECONDS: '10', VALIDATION_TICK_SECONDS: '2' };
+    // 20-s windows at 200 rows/s: each measurement holds ~4,000 probe comparisons, enough for a
+    // consistency bound to clear 99.9 % (3,000 alone cannot: the gates would stay inconclusive).
+    const windows = { VALIDATION_WINDOW_SECONDS: '20', VALIDATION_TICK_SECONDS: '2' };
 
     const legacy = group.start('legacy', 'npm', ['run', '--silent', 'legacy'], {
       LEGACY_WS_PORT: String(PORTS.legacy),
@@ -87,7 +90,7 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     expect(follower.lines.some((line) => line.startsWith('[worker] following:'))).toBe(true);
     await leader.waitForLine(/\[probe\] probe: realtime connected/, 60_000);
 
-    const simulator = group.start('simulator', process.execPath, ['--import', 'tsx', 'servers/simulator/main.ts', '--rate', '150'], { INGEST_URL: `${A}/api/ingest`, INGEST_API_KEY: own.INGEST_API_KEY });
+    const simulator = group.start('simulator', process.execPath, ['--import', 'tsx', 'servers/simulator/main.ts', '--rate', '200'], { INGEST_URL: `${A}/api/ingest`, INGEST_API_KEY: own.INGEST_API_KEY });
     await simulator.waitForLine(/./, 30_000);
 
     const admin = async (baseURL: string): Promise<RolloutAdmin> => {
@@ -151,15 +154,21 @@ test('supabase mode: two app instances and two workers act as one deployment', a
 
     await test.step('the gate runner acts once per decision', async () => {
       const since = Date.now();
+      const before = (await adminA.overview()).config;
       await adminA.change([{ type: 'set-auto-advance', autoAdvance: true, soakMinutes: 1 }], 'e2e production: let the gate runner advance on its own');
       const automatic = async () => (await adminB.overview()).audit.filter((entry) => entry.automatic && Date.parse(entry.at) >= since);
       await expect.poll(async () => (await automatic()).length, { timeout: 6 * 60_000, intervals: [5_000] }).toBeGreaterThan(0);
-      await adminB.change([{ type: 'set-auto-advance', autoAdvance: false }], 'e2e production: one advance is enough');
+      await adminB.change([{ type: 'set-auto-advance', autoAdvance: false }], 'e2e production: one decision is enough');
       const entries = await automatic();
+      // One decision, one audit row — whichever the evidence made it: the advance to shadow
+      // after a minute of passing measurements, or a pause when they stayed inconclusive.
       expect(entries, JSON.stringify(entries)).toHaveLength(1);
-      expect(entries[0]?.action).toMatch(/shadow/);
-      expect((await adminA.overview()).config.stage).toBe('shadow');
+      const [entry] = entries;
+      const { config } = await adminA.overview();
+      if (entry!.action.startsWith('PAUSED')) expect(config.stage).toBe(before.stage);
+      else expect([entry!.action, config.stage]).toEqual([expect.stringMatching(/shadow/), 'shadow']);
       // Only the leader ran the analysis and the gates.
+      expect(leader.lines.some((line) => /^\[validation\] .*; (advance|pause)/.test(line))).toBe(true);
       expect(follower.lines.filter((line) => line.startsWith('[validation]'))).toEqual([]);
     });
 
