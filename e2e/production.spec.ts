@@ -90,8 +90,13 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     expect(follower.lines.some((line) => line.startsWith('[worker] following:'))).toBe(true);
     await leader.waitForLine(/\[probe\] probe: realtime connected/, 60_000);
 
-    const simulator = group.start('simulator', process.execPath, ['--import', 'tsx', 'servers/simulator/main.ts', '--rate', '200'], { INGEST_URL: `${A}/api/ingest`, INGEST_API_KEY: own.INGEST_API_KEY });
-    await simulator.waitForLine(/./, 30_000);
+    // The e2e rate for the dashboard steps; the gate step needs more evidence per window.
+    const simulate = async (rate: number) => {
+      const simulator = group.start(`simulator-${rate}`, process.execPath, ['--import', 'tsx', 'servers/simulator/main.ts', '--rate', String(rate)], { INGEST_URL: `${A}/api/ingest`, INGEST_API_KEY: own.INGEST_API_KEY });
+      await simulator.waitForLine(/./, 30_000);
+      return simulator;
+    };
+    let simulator = await simulate(60);
 
     const admin = async (baseURL: string): Promise<RolloutAdmin> => {
       const context = await playwright.request.newContext({ baseURL });
@@ -124,10 +129,10 @@ test('supabase mode: two app instances and two workers act as one deployment', a
       const viewer = dashboardView(page);
       const { userId, cohort } = await adminB.explain(DEMO.viewer.email);
       const target: Cohort = cohort === 'realtime' ? 'legacy' : 'realtime';
-      await viewer.expectLiveVia(cohort === 'realtime' ? 'realtime' : 'legacy');
+      await viewer.expectLiveVia(cohort === 'realtime' ? 'realtime' : 'legacy', 30_000);
       await adminA.change([{ type: 'set-override', userId, cohort: target }], `e2e production: viewer on ${target} via instance A`);
       await expect(viewer.cohort).toHaveText(target, { timeout: 10_000 });
-      await viewer.expectLiveVia(target);
+      await viewer.expectLiveVia(target, 30_000);
       await testInfo.attach('dashboard-on-B', { body: await page.screenshot({ fullPage: true }), contentType: 'image/png' });
       await context.close();
       await adminA.reset();
@@ -153,6 +158,8 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     });
 
     await test.step('the gate runner acts once per decision', async () => {
+      await simulator.stop();
+      simulator = await simulate(200);
       const since = Date.now();
       const before = (await adminA.overview()).config;
       await adminA.change([{ type: 'set-auto-advance', autoAdvance: true, soakMinutes: 1 }], 'e2e production: let the gate runner advance on its own');

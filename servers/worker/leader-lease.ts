@@ -12,9 +12,9 @@ export interface LeaderLeaseOptions {
   checkMs?: number;
   /**
    * A leader whose lease connection broke (Postgres restarting, network) keeps its jobs
-   * running and tries to take the lease again for this long (15 s) before it stops them:
-   * a Postgres restart does not restart the probe. Shorter than the server-side idle timeout
-   * below, so a silent old leader has stopped before anyone else can lead.
+   * running and tries to take the lease again for this long (30 s) before it stops them:
+   * a Postgres restart (a 20-s drill, a failover) does not restart the probe. Shorter than the
+   * server-side idle timeout below, so a silent old leader has stopped before anyone else can lead.
    */
   reclaimMs?: number;
   /** Started on becoming leader; the returned stop is awaited on losing the lease or closing. */
@@ -33,7 +33,7 @@ export interface LeaderLease {
  * One leader among any number of workers: a session advisory lock held on a dedicated
  * connection (never a pooled one, and never through a transaction-mode pooler). The lock
  * lives exactly as long as the connection, so a leader that dies (SIGKILL, crash, host gone)
- * frees it: at once when its socket closes, and within `idle_session_timeout` (30 s, set on
+ * frees it: at once when its socket closes, and within `idle_session_timeout` (45 s, set on
  * the lease session; the leader's check keeps it busy) when the host just vanishes.
  * Followers take it on their next try.
  */
@@ -41,8 +41,8 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const lockName = options.lockName ?? 'switchyard:worker-leader';
   const retryMs = options.retryMs ?? 5_000;
   const checkMs = options.checkMs ?? 5_000;
-  const reclaimMs = options.reclaimMs ?? 15_000;
-  const idleTimeoutMs = Math.max(30_000, 2 * reclaimMs);
+  const reclaimMs = options.reclaimMs ?? 30_000;
+  const idleTimeoutMs = Math.max(30_000, reclaimMs + 15_000);
   const report = options.onState ?? (() => undefined);
   let state: LeaseState = 'connecting';
   let client: pg.Client | null = null;
