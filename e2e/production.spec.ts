@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { expect, test } from '@playwright/test';
 import type { Cohort } from '@/lib/rollout/config';
+import { freePort } from '../servers/port';
 import { DEMO, signIn, type DemoAccount } from './fixtures';
 import { dashboardView } from './support/dashboard-view';
 import { parseEnvLines, processGroup, type StartedProcess } from './support/processes';
@@ -14,7 +15,6 @@ import { rolloutAdmin, type RolloutAdmin } from './support/rollout-admin';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DATA_DIR = '.local/e2e-production';
-const PORTS = { api: 54621, postgres: 54622, legacy: 8987, appA: 3201, appB: 3202 };
 const TSX = ['--conditions=react-server', '--import', 'tsx'];
 /** What a hosted Supabase project hands out (Settings → API, Database): nothing else of the stack reaches the app. */
 const PROJECT_KEYS = ['SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_JWT_SECRET', 'DATABASE_URL'] as const;
@@ -41,6 +41,8 @@ test('supabase mode: two app instances and two workers act as one deployment', a
   const requests: Array<{ dispose(): Promise<void> }> = [];
   let pool: pg.Pool | undefined;
   try {
+    // Free ports, asked of the OS: other stacks (a developer's, CI's) may run on this machine.
+    const PORTS = { api: await freePort(), postgres: await freePort(), legacy: await freePort(), appA: await freePort(), appB: await freePort() };
     // A fresh Supabase-shaped database: every migration applies from nothing.
     await rm(path.join(ROOT, DATA_DIR), { recursive: true, force: true });
     const stackSettings = { SWITCHYARD_DATA_DIR: DATA_DIR, SUPABASE_API_PORT: String(PORTS.api), POSTGRES_PORT: String(PORTS.postgres) };
