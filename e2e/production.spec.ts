@@ -179,6 +179,7 @@ test('supabase mode: two app instances and two workers act as one deployment', a
       const [decision] = await automatic();
       await adminB.change([{ type: 'set-kill-switch', killSwitch: true }], 'e2e production: hold everything after the first decision');
       expect(decision!.action).toMatch(/^(ROLLBACK|stage →|PAUSED)/);
+      testInfo.annotations.push({ type: 'gate decision', description: `${decision!.action}: ${decision!.reason}` });
       // One row per decision: never two automatic entries taken on the same config version.
       const entries = await automatic();
       expect(new Set(entries.map((entry) => entry.fromVersion)).size, JSON.stringify(entries)).toBe(entries.length);
