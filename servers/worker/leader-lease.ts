@@ -67,7 +67,8 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     // A broken lease connection is noticed by the next check; the listener keeps it from ending the process.
     next.on('error', () => undefined);
     await next.connect();
-    await next.query(`set idle_session_timeout = '${idleTimeoutMs}ms'`);
+    // Postgres ≥ 14; on an older server a vanished leader's lock waits for TCP keepalive instead.
+    await next.query(`set idle_session_timeout = '${idleTimeoutMs}ms'`).catch(() => undefined);
     return next;
   };
   const tryLock = async (): Promise<boolean> => {
