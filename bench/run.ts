@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- id ...]`: runs every `bench/*.bench.ts` module (or the named ones),
  * prints each table, and rewrites docs/benchmarks.md from docs/benchmarks.json (results
- * of modules not run this time are kept, with their date).
+ * of modules not run this time are kept, with their date). `-- --render` only rewrites the
+ * Markdown from the JSON.
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -53,6 +54,11 @@ function render(results: StoredResult[]): string {
 }
 
 async function main() {
+  if (process.argv.includes('--render')) {
+    // Only rewrite docs/benchmarks.md from docs/benchmarks.json (e.g. after merging two branches' results).
+    await writeFile(MD_FILE, render(JSON.parse(await readFile(JSON_FILE, 'utf8')) as StoredResult[]));
+    return;
+  }
   const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
   const modules = (await loadModules()).filter((m) => wanted.length === 0 || wanted.includes(m.id));
   if (modules.length === 0) throw new Error(`no benchmark matches ${wanted.join(', ')}`);

@@ -39,9 +39,9 @@ export function serverEnv(): ServerEnv {
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
   const result = serverEnvSchema.safeParse(source);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${issue.message}`);
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${source[String(issue.path[0])] === undefined ? 'missing' : issue.message}`);
     throw new Error(
-      `env: the server cannot start; fix these keys (see .env.example, or run \`npm run dev\` for the local stack):\n${problems.join('\n')}`,
+      `env: the server cannot start; fix these keys (see .env.example and docs/deploy.md, or run \`npm run dev\` for the local stack):\n${problems.join('\n')}`,
     );
   }
   return result.data;

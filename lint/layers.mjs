@@ -38,6 +38,8 @@ export const LAYERS = [
   // 13 — standalone servers; each is its own process (shared helpers in servers/*.ts).
   ['servers/*.ts'],
   ['servers/legacy-ws', 'servers/local-supabase', 'servers/probe', 'servers/simulator'],
+  // 13b — the worker process: the leader lease and the jobs it runs (the probe, validation, housekeeping).
+  ['servers/worker'],
   // 14 — the orchestrator and CLIs that start servers.
   ['tools'],
 ];

@@ -55,3 +55,30 @@ export function nextDevPaths(source: Record<string, string | undefined> = proces
 export function inheritedEnv(): Record<string, string | undefined> {
   return { ...process.env };
 }
+
+const url = (protocols: RegExp) => z.url({ protocol: protocols });
+const secret = z.string().min(20, 'must be at least 20 characters');
+const workerSchema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (a direct or session-mode connection: the leader lease is a session advisory lock)'),
+  SUPABASE_URL: url(/^https?$/),
+  SUPABASE_ANON_KEY: secret,
+  SUPABASE_SERVICE_ROLE_KEY: secret,
+  SUPABASE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  LEGACY_WS_URL: url(/^wss?$/),
+  /** The app (any instance, or its load balancer): the probe posts its samples to `${APP_URL}/api/validation/samples`. */
+  APP_URL: url(/^https?$/),
+  VALIDATION_WINDOW_SECONDS: schema.shape.VALIDATION_WINDOW_SECONDS,
+  VALIDATION_TICK_SECONDS: schema.shape.VALIDATION_TICK_SECONDS,
+  /** How often a follower tries to take the leader lease (s); the handover after a leader dies takes at most this. */
+  WORKER_LEASE_RETRY_SECONDS: z.coerce.number().min(0.2).max(60).default(5),
+});
+
+export type WorkerSettings = z.infer<typeof workerSchema>;
+
+/** `npm run worker`'s settings, or an error listing every missing or invalid key. */
+export function workerSettings(source: Record<string, string | undefined> = process.env): WorkerSettings {
+  const result = workerSchema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.')}: ${source[String(issue.path[0])] === undefined ? 'missing' : issue.message}`);
+  throw new Error(`env: the worker cannot start; fix these keys (see docs/deploy.md):\n${problems.join('\n')}`);
+}

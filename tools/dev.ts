@@ -18,8 +18,7 @@ import pg from 'pg';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
 import { watchFeedState } from '../servers/legacy-ws/feed-state.js';
 import { startLegacyServer } from '../servers/legacy-ws/legacy-server.js';
-import { startProbe } from '../servers/probe/probe.js';
-import { startValidationWorker } from '../servers/probe/validation-worker.js';
+import { startWorker } from '../servers/worker/worker.js';
 import { startSimulator } from '../servers/simulator/runner.js';
 import { startLocalStack } from './stack/local-stack.js';
 import { assertProductionBuild, prepareDevDistDir } from './stack/next-dist-dir.js';
@@ -130,29 +129,31 @@ async function main() {
       }
     });
 
-    const probe = await progress.step(
-      'probe + validation worker',
+    // The same worker as `npm run worker` (leader lease + its jobs); here it leads at once, unless
+    // another worker already leads against this database.
+    await progress.step(
+      'worker: probe + validation + gate runner',
       async () => {
-        const worker = startValidationWorker({
+        const started = startWorker({
           databaseUrl: secrets.DATABASE_URL,
+          probe: {
+            supabaseUrl: secrets.SUPABASE_URL,
+            anonKey: secrets.SUPABASE_ANON_KEY,
+            jwtSecret: secrets.SUPABASE_JWT_SECRET,
+            legacyWsUrl: secrets.LEGACY_WS_URL,
+            samplesUrl: `http://127.0.0.1:${settings.APP_PORT}/api/validation/samples`,
+            serviceRoleKey: secrets.SUPABASE_SERVICE_ROLE_KEY,
+          },
           windowMs: settings.VALIDATION_WINDOW_SECONDS * 1000,
-          intervalMs: settings.VALIDATION_TICK_SECONDS * 1000,
-          onLog: (line) => log(`[validation] ${line}`),
+          tickMs: settings.VALIDATION_TICK_SECONDS * 1000,
+          onLog: (line) => !/^\[worker\] [\w -]+: started$/.test(line) && log(line),
         });
-        stops.push(() => worker.close());
-        return startProbe({
-          supabaseUrl: secrets.SUPABASE_URL,
-          anonKey: secrets.SUPABASE_ANON_KEY,
-          jwtSecret: secrets.SUPABASE_JWT_SECRET,
-          legacyWsUrl: secrets.LEGACY_WS_URL,
-          samplesUrl: `http://127.0.0.1:${settings.APP_PORT}/api/validation/samples`,
-          serviceRoleKey: secrets.SUPABASE_SERVICE_ROLE_KEY,
-          onLog: (line) => log(`[probe] ${line}`),
-        });
+        stops.push(() => started.close());
+        await started.ready;
+        return started;
       },
-      () => 'both transports + legacy baseline, samples every 2 s',
+      (started) => `${started.state()}: both transports + legacy baseline, samples every 2 s`,
     );
-    stops.push(() => probe.close());
 
     if (settings.SIMULATOR_RATE > 0) {
       const simulator = await progress.step(

@@ -25,7 +25,7 @@ export async function createBenchIngest(options: { databaseUrl: string; publishU
   const key = `bench-${randomBytes(24).toString('base64url')}`;
   await registerIngestKey(pool, 'bench', key, { rateLimitPerS: 100_000 });
   const publisher = createLegacyPublisher({ url: options.publishUrl, key: options.publishKey });
-  const deps = { pool, publisher, rateLimit: createIngestRateLimit() };
+  const deps = { pool, publisher, rateLimit: createIngestRateLimit(pool) };
   return {
     async ingestOne(source = 'bench-node') {
       const eventId = randomUUID();

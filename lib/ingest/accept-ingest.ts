@@ -39,7 +39,7 @@ export interface IngestResponse {
  */
 export async function acceptIngest(request: Request, deps: IngestDeps): Promise<IngestResponse> {
   const key = await authenticateIngestKey(deps.pool, request.headers.get('authorization'));
-  const allowed = deps.rateLimit.take(key);
+  const allowed = await deps.rateLimit.take(key);
   if (!allowed.ok) {
     throw new ApiError('rate_limited', `Too many requests for ingest key "${key.name}"; retry in ${allowed.retryAfterSeconds} s.`, {
       headers: { 'retry-after': String(allowed.retryAfterSeconds) },

@@ -26,7 +26,7 @@ export async function ingestContext(): Promise<IngestContext> {
     globalForIngest.switchyardIngest = {
       pool,
       publisher: legacyPublisher(),
-      rateLimit: createIngestRateLimit(),
+      rateLimit: createIngestRateLimit(pool),
       counters: { batches: 0, stored: 0, duplicates: 0 },
       legacyFeedEnabled: async () => legacyFeedEnabled(await currentRolloutConfig()),
       ready,

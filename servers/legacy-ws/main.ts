@@ -23,6 +23,7 @@ function readEnv(source: Record<string, string | undefined>) {
 
 async function main() {
   const env = readEnv(process.env);
+  process.stdout.write(`[legacy-ws] env ok: port ${env.LEGACY_WS_PORT}; ${env.DATABASE_URL ? 'follows the rollout config (closes with 4010 once decommissioned)' : 'no DATABASE_URL: serves until stopped'}; starting…\n`);
   const feedState = env.DATABASE_URL ? watchFeedState({ databaseUrl: env.DATABASE_URL, log: (line) => process.stdout.write(`[legacy-ws] ${line}\n`) }) : undefined;
   const server = await startLegacyServer({
     port: env.LEGACY_WS_PORT,

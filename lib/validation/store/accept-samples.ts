@@ -1,6 +1,6 @@
 import 'server-only';
 import { ApiError } from '@/lib/api/api-error';
-import { createRateLimiter } from '@/lib/api/rate-limiter';
+import { createSharedRateLimiter, type RateDecision } from '@/lib/api/shared-rate-limiter';
 import { readJsonBody } from '@/lib/api/read-json-body';
 import type { Caller } from '@/lib/auth/authenticate-caller';
 import { db } from '@/lib/db/pool';
@@ -15,12 +15,13 @@ import { observerKey, PROBE_SUBJECT } from '@/lib/validation/engine/subjects';
 
 /** 1,000 samples ≈ 250 KB of JSON; 1 MB leaves room for attached discrepancy payloads. */
 const MAX_BODY_BYTES = 1024 * 1024;
+// Shared by every app instance (Postgres), so a caller spread over N instances gets what one allows.
 // The probe: bursts of 100 batches, 50 batches/s sustained (≥ 50,000 samples/s).
-const probeLimiter = createRateLimiter({ capacity: 100, perSecond: 50 });
+const PROBE_BATCHES = { capacity: 100, perSecond: 50 };
 // A user: each tab reports every 2 s (≈ 2 × the event rate in samples); a few tabs, with
 // room for catching up after a hidden stretch — far below what would stall the analysis.
-const userBatches = createRateLimiter({ capacity: 30, perSecond: 5 });
-const userSamples = createRateLimiter({ capacity: 20_000, perSecond: 2_000 });
+const USER_BATCHES = { capacity: 30, perSecond: 5 };
+const USER_SAMPLES = { capacity: 20_000, perSecond: 2_000 };
 
 /**
  * POST /api/validation/samples: validate, rate-limit per caller, check that the batch is
@@ -30,16 +31,17 @@ const userSamples = createRateLimiter({ capacity: 20_000, perSecond: 2_000 });
  */
 export async function acceptSamples(request: Request, caller: Caller): Promise<{ stored: number }> {
   const subject = caller.kind === 'user' ? caller.user.id : PROBE_SUBJECT;
-  const limited = (allowed: ReturnType<typeof probeLimiter.take>, what: string) => {
+  const pool = db();
+  const limited = (allowed: RateDecision, what: string) => {
     if (!allowed.ok) throw new ApiError('rate_limited', `Too many ${what}; retry in ${allowed.retryAfterSeconds} s.`, { headers: { 'retry-after': String(allowed.retryAfterSeconds) } });
   };
-  limited(caller.kind === 'service' ? probeLimiter.take(subject) : userBatches.take(subject), 'sample batches');
+  const batches = caller.kind === 'service' ? createSharedRateLimiter(pool, 'samples:probe', PROBE_BATCHES) : createSharedRateLimiter(pool, 'samples:batches', USER_BATCHES);
+  limited(await batches.take(subject), 'sample batches');
   const batch = await readJsonBody(request, sampleBatchSchema, { maxBytes: MAX_BODY_BYTES });
-  if (caller.kind === 'user') limited(userSamples.take(subject, Math.max(1, batch.samples.length)), 'samples from one user');
+  if (caller.kind === 'user') limited(await createSharedRateLimiter(pool, 'samples:user', USER_SAMPLES).take(subject, Math.max(1, batch.samples.length)), 'samples from one user');
   if ((batch.cohort === 'probe') !== (caller.kind === 'service')) {
     throw new ApiError('forbidden', caller.kind === 'service' ? 'The service role reports as cohort "probe".' : 'Only the headless probe may report as cohort "probe".');
   }
-  const pool = db();
   const nowMs = Date.now();
   try {
     const observer = observerKey(subject, batch.observer);

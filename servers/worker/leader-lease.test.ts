@@ -1,0 +1,99 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '../../test-support/throwaway-postgres.js';
+import { waitFor } from '../../test-support/wait-for.js';
+import { startLeaderLease, type LeaderLease, type LeaseState } from './leader-lease.js';
+
+let postgres: ThrowawayPostgres;
+let admin: pg.Pool;
+
+beforeAll(async () => {
+  postgres = await startThrowawayPostgres({ seed: false });
+  admin = tolerateShutdown(new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 }));
+});
+
+afterAll(async () => {
+  await admin?.end();
+  await postgres?.stop();
+});
+
+/** A worker stand-in: records when its jobs run, and every state it went through. */
+function candidate(name: string, lockName: string) {
+  const log: string[] = [];
+  let running = false;
+  let starts = 0;
+  const lease: LeaderLease = startLeaderLease({
+    databaseUrl: postgres.databaseUrl,
+    lockName,
+    retryMs: 200,
+    checkMs: 300,
+    reclaimMs: 3_000,
+    async lead() {
+      running = true;
+      starts += 1;
+      return async () => {
+        running = false;
+      };
+    },
+    onState: (state: LeaseState, detail) => log.push(`${state}: ${detail}`),
+  });
+  return { name, lease, log, running: () => running, starts: () => starts };
+}
+
+const leaders = (all: Array<ReturnType<typeof candidate>>) => all.filter((c) => c.running());
+
+describe('the worker leader lease', () => {
+  it('lets exactly one of two workers lead, and hands over when the leader stops', async () => {
+    const a = candidate('a', 'test:handover');
+    const b = candidate('b', 'test:handover');
+    await Promise.all([a.lease.ready, b.lease.ready]);
+    const [leader] = await waitFor(async () => leaders([a, b]).length === 1 && leaders([a, b]), 'one leader');
+    const follower = leader === a ? b : a;
+    expect(follower.lease.state()).toBe('following');
+    await leader!.lease.close();
+    expect(leader!.running()).toBe(false);
+    await waitFor(async () => follower.running(), 'the follower to lead');
+    expect(follower.lease.state()).toBe('leading');
+    await follower.lease.close();
+  });
+
+  it('hands over when the leader’s session dies (a killed process), with the old leader’s jobs stopped', async () => {
+    const a = candidate('a', 'test:killed');
+    const b = candidate('b', 'test:killed');
+    await Promise.all([a.lease.ready, b.lease.ready]);
+    const [leader] = await waitFor(async () => leaders([a, b]).length === 1 && leaders([a, b]), 'one leader');
+    // What the server sees when a leader is SIGKILLed: its session ends and the lock with it.
+    const { rows } = await admin.query<{ pid: number }>(
+      `select l.pid from pg_locks l join pg_stat_activity a using (pid) where l.locktype = 'advisory' and l.granted and a.application_name = 'switchyard-worker-lease'`,
+    );
+    expect(rows).toHaveLength(1);
+    await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+    await waitFor(async () => leader!.lease.state() === 'reclaiming', 'the leader to notice', 5_000);
+    // Either the follower takes the lease, or the old leader takes it back first; never both.
+    await waitFor(async () => a.lease.state() !== 'reclaiming' && b.lease.state() !== 'reclaiming', 'the lease settled', 10_000);
+    expect(leaders([a, b])).toHaveLength(1);
+    expect([a.lease.state(), b.lease.state()].sort()).toEqual(['following', 'leading']);
+    await Promise.all([a.lease.close(), b.lease.close()]);
+  });
+
+  it('keeps its jobs running through a Postgres restart and takes the lease again', async () => {
+    const only = candidate('only', 'test:restart');
+    await only.lease.ready;
+    expect(only.lease.state()).toBe('leading');
+    await postgres.restart({ downMs: 1_000 });
+    await waitFor(async () => only.log.some((line) => line.startsWith('leading: lease taken again')), 'the lease taken again', 15_000);
+    expect(only.starts()).toBe(1);
+    expect(only.running()).toBe(true);
+    await only.lease.close();
+    expect(only.running()).toBe(false);
+  });
+
+  it('stops its jobs when Postgres stays away longer than the reclaim window, and leads again once it is back', async () => {
+    const only = candidate('only', 'test:long-outage');
+    await only.lease.ready;
+    await postgres.restart({ downMs: 4_500 });
+    await waitFor(async () => only.starts() === 2 && only.running(), 'the jobs started again', 20_000);
+    expect(only.log.some((line) => line.startsWith('following: Postgres unreachable'))).toBe(true);
+    await only.lease.close();
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { parseServerEnv } from '../../lib/env.js';
+import { workerSettings } from '../env.js';
+
+const PROJECT = {
+  SUPABASE_URL: 'https://abcdefgh.supabase.co',
+  SUPABASE_ANON_KEY: 'anon-key-0123456789abcdef',
+  SUPABASE_SERVICE_ROLE_KEY: 'service-role-key-0123456789abcdef',
+  SUPABASE_JWT_SECRET: 'jwt-secret-0123456789abcdef0123456789abcdef',
+  DATABASE_URL: 'postgresql://postgres:pw@db.abcdefgh.supabase.co:5432/postgres',
+};
+
+describe('each production process checks its env at start', () => {
+  it('the worker lists every missing key by name, and names a bad one with the reason', () => {
+    let message = '';
+    try {
+      workerSettings({ SUPABASE_URL: 'not a url' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('the worker cannot start');
+    for (const key of ['DATABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_JWT_SECRET', 'LEGACY_WS_URL', 'APP_URL']) expect(message).toContain(`- ${key}: missing`);
+    expect(message).toMatch(/- SUPABASE_URL: (?!missing)/);
+  });
+
+  it('the worker needs only a project’s public settings, the feed and the app URL', () => {
+    const settings = workerSettings({ ...PROJECT, LEGACY_WS_URL: 'wss://feed.example.com/v1/feed', APP_URL: 'https://switchyard.example.com' });
+    expect(settings).toMatchObject({ VALIDATION_WINDOW_SECONDS: 60, VALIDATION_TICK_SECONDS: 15, WORKER_LEASE_RETRY_SECONDS: 5 });
+  });
+
+  it('the app lists its missing keys the same way', () => {
+    expect(() => parseServerEnv({ ...PROJECT, SWITCHYARD_MODE: 'supabase' })).toThrow(/- LEGACY_WS_URL: missing[\s\S]*- ROLLOUT_COOKIE_SECRET: missing/);
+  });
+});
