@@ -26,8 +26,13 @@ export function userToken(options: { role?: 'admin' | 'viewer'; sub?: string; em
     .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
 }
 
-/** The service-role key for the test JWT secret. */
-export const serviceRoleKey = (): Promise<string> => signApiKey(TEST_JWT_SECRET, 'service_role');
+let serviceKey: Promise<string> | undefined;
+/**
+ * The service-role key for the test JWT secret: one key per test process, as a project has
+ * one (signed afresh, a key's `iat` would differ across a second boundary and tests that
+ * compare keys would flake).
+ */
+export const serviceRoleKey = (): Promise<string> => (serviceKey ??= signApiKey(TEST_JWT_SECRET, 'service_role'));
 
 /** A real `NextRequest` to a route handler, with an optional bearer and JSON body. */
 export function apiRequest(path: string, options: { method?: string; token?: string | null; body?: unknown; contentType?: string; headers?: Record<string, string> } = {}): NextRequest {
