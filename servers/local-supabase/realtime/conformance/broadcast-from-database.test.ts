@@ -309,8 +309,8 @@ describe('join checks the official client makes first', () => {
 describe('realtime schema', () => {
   it('turns a failing realtime.send into a WARNING: the caller’s transaction commits', async () => {
     const client = new pg.Client({ connectionString: stack.db.databaseUrl });
-    const notices: Array<{ severity?: string; message: string }> = [];
-    client.on('notice', (notice) => notices.push({ severity: (notice as { severity?: string }).severity, message: notice.message }));
+    const notices: Array<{ severity: string; message: string }> = [];
+    client.on('notice', (notice) => notices.push({ severity: (notice as { severity?: string }).severity ?? '', message: notice.message ?? '' }));
     await client.connect();
     try {
       const id = stack.ids(1)[0]!;
