@@ -18,6 +18,7 @@ function joinedTopics(page: Page): Set<string> {
 }
 
 test.describe('the broadcast Realtime strategy (Broadcast from Database)', () => {
+  test.setTimeout(240_000);
   test('a viewer on it sees live data over private channels; switching strategy live loses and doubles nothing; an outage falls back and recovers with exactly the database rows', async ({
     page,
     rollout,

@@ -5,6 +5,10 @@ import { STAGES } from '@/lib/rollout/stages';
 export { REALTIME_STRATEGIES, type RealtimeStrategy } from '@/contracts/transports';
 
 export const COHORTS = ['legacy', 'shadow', 'realtime'] as const;
+
+/** Compute sizes Supabase publishes Realtime throughput for (lib/validation/engine/hosted-throughput.ts). */
+export const COMPUTE_SIZES = ['micro', 'small', 'large'] as const;
+export type ComputeSize = (typeof COMPUTE_SIZES)[number];
 export type Cohort = (typeof COHORTS)[number];
 
 export const BROWSER_FAMILIES = ['chrome', 'firefox', 'safari', 'edge', 'other'] as const;
@@ -60,6 +64,10 @@ export const rolloutConfigSchema = z
     strategyByStage: z.partialRecord(z.enum(STAGES), z.enum(REALTIME_STRATEGIES)).default({}),
     /** Per-user strategy, above segments and the stage. */
     strategyOverrides: z.record(z.string().min(1).max(128), z.enum(REALTIME_STRATEGIES)).default({}),
+    /** The hosted project's compute size, for the quota gate's projection from Supabase's published throughput. */
+    computeSize: z.enum(COMPUTE_SIZES).default('micro'),
+    /** The quota gate fails (not only warns) when that projection breaks the p95 target. */
+    projectionBlocks: z.boolean().default(false),
     /** When the current stage began (gates only count data since then). */
     stageSince: z.string().default(new Date(0).toISOString()),
     updatedAt: z.string(),
@@ -84,6 +92,8 @@ export const DEFAULT_CONFIG: RolloutConfig = {
   plan: 'pro',
   strategyByStage: {},
   strategyOverrides: {},
+  computeSize: 'micro',
+  projectionBlocks: false,
   stageSince: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),
   updatedBy: 'system',

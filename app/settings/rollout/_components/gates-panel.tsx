@@ -66,6 +66,23 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
             <option value="broadcast">Broadcast from Database</option>
           </select>
         </label>
+        <label className="flex items-center gap-2">
+          Hosted compute
+          <select
+            aria-label="Hosted compute size for the projection"
+            value={config.computeSize}
+            onChange={(event) => onPropose({ type: 'set-hosted-projection', computeSize: event.target.value as RolloutConfig['computeSize'], blocks: config.projectionBlocks })}
+            className={inputClass}
+          >
+            <option value="micro">Micro</option>
+            <option value="small">Small</option>
+            <option value="large">Large</option>
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" checked={config.projectionBlocks} onChange={(event) => onPropose({ type: 'set-hosted-projection', computeSize: config.computeSize, blocks: event.target.checked })} />
+          Block when the hosted projection breaks the p95 target
+        </label>
         <span className="text-xs text-slate-500">A failing health gate during a live stage rolls back by itself (audited).</span>
       </div>
     </Card>
