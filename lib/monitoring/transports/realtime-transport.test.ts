@@ -199,6 +199,21 @@ describe('realtime transport, broadcast strategy (Broadcast from Database on pri
     expect(seen.live).toBe(0);
   });
 
+  it('lets nobody send on the monitoring topics through the API: a signed-in user’s broadcast is dropped', async () => {
+    const listener = await userClient();
+    const seen = connect(listener, broadcast(listener));
+    await awaitLive(seen);
+    const sender = await userClient();
+    const channel = sender.channel('monitoring:cache_metrics', { config: { private: true } });
+    await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(new Error(status)))));
+    const forged = { ...sampleData('cache_metrics', 1), id: 999_999_999, event_id: randomUUID(), emitted_at: new Date().toISOString() };
+    void channel.send({ type: 'broadcast', event: 'INSERT', payload: { record: forged } });
+    // Marker on the same path: a row the database broadcasts after the forged message was sent.
+    const marker = await insertMetric(2);
+    await waitUntil(() => seen.events.some((event) => event.eventId === marker.event_id), 'the marker row');
+    expect(seen.events.map((event) => event.eventId)).toEqual([marker.event_id]);
+  });
+
   it('replays what a resumed session missed before it goes live', async () => {
     const client = await userClient();
     const transport = broadcast(client);
