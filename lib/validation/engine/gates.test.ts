@@ -144,6 +144,15 @@ describe('quarantine', () => {
     expect(quota({ strategy: 'broadcast', computeSize: 'micro', blockOnProjection: false, rowsPerBroadcastMessage: 3 })?.status).toBe('pass');
   });
 
+  it('count broadcast viewers’ messages from the measured database broadcast rate when there is one', () => {
+    const quota = (broadcastMessagesPerSecond: number) =>
+      evaluateGates(metrics([probe()], { activeUsers: 40, eventsPerSecond: 21, broadcastMessagesPerSecond }), 'pro', 1, {}, { strategy: 'broadcast', computeSize: 'micro', blockOnProjection: false }).find((r) => r.gate === 'quota-headroom');
+    // 7 batched messages/s × 40 = 280 of 500; without a measured rate, one per row: 840.
+    expect(quota(7)?.status).toBe('pass');
+    expect(quota(7)?.projection?.[0]?.messagesPerViewer).toBe(7);
+    expect(quota(0)?.status).toBe('fail');
+  });
+
   it('project both strategies onto the hosted project and warn, or block when configured, when the rolled-out one breaks the p95 target', () => {
     const quota = (strategy: 'postgres_changes' | 'broadcast', blockOnProjection: boolean) =>
       evaluateGates(metrics([probe()], { activeUsers: 20, eventsPerSecond: 5 }), 'pro', 1, {}, { strategy, computeSize: 'micro', blockOnProjection }).find((r) => r.gate === 'quota-headroom')!;

@@ -55,6 +55,8 @@ export interface StageMetrics {
   /** Users active in the last 5 minutes, and the event rate fanned out to each. */
   activeUsers: number;
   eventsPerSecond: number;
+  /** Database broadcasts per second on the monitoring topics (what each broadcast viewer receives); 0 or absent: none measured. */
+  broadcastMessagesPerSecond?: number;
 }
 
 export type GateStatus = 'pass' | 'fail' | 'wait' | 'inconclusive';
@@ -94,7 +96,7 @@ export interface GateResult {
 export interface RolloutTarget {
   strategy: RealtimeStrategy;
   computeSize: ComputeSize;
-  /** Rows per Realtime message for the broadcast strategy (1 per row; > 1 with the batched envelope). */
+  /** Rows per Realtime message for the broadcast strategy; absent: the measured broadcast rate (else 1 per row). */
   rowsPerBroadcastMessage?: number;
   /** Fail the gate (not only warn) when the projection breaks the p95 target or a quota. */
   blockOnProjection: boolean;
@@ -255,8 +257,13 @@ function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number,
   const quotas = PLAN_QUOTAS[plan];
   // Shadow and realtime cohorts both hold a Realtime connection with two channels.
   const connections = Math.ceil(metrics.activeUsers * nextRealtimeShare);
-  const perViewer = (strategy: RealtimeStrategy) =>
-    strategy === 'broadcast' ? metrics.eventsPerSecond / Math.max(1, target.rowsPerBroadcastMessage ?? 1) : metrics.eventsPerSecond;
+  // Broadcast viewers receive the database's messages: measured when the triggers run, else one per row.
+  const measuredBroadcast = metrics.broadcastMessagesPerSecond ?? 0;
+  const perViewer = (strategy: RealtimeStrategy) => {
+    if (strategy !== 'broadcast') return metrics.eventsPerSecond;
+    if (target.rowsPerBroadcastMessage) return metrics.eventsPerSecond / Math.max(1, target.rowsPerBroadcastMessage);
+    return measuredBroadcast > 0 ? measuredBroadcast : metrics.eventsPerSecond;
+  };
   const messagesPerViewer = perViewer(target.strategy);
   const projected = {
     connections: connections / quotas.connections,
