@@ -27,17 +27,24 @@ interface Phase {
   /** What the database triggers send (monitoring_broadcast_settings.envelope). */
   envelope: 'off' | 'row' | 'batch';
   label: string;
+  /** Raw-WebSocket subscribers beside the probes (two processes). */
+  load: number;
+  probes: number;
 }
 
 const PHASES: Phase[] = [
-  { strategy: 'postgres_changes', envelope: 'off', label: 'postgres_changes' },
-  { strategy: 'broadcast', envelope: 'row', label: 'broadcast · per row' },
-  { strategy: 'broadcast', envelope: 'batch', label: 'broadcast · batched' },
+  { strategy: 'postgres_changes', envelope: 'off', label: 'postgres_changes', load: 0, probes: PROBES },
+  { strategy: 'broadcast', envelope: 'row', label: 'broadcast · per row', load: 0, probes: PROBES },
+  { strategy: 'broadcast', envelope: 'batch', label: 'broadcast · batched', load: 0, probes: PROBES },
+  { strategy: 'postgres_changes', envelope: 'off', label: 'postgres_changes', load: 180, probes: 20 },
+  { strategy: 'broadcast', envelope: 'row', label: 'broadcast · per row', load: 180, probes: 20 },
+  { strategy: 'broadcast', envelope: 'batch', label: 'broadcast · batched', load: 180, probes: 20 },
 ];
 
 /**
  * The two Realtime strategies side by side in one run, same server process, same writer, same
- * Postgres: 50 official supabase-js clients (one process, each a signed-in user), 200 rows/s
+ * Postgres: 50 official supabase-js clients (one process, each a signed-in user), then 200
+ * subscribers (180 raw WebSocket clients in two processes + 20 supabase-js probes), 200 rows/s
  * written as one INSERT per 10 ms tick (so a batched envelope carries ~2 rows). postgres_changes
  * runs with the broadcast triggers off; broadcast per row uses `realtime.broadcast_changes`, batched
  * one `realtime.send` per statement. Messages per viewer are counted at the clients.
@@ -61,7 +68,17 @@ export const broadcastBench: BenchModule = {
       const anonKey = await signApiKey(jwtSecret, 'anon');
       for (const phase of PHASES) {
         await admin.query('update public.monitoring_broadcast_settings set envelope = $1', [phase.envelope]);
-        const rig = await openRig({ server: realtime, databaseUrl: postgres.databaseUrl, writer, jwtSecret, anonKey, loadProcesses: 0, loadSubscribers: 0, probeSubscribers: PROBES, probeStrategy: phase.strategy });
+        const rig = await openRig({
+          server: realtime,
+          databaseUrl: postgres.databaseUrl,
+          writer,
+          jwtSecret,
+          anonKey,
+          loadProcesses: phase.load > 0 ? 2 : 0,
+          loadSubscribers: phase.load,
+          probeSubscribers: phase.probes,
+          probeStrategy: phase.strategy,
+        });
         let step: StepMeasurement;
         try {
           await rig.measure(RATE, WARMUP_SECONDS, DRAIN_MS);
@@ -69,12 +86,18 @@ export const broadcastBench: BenchModule = {
         } finally {
           await rig.close();
         }
-        const messagesPerViewer = step.probeMessages / PROBES / SECONDS;
+        const messagesPerViewer = step.probeMessages / phase.probes / SECONDS;
+        const clients = phase.load > 0 ? `${phase.load} raw + ${phase.probes} supabase-js clients` : `${phase.probes} supabase-js clients`;
         rows.push({
           table: TABLE,
-          name: `${phase.label} · ${RATE} rows/s · ${PROBES} supabase-js clients · ${SECONDS} s`,
-          metrics: { ...stepMetrics(step), 'p95 ms': round(step.latency.p95, 1), 'msgs/s per viewer': round(messagesPerViewer, 1), 'rows per message': round(step.deliveries / Math.max(1, step.probeMessages), 2) },
-          note: [phase.strategy === 'broadcast' ? 'target p99 ≤ 15 ms; private channel, realtime.messages policy' : 'postgres_changes, RLS per subscriber', step.closed > 0 ? `${step.closed} disconnected` : ''].filter(Boolean).join('; '),
+          name: `${phase.label} · ${RATE} rows/s · ${clients} · ${SECONDS} s`,
+          metrics: { ...stepMetrics(step), 'p95 ms': round(step.latency.p95, 1), 'msgs/s per viewer': round(messagesPerViewer, 1), 'rows per message': round(step.probeLatency.n / Math.max(1, step.probeMessages), 2) },
+          note: [
+            phase.strategy === 'broadcast' ? `${phase.load === 0 ? 'target p99 ≤ 15 ms; ' : ''}private channel, realtime.messages policy` : 'postgres_changes, RLS per subscriber',
+            step.closed > 0 ? `${step.closed} disconnected` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
         });
       }
       rows.push(...economyRows(loadAtStart));

@@ -31,7 +31,7 @@ export interface RigOptions {
   clientProfileDir?: string;
   /** The database the writer writes to, if any: its processes' CPU is reported too. */
   databaseUrl?: string;
-  /** Realtime probes: postgres_changes (default) or Broadcast from Database. */
+  /** Realtime probes and load clients: postgres_changes (default) or Broadcast from Database. */
   probeStrategy?: 'postgres_changes' | 'broadcast';
 }
 
@@ -99,7 +99,7 @@ export async function openRig(options: RigOptions): Promise<Rig> {
     const perProcess = split(options.loadSubscribers, options.loadProcesses);
     await Promise.all(
       load.map((rpc, index) =>
-        rpc.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: perProcess[index] ?? 0, name: `p${index}` } satisfies OpenLoad),
+        rpc.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: perProcess[index] ?? 0, name: `p${index}`, ...(options.probeStrategy ? { strategy: options.probeStrategy } : {}) } satisfies OpenLoad),
       ),
     );
     if (probe) await probe.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: options.probeSubscribers, ...(options.probeStrategy ? { strategy: options.probeStrategy } : {}) } satisfies OpenProbe);
