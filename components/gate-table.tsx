@@ -15,6 +15,35 @@ function Evidence({ evidence }: { evidence: NonNullable<GateResult['evidence']> 
   );
 }
 
+/** The quota gate's hosted projection: each strategy's message economy and published p95 at the next stage. */
+function Projection({ projection }: { projection: NonNullable<GateResult['projection']> }) {
+  return (
+    <table className="mt-1 text-xs text-slate-500" aria-label="Hosted projection per strategy">
+      <thead>
+        <tr>
+          <th className="pr-2 font-normal">strategy</th>
+          <th className="pr-2 font-normal">msgs/s per viewer</th>
+          <th className="pr-2 font-normal">msgs/s in all</th>
+          <th className="font-normal">hosted p95</th>
+        </tr>
+      </thead>
+      <tbody>
+        {projection.map((row, index) => (
+          <tr key={row.strategy} title={row.basis}>
+            <td className="pr-2">
+              {row.strategy}
+              {index === 0 ? ' (rolled out)' : ''}
+            </td>
+            <td className="pr-2 tabular-nums">{row.messagesPerViewer.toFixed(1)}</td>
+            <td className="pr-2 tabular-nums">{Math.round(row.totalMessagesPerSecond)}</td>
+            <td className="tabular-nums">{row.p95Ms === null ? 'beyond published data' : `${row.p95Ms} ms`}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function GateTable({ gates }: { gates: GateResult[] }) {
   return (
     <div className="overflow-x-auto">
@@ -38,6 +67,7 @@ export function GateTable({ gates }: { gates: GateResult[] }) {
             <td className="py-1.5 pr-2 tabular-nums break-words">
               {gate.value}
               {gate.evidence ? <Evidence evidence={gate.evidence} /> : null}
+              {gate.projection ? <Projection projection={gate.projection} /> : null}
             </td>
             <td className="py-1.5 text-slate-500">{gate.threshold}</td>
           </tr>

@@ -23,6 +23,17 @@ export interface OpenLoad {
   count: number;
   /** Distinguishes this process's topics from other processes'. */
   name: string;
+  /** realtime only: postgres_changes (default, a topic per subscriber) or Broadcast from Database (the private `monitoring:cache_metrics`). */
+  strategy?: 'postgres_changes' | 'broadcast';
+}
+
+const STAMP_START = Buffer.from('b~');
+
+/** Every row stamp in a frame (a batched broadcast carries several). */
+function recordAll(index: number, data: Buffer, start: number, end: number): void {
+  for (let at = data.indexOf(STAMP_START, start); at >= 0 && at < end; at = data.indexOf(STAMP_START, at + 2)) {
+    if (readStamp(data, at + 1, end, stamp)) ledger.record(index, stamp.seq, stamp.issuedMs, epochMs());
+  }
 }
 
 const HEARTBEAT_MS = 20_000;
@@ -37,12 +48,14 @@ let heartbeat: NodeJS.Timeout | undefined;
 function open(spec: OpenLoad, index: number, token: string): Promise<RawWebSocket> {
   return new Promise((resolve, reject) => {
     let live = false;
-    const topic = `realtime:bench-${spec.name}-${index}`;
+    const broadcast = spec.kind === 'realtime' && spec.strategy === 'broadcast';
+    const topic = broadcast ? 'realtime:monitoring:cache_metrics' : `realtime:bench-${spec.name}-${index}`;
     const url = spec.kind === 'realtime' ? `${spec.url.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${spec.anonKey}&vsn=2.0.0` : spec.url;
     const connecting = RawWebSocket.connect(url, {
       onMessage(data, start, end) {
         if (live) {
-          if (readStamp(data, start, end, stamp)) ledger.record(index, stamp.seq, stamp.issuedMs, epochMs());
+          if (broadcast) recordAll(index, data, start, end);
+          else if (readStamp(data, start, end, stamp)) ledger.record(index, stamp.seq, stamp.issuedMs, epochMs());
           return;
         }
         const text = data.toString('utf8', start, end);
@@ -61,7 +74,9 @@ function open(spec: OpenLoad, index: number, token: string): Promise<RawWebSocke
     });
     connecting.then((ws) => {
       if (spec.kind === 'realtime') {
-        const config = { broadcast: { self: false, ack: false }, presence: { enabled: false }, postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'cache_metrics' }], private: false };
+        const config = broadcast
+          ? { broadcast: { self: false, ack: false, replication_ready: true }, presence: { enabled: false }, postgres_changes: [], private: true }
+          : { broadcast: { self: false, ack: false }, presence: { enabled: false }, postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'cache_metrics' }], private: false };
         ws.sendText(JSON.stringify(['1', '1', topic, 'phx_join', { config, access_token: token }]));
       } else {
         ws.sendText(JSON.stringify({ type: 'auth', token }));

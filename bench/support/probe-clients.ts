@@ -21,12 +21,16 @@ export interface OpenProbe {
   anonKey?: string;
   jwtSecret: string;
   count: number;
+  /** realtime only: postgres_changes (default) or Broadcast from Database on the private `monitoring:cache_metrics` topic. */
+  strategy?: 'postgres_changes' | 'broadcast';
 }
 
 const WAVE = 10;
 const step = new ClientStep();
 const { ledger } = step;
 const closers: Array<() => Promise<void> | void> = [];
+/** Realtime messages received since the step began (a batched envelope carries several rows). */
+let messages = 0;
 
 function record(index: number, source: unknown): void {
   const stamp = typeof source === 'string' ? parseStamp(source) : null;
@@ -42,13 +46,41 @@ async function openRealtime(spec: OpenProbe, index: number): Promise<void> {
     await client.removeAllChannels();
     client.realtime.disconnect();
   });
+  if (spec.strategy === 'broadcast') return subscribeBroadcast(client, index);
   await new Promise<void>((resolve, reject) => {
     let live = false;
     const channel = client.channel(`bench-probe-${index}`);
-    channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'cache_metrics' }, (payload) => record(index, (payload.new as { source?: unknown }).source));
+    channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'cache_metrics' }, (payload) => {
+      messages += 1;
+      record(index, (payload.new as { source?: unknown }).source);
+    });
     channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
       if (payload.extension !== 'postgres_changes') return;
       if (payload.status !== 'ok') return reject(new Error(`probe-clients: postgres_changes: ${payload.message}`));
+      live = true;
+      resolve();
+    });
+    channel.subscribe((status, error) => {
+      if (status === 'SUBSCRIBED') return;
+      if (live) step.closed += 1;
+      else reject(new Error(`probe-clients: channel ${status}: ${error?.message ?? ''}`));
+    });
+  });
+}
+
+/** The private Broadcast-from-Database channel, as the app's broadcast strategy joins it: live at replication_ready. */
+function subscribeBroadcast(client: SupabaseClient, index: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let live = false;
+    const channel = client.channel('monitoring:cache_metrics', { config: { private: true, broadcast: { replication_ready: true } } });
+    channel.on('broadcast', { event: '*' }, (message: { event?: string; payload?: { record?: { source?: unknown }; rows?: Array<{ source?: unknown }> } }) => {
+      messages += 1;
+      if (message.event === 'INSERT') record(index, message.payload?.record?.source);
+      else for (const row of message.payload?.rows ?? []) record(index, row.source);
+    });
+    channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
+      if (payload.extension !== 'system') return;
+      if (payload.status !== 'ok') return reject(new Error(`probe-clients: broadcast: ${payload.message}`));
       live = true;
       resolve();
     });
@@ -96,6 +128,11 @@ serveRpc({
     return { opened: closers.length };
   },
   ...step.rpc,
+  reset: (window: Parameters<typeof step.rpc.reset>[0]) => {
+    messages = 0;
+    step.rpc.reset(window);
+  },
+  messages: () => messages,
   closeAll,
   shutdown: closeAll,
 });

@@ -31,6 +31,8 @@ export interface RigOptions {
   clientProfileDir?: string;
   /** The database the writer writes to, if any: its processes' CPU is reported too. */
   databaseUrl?: string;
+  /** Realtime probes and load clients: postgres_changes (default) or Broadcast from Database. */
+  probeStrategy?: 'postgres_changes' | 'broadcast';
 }
 
 export interface LatencyFigures {
@@ -68,6 +70,8 @@ export interface StepMeasurement {
   /** Share of all cores the hypervisor gave to other guests (steal): the machine is shared. */
   machineSteal: number;
   closed: number;
+  /** Realtime messages the probe clients received (all of them, over the step). */
+  probeMessages: number;
   write: WriteResult;
   /** Write call → acknowledged. */
   writeLatency: LatencyFigures;
@@ -95,10 +99,10 @@ export async function openRig(options: RigOptions): Promise<Rig> {
     const perProcess = split(options.loadSubscribers, options.loadProcesses);
     await Promise.all(
       load.map((rpc, index) =>
-        rpc.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: perProcess[index] ?? 0, name: `p${index}` } satisfies OpenLoad),
+        rpc.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: perProcess[index] ?? 0, name: `p${index}`, ...(options.probeStrategy ? { strategy: options.probeStrategy } : {}) } satisfies OpenLoad),
       ),
     );
-    if (probe) await probe.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: options.probeSubscribers } satisfies OpenProbe);
+    if (probe) await probe.call('open', { kind, url: options.server.url, anonKey: options.anonKey, jwtSecret: options.jwtSecret, count: options.probeSubscribers, ...(options.probeStrategy ? { strategy: options.probeStrategy } : {}) } satisfies OpenProbe);
     const writerOffset = (await clockOffset(options.writer)).offsetMs;
     const corrections = await Promise.all(clients.map(async (rpc) => (await clockOffset(rpc)).offsetMs - writerOffset));
     return {
@@ -136,6 +140,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
   }
   const after = { server: await rig.server.sample(), writer: await rig.writer.call<ProcessSample>('self'), machine: await machineTicks(), postgres: await rig.postgres?.read() };
   const results = await Promise.all(rig.clients.map((rpc) => rpc.call<ClientsResult>('collect')));
+  const probeMessages = rig.probe && rig.server.kind === 'realtime' ? await rig.probe.call<number>('messages') : 0;
   const loadResults = results.slice(0, rig.load.length);
   const probeResult = rig.probe ? results[results.length - 1] : undefined;
   const deliveries = results.reduce((sum, r) => sum + r.received, 0);
@@ -163,6 +168,7 @@ async function measure(rig: Running, rate: number, seconds: number, drainMs: num
     machineBusy: busyShare(before.machine, after.machine, 'busy'),
     machineSteal: busyShare(before.machine, after.machine, 'steal'),
     closed: results.reduce((sum, r) => sum + r.closed, 0),
+    probeMessages,
     write,
     writeLatency: figures(write.ack),
   };

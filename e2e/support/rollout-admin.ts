@@ -50,6 +50,7 @@ export function rolloutAdmin(request: APIRequestContext, serviceRoleKey: string)
       // A paused gate runner from an earlier story must not hold this one.
       await request.post('/api/migration/gates', { headers, data: { action: 'resume' } });
       for (const userId of Object.keys(config.overrides)) commands.push({ type: 'remove-override', userId });
+      for (const userId of Object.keys(config.strategyOverrides ?? {})) commands.push({ type: 'remove-strategy-override', userId });
       if (commands.length > 0) await admin.change(commands, 'e2e: reset to legacy-only before a story');
     },
     async explain(email) {

@@ -2,6 +2,7 @@ import 'server-only';
 import type pg from 'pg';
 import { FAILURE_LIMIT, INCONCLUSIVE_LIMIT, MAX_MEASUREMENT_WINDOWS } from '@/lib/validation/engine/gate-policy';
 import { evaluateGates, findOutliers, GATE_THRESHOLDS, overall, type GateResult, type GateStatus, type StageMetrics } from '@/lib/validation/engine/gates';
+import { rolloutTarget } from '@/lib/validation/engine/rollout-target';
 import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import type { RolloutConfig } from '@/lib/rollout/config';
 import { changeConfig, loadConfig } from '@/lib/rollout/server/config-store';
@@ -121,7 +122,7 @@ async function measure(
   const from = Math.max(state.chunkFrom ? Date.parse(state.chunkFrom) : windowStart, windowStart);
   if (analyzedUntil === null || analyzedUntil <= from) return state;
   const metrics = await loadStageMetrics(pool, { sinceMs: from, untilMs: analyzedUntil });
-  const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage));
+  const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage), {}, rolloutTarget(config));
   const probeCompared = metrics.subjects.filter((s) => s.trusted).reduce((sum, s) => sum + s.compared, 0);
   if (probeCompared < GATE_THRESHOLDS.minCompared && analyzedUntil - from < MAX_MEASUREMENT_WINDOWS * windowMs) return state;
   const breaches = isLiveStage(config.stage) ? breachesOf(results) : [];
@@ -147,7 +148,7 @@ export async function checkGates(pool: pg.Pool, options: GateOptions = {}): Prom
   const since = gateWindowStart(config, now, windowMs);
   const [metrics, stored] = await Promise.all([loadStageMetrics(pool, { sinceMs: since }), loadRunnerState(pool, config)]);
   const next = nextStage(config.stage);
-  const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(next ?? config.stage));
+  const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(next ?? config.stage), {}, rolloutTarget(config));
   const verdict = overall(results);
   const outliers = newOutliers(metrics);
   const { analyzedUntil, ...runner } = stored;

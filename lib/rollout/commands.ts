@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COHORTS, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
+import { COHORTS, COMPUTE_SIZES, REALTIME_STRATEGIES, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { STAGES, stagePercentage } from '@/lib/rollout/stages';
 
 /** Every change an admin can make, as data (validated at the API boundary). */
@@ -15,6 +15,10 @@ export const rolloutCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bump-bucket-version') }).strict(),
   z.object({ type: z.literal('set-auto-advance'), autoAdvance: z.boolean(), soakMinutes: z.number().int().min(1).max(10_080).optional() }).strict(),
   z.object({ type: z.literal('set-plan'), plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']) }).strict(),
+  z.object({ type: z.literal('set-stage-strategy'), stage: z.enum(STAGES), strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
+  z.object({ type: z.literal('set-strategy-override'), userId: z.string().min(1).max(128), strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
+  z.object({ type: z.literal('remove-strategy-override'), userId: z.string().min(1).max(128) }).strict(),
+  z.object({ type: z.literal('set-hosted-projection'), computeSize: z.enum(COMPUTE_SIZES), blocks: z.boolean() }).strict(),
   /** Explicit rollback: empties the ratchet down to the target stage. */
   z.object({ type: z.literal('rollback'), toStage: z.enum(STAGES) }).strict(),
 ]);
@@ -52,6 +56,17 @@ export function applyCommand(config: RolloutConfig, command: RolloutCommand): Ro
       return { ...config, autoAdvance: command.autoAdvance, soakMinutes: command.soakMinutes ?? config.soakMinutes };
     case 'set-plan':
       return { ...config, plan: command.plan };
+    case 'set-stage-strategy':
+      return { ...config, strategyByStage: { ...config.strategyByStage, [command.stage]: command.strategy } };
+    case 'set-strategy-override':
+      return { ...config, strategyOverrides: { ...config.strategyOverrides, [command.userId]: command.strategy } };
+    case 'set-hosted-projection':
+      return { ...config, computeSize: command.computeSize, projectionBlocks: command.blocks };
+    case 'remove-strategy-override': {
+      const strategyOverrides = { ...config.strategyOverrides };
+      delete strategyOverrides[command.userId];
+      return { ...config, strategyOverrides };
+    }
     case 'bump-bucket-version':
       // A deliberate reshuffle: the exposed set is a different one from now on.
       return { ...config, bucketVersion: config.bucketVersion + 1, highWater: config.percentage };
@@ -91,6 +106,14 @@ export function describeCommand(command: RolloutCommand): string {
       return `auto-advance ${command.autoAdvance ? `on (soak ${command.soakMinutes ?? 'unchanged'} min)` : 'off'}`;
     case 'set-plan':
       return `Supabase plan → ${command.plan}`;
+    case 'set-stage-strategy':
+      return `Realtime strategy at stage ${command.stage} → ${command.strategy}`;
+    case 'set-strategy-override':
+      return `Realtime strategy for ${command.userId} → ${command.strategy}`;
+    case 'remove-strategy-override':
+      return `Realtime strategy override removed for ${command.userId}`;
+    case 'set-hosted-projection':
+      return `hosted projection: ${command.computeSize} compute, ${command.blocks ? 'blocks' : 'warns'}`;
     case 'rollback':
       return `ROLLBACK to ${command.toStage}`;
   }

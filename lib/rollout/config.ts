@@ -1,7 +1,14 @@
 import { z } from 'zod';
+import { REALTIME_STRATEGIES } from '@/contracts/transports';
 import { STAGES } from '@/lib/rollout/stages';
 
+export { REALTIME_STRATEGIES, type RealtimeStrategy } from '@/contracts/transports';
+
 export const COHORTS = ['legacy', 'shadow', 'realtime'] as const;
+
+/** Compute sizes Supabase publishes Realtime throughput for (lib/validation/engine/hosted-throughput.ts). */
+export const COMPUTE_SIZES = ['micro', 'small', 'large'] as const;
+export type ComputeSize = (typeof COMPUTE_SIZES)[number];
 export type Cohort = (typeof COHORTS)[number];
 
 export const BROWSER_FAMILIES = ['chrome', 'firefox', 'safari', 'edge', 'other'] as const;
@@ -23,6 +30,8 @@ export const segmentSchema = z
     name: z.string().min(1).max(80),
     enabled: z.boolean().default(true),
     cohort: z.enum(COHORTS),
+    /** The Realtime strategy for this segment's viewers; absent: the stage's. */
+    strategy: z.enum(REALTIME_STRATEGIES).optional(),
     rule: segmentRuleSchema,
   })
   .strict();
@@ -51,6 +60,14 @@ export const rolloutConfigSchema = z
     soakMinutes: z.number().int().min(1).max(10_080).default(30),
     /** The Supabase plan whose Realtime quotas bound the rollout (quota headroom gate). */
     plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']).default('pro'),
+    /** The Realtime strategy each stage rolls out (absent: `postgres_changes`). */
+    strategyByStage: z.partialRecord(z.enum(STAGES), z.enum(REALTIME_STRATEGIES)).default({}),
+    /** Per-user strategy, above segments and the stage. */
+    strategyOverrides: z.record(z.string().min(1).max(128), z.enum(REALTIME_STRATEGIES)).default({}),
+    /** The hosted project's compute size, for the quota gate's projection from Supabase's published throughput. */
+    computeSize: z.enum(COMPUTE_SIZES).default('micro'),
+    /** The quota gate fails (not only warns) when that projection breaks the p95 target. */
+    projectionBlocks: z.boolean().default(false),
     /** When the current stage began (gates only count data since then). */
     stageSince: z.string().default(new Date(0).toISOString()),
     updatedAt: z.string(),
@@ -73,6 +90,10 @@ export const DEFAULT_CONFIG: RolloutConfig = {
   autoAdvance: false,
   soakMinutes: 30,
   plan: 'pro',
+  strategyByStage: {},
+  strategyOverrides: {},
+  computeSize: 'micro',
+  projectionBlocks: false,
   stageSince: new Date(0).toISOString(),
   updatedAt: new Date(0).toISOString(),
   updatedBy: 'system',

@@ -1,5 +1,5 @@
 import { assertNever } from '@/lib/assert-never';
-import type { TransportKind } from '@/contracts/transports';
+import type { RealtimeStrategy, TransportKind } from '@/contracts/transports';
 import type { Cohort } from '@/lib/rollout/config';
 
 /** Which transport does what on one viewer's dashboard. */
@@ -10,24 +10,26 @@ export interface FeedPlan {
   shadow: TransportKind | null;
   /** Serves while the primary is down; null: the primary has no fallback. */
   fallback: TransportKind | null;
+  /** How the Realtime transport (wherever it serves in this plan) receives the streams; default `postgres_changes`. */
+  realtimeStrategy?: RealtimeStrategy;
 }
 
-const REALTIME_ONLY: FeedPlan = { primary: 'realtime', shadow: null, fallback: null };
 
 /**
  * The transport choice for a cohort. Once the legacy feed is switched off everyone is on
  * Realtime alone, whatever the cohort; until then the legacy feed is the Realtime cohort's
  * fallback and comparison, and the shadow cohort compares Realtime against it.
  */
-export function feedPlan(cohort: Cohort, legacyAvailable: boolean): FeedPlan {
-  if (!legacyAvailable) return REALTIME_ONLY;
+export function feedPlan(cohort: Cohort, legacyAvailable: boolean, realtimeStrategy: RealtimeStrategy = 'postgres_changes'): FeedPlan {
+  const strategy = realtimeStrategy === 'postgres_changes' ? {} : { realtimeStrategy };
+  if (!legacyAvailable) return { primary: 'realtime', shadow: null, fallback: null, ...strategy };
   switch (cohort) {
     case 'legacy':
       return { primary: 'legacy', shadow: null, fallback: null };
     case 'shadow':
-      return { primary: 'legacy', shadow: 'realtime', fallback: null };
+      return { primary: 'legacy', shadow: 'realtime', fallback: null, ...strategy };
     case 'realtime':
-      return { primary: 'realtime', shadow: 'legacy', fallback: 'legacy' };
+      return { primary: 'realtime', shadow: 'legacy', fallback: 'legacy', ...strategy };
     default:
       return assertNever(cohort, 'cohort');
   }

@@ -2,6 +2,7 @@ import { createPool } from '../../lib/db/create-pool.js';
 import { startApiServer, type ApiModule, type RunningApi } from './api-server.js';
 import { createAuth } from './auth/auth.js';
 import { createControlApi, createPostgresControlApi, type PostgresControl, type RealtimeControl } from './control-api.js';
+import { createDatabaseBroadcast } from './realtime/database-broadcast/database-broadcast.js';
 import { loadPostgresChanges } from './realtime/load-postgres-changes.js';
 import { createRealtime } from './realtime/realtime.js';
 import type { LocalSecrets } from './secrets.js';
@@ -20,12 +21,15 @@ export interface SupabaseApiOptions {
 /**
  * The local stand-in for `supabase start`'s API on one port: `/auth/v1/*` (GoTrue
  * endpoints), `/realtime/v1/*` (Phoenix channels, postgres_changes from logical
- * replication, broadcast, presence) and local-only fault controls (Realtime outage,
+ * replication, broadcast, Broadcast from Database with `realtime.messages` policies, presence) and local-only fault controls (Realtime outage,
  * Postgres restart).
  */
 export async function startSupabaseApi(options: SupabaseApiOptions): Promise<RunningApi> {
   const postgresChanges = await loadPostgresChanges(options.databaseUrl, options.onLog);
-  const realtime = createRealtime({ jwtSecret: options.secrets.jwtSecret, postgresChanges, onLog: options.onLog });
+  const database = await createDatabaseBroadcast({ databaseUrl: options.databaseUrl, onLog: options.onLog });
+  // Listen only once the slot exists: every message committed after start-up is then delivered.
+  await database.ready;
+  const realtime = createRealtime({ jwtSecret: options.secrets.jwtSecret, postgresChanges, database, onLog: options.onLog });
   const control: RealtimeControl = { outage: false };
   const realtimeModule: ApiModule = {
     name: 'realtime',
@@ -40,6 +44,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
     async close() {
       await realtime.close();
       await postgresChanges?.close();
+      await database.close();
     },
   };
   const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));

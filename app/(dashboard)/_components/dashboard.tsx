@@ -23,11 +23,11 @@ const FEED_LIMITS = { perStream: 20_000 };
 /** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
 export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
   const { cohort, clockOffsetMs } = useMyCohort(initialCohort);
-  const plan = feedPlan(cohort.cohort, cohort.legacyAvailable);
+  const plan = feedPlan(cohort.cohort, cohort.legacyAvailable, cohort.realtimeStrategy);
   const counters = useRef({ errors: { legacy: 0, realtime: 0 } as Record<TransportKind, number>, recovered: 0 });
   const sampler = useSampler({
     cohort: cohort.cohort,
-    feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}`,
+    feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}|${plan.realtimeStrategy ?? 'postgres_changes'}`,
     clockOffsetMs,
     errors: () => counters.current.errors,
     historyRecovered: () => counters.current.recovered,

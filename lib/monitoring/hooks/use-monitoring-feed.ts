@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import type { RealtimeStrategy } from '@/contracts/transports';
 import type { PublicConfig } from '@/lib/env';
 import type { FallbackPolicy } from '@/lib/monitoring/fallback-policy';
 import { carryOver } from '@/lib/monitoring/carry-over';
@@ -26,7 +27,7 @@ export interface UseMonitoringFeedOptions {
   onPrimaryEvent?(event: MonitoringEvent, lane: 'primary' | 'fallback'): void;
   onLaneChange?(change: LaneChange): void;
   /** Injected for tests and other hosts; the browser's transports by default. */
-  createTransports?(config: PublicConfig): Record<TransportKind, Transport>;
+  createTransports?(config: PublicConfig, realtimeStrategy: RealtimeStrategy): Record<TransportKind, Transport>;
 }
 
 /** What the dashboard renders: values only (never sockets), plus the pause controls. */
@@ -42,11 +43,12 @@ const noSubscription = () => () => {};
 /**
  * Owns the feed's lifecycle for one mounted dashboard: loads the initial snapshot through
  * SWR, then starts the feed (transports, ordering, gap fill, fallback) and stops it on
- * unmount or when the transport choice changes. Hidden tabs publish ≤ 4 updates/s.
+ * unmount or when the transport choice (or the Realtime strategy) changes. Hidden tabs publish ≤ 4 updates/s.
  */
 export function useMonitoringFeed(options: UseMonitoringFeedOptions): MonitoringFeedView {
   const { config } = options;
   const { primary, shadow, fallback } = options.plan;
+  const realtimeStrategy = options.plan.realtimeStrategy ?? 'postgres_changes';
   const limit = options.limits?.perStream ?? DEFAULT_FEED_LIMITS.perStream;
   const metrics = useLatestEvents('cache_metrics', { limit, ready: config !== null, historyUrl: options.historyUrl });
   const systemEvents = useLatestEvents('system_events', { limit, ready: config !== null, historyUrl: options.historyUrl });
@@ -68,7 +70,7 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
     const current = latest.current;
     const publicConfig = current.options.config;
     if (!publicConfig) return;
-    const transports = (current.options.createTransports ?? createBrowserTransports)(publicConfig);
+    const transports = (current.options.createTransports ?? createBrowserTransports)(publicConfig, realtimeStrategy);
     const instance = createMonitoringFeed({
       primary: transports[primary],
       fallback: fallback ? transports[fallback] : null,
@@ -101,7 +103,7 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
       instance.stop();
       setFeed((currentFeed) => (currentFeed === instance ? null : currentFeed));
     };
-  }, [configKey, snapshotSettled, primary, shadow, fallback]);
+  }, [configKey, snapshotSettled, primary, shadow, fallback, realtimeStrategy]);
 
   const snapshot = useSyncExternalStore(
     feed ? feed.subscribe : noSubscription,

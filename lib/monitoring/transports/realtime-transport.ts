@@ -1,7 +1,8 @@
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
-import { STREAMS, type Stream } from '@/lib/monitoring/model';
+import { broadcastTopic, type RealtimeStrategy } from '@/contracts/transports';
+import { STREAMS, type MonitoringEvent, type Stream } from '@/lib/monitoring/model';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
-import type { Transport, TransportHandlers, TransportSession } from '@/lib/monitoring/transport';
+import type { Transport, TransportHandlers, TransportSession, TransportSessionOptions } from '@/lib/monitoring/transport';
 import { failure, type TransportFailure } from '@/lib/monitoring/transport-failure';
 import { onRealtimeHeartbeat } from '@/lib/monitoring/transports/heartbeat-listeners';
 import { realtimeRowToEnvelope } from '@/lib/monitoring/transports/realtime-row';
@@ -19,7 +20,12 @@ export interface RealtimeTransportOptions {
    * anon key — and RLS then silently withholds every row. Setting it first closes that race.
    */
   getAccessToken?: () => Promise<string | null>;
+  /** `postgres_changes` (default) or `broadcast` (private Broadcast-from-Database channels, one per stream). */
+  strategy?: RealtimeStrategy;
 }
+
+/** Upstream's cap on messages replayed per join. */
+export const REPLAY_LIMIT = 25;
 
 let sessionCounter = 0;
 
@@ -31,9 +37,12 @@ let sessionCounter = 0;
  * is removed, so supabase-js does not rejoin behind the layer's back).
  */
 export function createRealtimeTransport(options: RealtimeTransportOptions): Transport {
+  // Per stream, the newest event a broadcast session delivered: where the next session's replay starts.
+  const lastSeen = new Map<Stream, { id: number; emittedAt: number }>();
   return {
     kind: 'realtime',
-    connect: (handlers) => openRealtimeSession(options, handlers),
+    connect: (handlers, sessionOptions) =>
+      options.strategy === 'broadcast' ? openBroadcastSession(options, handlers, sessionOptions, lastSeen) : openRealtimeSession(options, handlers),
   };
 }
 
@@ -109,4 +118,126 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
       if (!ended) teardown();
     },
   };
+}
+
+interface BroadcastMessage {
+  event?: string;
+  payload?: { record?: unknown; rows?: unknown };
+}
+
+/**
+ * Broadcast from Database: one private channel per stream on `monitoring:<stream>`, joined with
+ * the user's token already set (the join is authorized by `realtime.messages` policies). Live
+ * once every channel is SUBSCRIBED and the server said `replication_ready`. A session that
+ * resumes asks the server to replay (≤ 25 messages since the newest event it saw) before live;
+ * the layer's reconnect fill from history covers anything beyond that, and its ordered streams
+ * drop what both deliver. Per-row (`INSERT`, broadcast_changes' `record`) and batched (`batch`,
+ * `rows`) envelopes are both understood, so the database can switch envelopes live.
+ */
+// eslint-disable-next-line max-lines-per-function -- one broadcast session (private channels per stream, token, replay, readiness) shares its state; its handlers are short.
+function openBroadcastSession(
+  options: RealtimeTransportOptions,
+  handlers: TransportHandlers,
+  sessionOptions: TransportSessionOptions,
+  lastSeen: Map<Stream, { id: number; emittedAt: number }>,
+): TransportSession {
+  const { client } = options;
+  const streams = options.streams ?? STREAMS;
+  const channels: RealtimeChannel[] = [];
+  const subscribed = new Set<Stream>();
+  const ready = new Set<Stream>();
+  let ended = false;
+  let live = false;
+  let lastAliveAt = Date.now();
+  const alive = () => {
+    lastAliveAt = Date.now();
+  };
+  const stopHeartbeats = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  const teardown = () => {
+    ended = true;
+    stopHeartbeats();
+    for (const channel of channels) void client.removeChannel(channel);
+  };
+  const end = (reason: TransportFailure) => {
+    if (ended) return;
+    teardown();
+    handlers.onClosed({ ...reason, lastAliveAt });
+  };
+  const maybeLive = () => {
+    if (live || ended || !streams.every((stream) => subscribed.has(stream) && ready.has(stream))) return;
+    live = true;
+    handlers.onLive();
+  };
+  const deliver = (stream: Stream, row: unknown) => {
+    const parsed = parseEnvelope(realtimeRowToEnvelope(stream, row), { transport: 'realtime', receivedAt: Date.now() });
+    if (!parsed.ok) return handlers.onInvalid(parsed.reason);
+    remember(lastSeen, parsed.event);
+    handlers.onEvent(parsed.event);
+  };
+
+  const open = (stream: Stream) => {
+    const resumeId = sessionOptions.resumeFrom[stream];
+    const last = lastSeen.get(stream);
+    const replay = resumeId !== undefined && last ? { since: Math.floor(last.emittedAt), limit: REPLAY_LIMIT } : null;
+    const channel = client.channel(broadcastTopic(stream), {
+      config: { private: true, broadcast: { replication_ready: true, ...(replay ? { replay } : {}) } },
+    });
+    channels.push(channel);
+    channel.on('broadcast', { event: '*' }, (message: BroadcastMessage) => {
+      if (ended) return;
+      alive();
+      const payload = message.payload;
+      if (message.event === 'INSERT') return deliver(stream, payload?.record);
+      if (message.event === 'batch' && Array.isArray(payload?.rows)) {
+        for (const row of payload.rows) deliver(stream, row);
+        return;
+      }
+      handlers.onInvalid(`unexpected broadcast ${String(message.event)} on ${channel.topic}`);
+    });
+    channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
+      if (ended || payload.extension !== 'system') return;
+      alive();
+      if (payload.status !== 'ok') return end(failure('channel_error', payload.message ?? 'channel shut down'));
+      ready.add(stream);
+      maybeLive();
+    });
+    channel.subscribe((status, error) => {
+      if (ended) return;
+      switch (status) {
+        case 'SUBSCRIBED':
+          subscribed.add(stream);
+          return maybeLive();
+        case 'CHANNEL_ERROR':
+          return end(failure(/permissions/i.test(error?.message ?? '') ? 'unauthorized' : 'channel_error', error?.message ?? 'channel error'));
+        case 'TIMED_OUT':
+          return end(failure('subscribe_timeout', 'channel join timed out'));
+        case 'CLOSED':
+          return end(failure('network', 'channel closed'));
+      }
+    });
+  };
+
+  const start = async () => {
+    const token = options.getAccessToken ? await options.getAccessToken() : null;
+    if (token) await client.realtime.setAuth(token);
+    // Topics are fixed by the policies, and supabase-js hands out an existing channel of the same
+    // topic: the previous session's channels must be gone before this one joins.
+    const topics = new Set(streams.map((stream) => `realtime:${broadcastTopic(stream)}`));
+    await Promise.all(client.getChannels().filter((channel) => topics.has(channel.topic)).map((channel) => client.removeChannel(channel)));
+    if (ended) return;
+    if (client.getChannels().some((channel) => topics.has(channel.topic))) return end(failure('channel_error', 'a previous channel of this topic is still open'));
+    for (const stream of streams) open(stream);
+  };
+  start().catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
+
+  return {
+    close() {
+      if (!ended) teardown();
+    },
+  };
+}
+
+function remember(lastSeen: Map<Stream, { id: number; emittedAt: number }>, event: MonitoringEvent): void {
+  const known = lastSeen.get(event.stream);
+  if (!known || event.id > known.id) lastSeen.set(event.stream, { id: event.id, emittedAt: event.emittedAt });
 }

@@ -1,5 +1,6 @@
 import 'server-only';
-import type { Cohort } from '@/lib/rollout/config';
+import type { Cohort, RealtimeStrategy } from '@/lib/rollout/config';
+import { realtimeStrategy } from '@/lib/rollout/strategy';
 import { legacyFeedEnabled, type Stage } from '@/lib/rollout/stages';
 import type { RolloutSubject } from '@/lib/rollout/evaluate';
 import { serverCohort } from '@/lib/rollout/server/server-cohort';
@@ -13,6 +14,8 @@ export interface MyCohort {
   configVersion: number;
   stage: Stage;
   killSwitch: boolean;
+  /** How this viewer's Realtime transport receives the streams (per stage, overridable per user/segment). */
+  realtimeStrategy: RealtimeStrategy;
   /** The legacy feed is off: never open a legacy socket. */
   legacyAvailable: boolean;
   /** Server clock (ms), for the client's clock-offset estimate. */
@@ -41,6 +44,7 @@ export async function myCohort(from?: { subject: RolloutSubject; cohortCookie: s
       configVersion: config.version,
       stage: config.stage,
       killSwitch: config.killSwitch,
+      realtimeStrategy: realtimeStrategy(config, decision.subject).strategy,
       legacyAvailable: legacyFeedEnabled(config),
       serverTime: Date.now(),
       automaticChange: recentAutomatic,

@@ -136,4 +136,38 @@ describe('quarantine', () => {
     const m = metrics([probe(), ...browsers(4), user('q1', { discrepancies: 4_000 }), user('q2', { discrepancies: 4_000 })], { quarantined: ['q1', 'q2'] });
     expect(gate(m, 'consistency')?.status).toBe('pass');
   });
+
+  it('count messages per viewer by the strategy rolled out: a batched broadcast envelope needs fewer', () => {
+    const quota = (target: Parameters<typeof evaluateGates>[4]) => evaluateGates(metrics([probe()], { activeUsers: 40, eventsPerSecond: 21 }), 'pro', 1, {}, target).find((r) => r.gate === 'quota-headroom');
+    // Pro: 500 msgs/s. 40 viewers × 21 msgs/s = 840 (168 %); batched 3 rows per message: 280 (56 %).
+    expect(quota({ strategy: 'postgres_changes', computeSize: 'micro', blockOnProjection: false })?.status).toBe('fail');
+    expect(quota({ strategy: 'broadcast', computeSize: 'micro', blockOnProjection: false, rowsPerBroadcastMessage: 3 })?.status).toBe('pass');
+  });
+
+  it('count broadcast viewers’ messages from the measured database broadcast rate when there is one', () => {
+    const quota = (broadcastMessagesPerSecond: number) =>
+      evaluateGates(metrics([probe()], { activeUsers: 40, eventsPerSecond: 21, broadcastMessagesPerSecond }), 'pro', 1, {}, { strategy: 'broadcast', computeSize: 'micro', blockOnProjection: false }).find((r) => r.gate === 'quota-headroom');
+    // 7 batched messages/s × 40 = 280 of 500; without a measured rate, one per row: 840.
+    expect(quota(7)?.status).toBe('pass');
+    expect(quota(7)?.projection?.[0]?.messagesPerViewer).toBe(7);
+    expect(quota(0)?.status).toBe('fail');
+  });
+
+  it('project both strategies onto the hosted project and warn, or block when configured, when the rolled-out one breaks the p95 target', () => {
+    const quota = (strategy: 'postgres_changes' | 'broadcast', blockOnProjection: boolean) =>
+      evaluateGates(metrics([probe()], { activeUsers: 20, eventsPerSecond: 5 }), 'pro', 1, {}, { strategy, computeSize: 'micro', blockOnProjection }).find((r) => r.gate === 'quota-headroom')!;
+    // 20 viewers × 5 msgs/s: postgres_changes with RLS on micro has a published point (500 clients ≤ 6 msgs/s → p95 228 ms).
+    const changes = quota('postgres_changes', false);
+    expect(changes.projection?.map((p) => [p.strategy, p.p95Ms])).toEqual([
+      ['postgres_changes', 228],
+      ['broadcast', 49],
+    ]);
+    expect(changes.status).toBe('pass');
+    expect(changes.detail).toContain('WARNING: the hosted projection for postgres_changes breaks the 100 ms p95 target');
+    expect(quota('postgres_changes', true).status).toBe('fail');
+    const broadcast = quota('broadcast', true);
+    expect(broadcast.status).toBe('pass');
+    expect(broadcast.detail).not.toContain('WARNING');
+  });
 });
+

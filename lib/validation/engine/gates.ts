@@ -1,3 +1,5 @@
+import type { RealtimeStrategy } from '@/contracts/transports';
+import { projectHosted, type ComputeSize, type HostedProjection } from '@/lib/validation/engine/hosted-throughput';
 import { HEADROOM_LIMIT, PLAN_QUOTAS, type Plan } from '@/lib/validation/engine/plan-quotas';
 import { lowerBound, upperBound } from '@/lib/validation/engine/bounds';
 import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/stats/latency-histogram';
@@ -53,6 +55,8 @@ export interface StageMetrics {
   /** Users active in the last 5 minutes, and the event rate fanned out to each. */
   activeUsers: number;
   eventsPerSecond: number;
+  /** Database broadcasts per second on the monitoring topics (what each broadcast viewer receives); 0 or absent: none measured. */
+  broadcastMessagesPerSecond?: number;
 }
 
 export type GateStatus = 'pass' | 'fail' | 'wait' | 'inconclusive';
@@ -84,7 +88,21 @@ export interface GateResult {
   severe?: boolean;
   /** What the status rests on: the trusted probe, the browsers, or both. */
   evidence?: { probe: LaneJudgement; browsers: BrowserJudgement | null };
+  /** quota-headroom only: the hosted projection of each strategy at the next stage (rolled out first). */
+  projection?: HostedProjection[];
 }
+
+/** What the quota gate projects for: the strategy being rolled out and the hosted project it will run on. */
+export interface RolloutTarget {
+  strategy: RealtimeStrategy;
+  computeSize: ComputeSize;
+  /** Rows per Realtime message for the broadcast strategy; absent: the measured broadcast rate (else 1 per row). */
+  rowsPerBroadcastMessage?: number;
+  /** Fail the gate (not only warn) when the projection breaks the p95 target or a quota. */
+  blockOnProjection: boolean;
+}
+
+export const DEFAULT_TARGET: RolloutTarget = { strategy: 'postgres_changes', computeSize: 'micro', blockOnProjection: false };
 
 const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)} %`;
 
@@ -235,23 +253,39 @@ function errorRateGate(subjects: SubjectEvidence[], t: Thresholds): GateResult {
   };
 }
 
-function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number): GateResult {
+function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, target: RolloutTarget, t: Thresholds): GateResult {
   const quotas = PLAN_QUOTAS[plan];
   // Shadow and realtime cohorts both hold a Realtime connection with two channels.
   const connections = Math.ceil(metrics.activeUsers * nextRealtimeShare);
+  // Broadcast viewers receive the database's messages: measured when the triggers run, else one per row.
+  const measuredBroadcast = metrics.broadcastMessagesPerSecond ?? 0;
+  const perViewer = (strategy: RealtimeStrategy) => {
+    if (strategy !== 'broadcast') return metrics.eventsPerSecond;
+    if (target.rowsPerBroadcastMessage) return metrics.eventsPerSecond / Math.max(1, target.rowsPerBroadcastMessage);
+    return measuredBroadcast > 0 ? measuredBroadcast : metrics.eventsPerSecond;
+  };
+  const messagesPerViewer = perViewer(target.strategy);
   const projected = {
     connections: connections / quotas.connections,
-    messagesPerSecond: (connections * metrics.eventsPerSecond) / quotas.messagesPerSecond,
+    messagesPerSecond: (connections * messagesPerViewer) / quotas.messagesPerSecond,
     // A full reconnect of every client within a minute, two joins each.
     joinsPerSecond: (connections * 2) / 60 / quotas.joinsPerSecond,
   };
   const worst = Math.max(projected.connections, projected.messagesPerSecond, projected.joinsPerSecond);
+  const strategies: RealtimeStrategy[] = [target.strategy, target.strategy === 'broadcast' ? 'postgres_changes' : 'broadcast'];
+  const projection = strategies.map((strategy) => projectHosted(strategy, target.computeSize, connections, perViewer(strategy)));
+  const rolledOut = projection[0]!;
+  const breaksTarget = connections > 0 && (rolledOut.p95Ms === null || rolledOut.p95Ms >= t.maxRealtimeP95Ms);
+  const overQuota = worst > HEADROOM_LIMIT;
+  const describe = (p: HostedProjection) => `${p.strategy}: ${p.messagesPerViewer.toFixed(1)} msgs/s per viewer, ${Math.round(p.totalMessagesPerSecond)} msgs/s in all, hosted p95 ${p.p95Ms === null ? 'unknown' : `${p.p95Ms} ms`} (${p.basis})`;
+  const warning = breaksTarget ? ` WARNING: the hosted projection for ${target.strategy} breaks the ${t.maxRealtimeP95Ms} ms p95 target${target.blockOnProjection ? ' (blocking)' : ''}.` : '';
   return {
     gate: 'quota-headroom',
-    status: worst <= HEADROOM_LIMIT ? 'pass' : 'fail',
-    value: `connections ${pct(projected.connections, 0)}, messages/s ${pct(projected.messagesPerSecond, 0)}, joins/s ${pct(projected.joinsPerSecond, 0)} of the ${plan} plan`,
-    threshold: `≤ ${pct(HEADROOM_LIMIT, 0)} of each quota at the next stage`,
-    detail: `${metrics.activeUsers} active users × ${pct(nextRealtimeShare, 0)} on Realtime, ${metrics.eventsPerSecond.toFixed(1)} events/s each.`,
+    status: overQuota || (breaksTarget && target.blockOnProjection) ? 'fail' : 'pass',
+    value: `connections ${pct(projected.connections, 0)}, messages/s ${pct(projected.messagesPerSecond, 0)}, joins/s ${pct(projected.joinsPerSecond, 0)} of the ${plan} plan (${target.strategy})`,
+    threshold: `≤ ${pct(HEADROOM_LIMIT, 0)} of each quota at the next stage${target.blockOnProjection ? `; hosted p95 < ${t.maxRealtimeP95Ms} ms` : ''}`,
+    detail: `${metrics.activeUsers} active users × ${pct(nextRealtimeShare, 0)} on Realtime, ${metrics.eventsPerSecond.toFixed(1)} events/s each. Projection on a ${target.computeSize} project: ${projection.map(describe).join('; ')}.${warning}`,
+    projection,
   };
 }
 
@@ -263,11 +297,11 @@ function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number)
  * one user (quarantine, then the most extreme user on each side left out). Too little
  * data ⇒ `wait`, a result inside the bounds ⇒ `inconclusive`; neither is a pass. Pure.
  */
-export function evaluateGates(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, overrides: Partial<Thresholds> = {}): GateResult[] {
+export function evaluateGates(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, overrides: Partial<Thresholds> = {}, target: RolloutTarget = DEFAULT_TARGET): GateResult[] {
   const t: Thresholds = { ...GATE_THRESHOLDS, ...overrides };
   const excluded = new Set([...metrics.quarantined, ...findOutliers(metrics.subjects, overrides).map((o) => o.subject)]);
   const subjects = metrics.subjects.filter((s) => s.trusted || !excluded.has(s.subject));
-  return [consistencyGate(subjects, t), latencyGate(subjects, t), errorRateGate(subjects, t), quotaGate(metrics, plan, nextRealtimeShare)];
+  return [consistencyGate(subjects, t), latencyGate(subjects, t), errorRateGate(subjects, t), quotaGate(metrics, plan, nextRealtimeShare, target, t)];
 }
 
 /** The one verdict over a set of gate results. */

@@ -1,6 +1,7 @@
 import 'server-only';
 import type pg from 'pg';
 import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus, type SubjectEvidence } from '@/lib/validation/engine/gates';
+import { rolloutTarget } from '@/lib/validation/engine/rollout-target';
 import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import { nextStage, realtimeConnectionShare } from '@/lib/rollout/stages';
 import { loadConfig } from '@/lib/rollout/server/config-store';
@@ -104,7 +105,13 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
   const sinceMs = now - parseDuration(query.since);
   const filter = { sinceMs: Math.floor(sinceMs / 60_000) * 60_000, cohorts: query.cohort ? [query.cohort] : undefined, browsers: query.browser ? [query.browser] : undefined };
   const [config, metrics] = await Promise.all([loadConfig(pool), loadStageMetrics(pool, filter)]);
-  const gates = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage), options.minConsistency === undefined ? {} : { minConsistency: options.minConsistency });
+  const gates = evaluateGates(
+    metrics,
+    config.plan,
+    realtimeConnectionShare(nextStage(config.stage) ?? config.stage),
+    options.minConsistency === undefined ? {} : { minConsistency: options.minConsistency },
+    rolloutTarget(config),
+  );
   const params = [new Date(filter.sinceMs).toISOString(), query.cohort ?? null, query.browser ?? null];
   const [windows, rows, extra] = await Promise.all([
     pool.query<{ minute: Date; trusted: boolean; counts: WindowCounts; latency_legacy: number[]; latency_realtime: number[] }>(

@@ -34,10 +34,15 @@ export async function loadStageMetrics(pool: pg.Pool, filter: MetricsFilter): Pr
       params,
     ),
     pool.query<{ subject: string; released: boolean }>('select subject, released_at is not null as released from public.validation_quarantine'),
-    pool.query<{ users: number; rate: number }>(
+    pool.query<{ users: number; rate: number; broadcast_rate: number }>(
       `select (select count(*)::int from public.rollout_subjects where last_seen > now() - interval '5 minutes') as users,
               (select count(*)::float8 / 60 from public.cache_metrics where emitted_at > now() - interval '1 minute')
-                + (select count(*)::float8 / 60 from public.system_events where emitted_at > now() - interval '1 minute') as rate`,
+                + (select count(*)::float8 / 60 from public.system_events where emitted_at > now() - interval '1 minute') as rate,
+              -- What each broadcast viewer receives: the database's messages on the monitoring topics
+              -- (per row or batched, whichever envelope is on; inserted_at is local time like now()).
+              (select count(*)::float8 / 60 from realtime.messages
+                where topic in ('monitoring:cache_metrics', 'monitoring:system_events') and extension = 'broadcast' and private is true
+                  and inserted_at > localtimestamp - interval '1 minute') as broadcast_rate`,
     ),
   ]);
   const bySubject = new Map<string, SubjectEvidence & { latencyRealtime: number[]; latencyLegacy: number[] }>();
@@ -85,5 +90,6 @@ export async function loadStageMetrics(pool: pg.Pool, filter: MetricsFilter): Pr
     quarantined: quarantine.rows.filter((row) => !row.released).map((row) => row.subject),
     activeUsers: activity.rows[0]?.users ?? 0,
     eventsPerSecond: activity.rows[0]?.rate ?? 0,
+    broadcastMessagesPerSecond: activity.rows[0]?.broadcast_rate ?? 0,
   };
 }

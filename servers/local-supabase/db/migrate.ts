@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.sql', import.meta.url));
+/** The `realtime` schema (Broadcast from Database, private-channel policies), as hosted projects have it. */
+const REALTIME_SCHEMA = fileURLToPath(new URL('./realtime-schema.sql', import.meta.url));
 
 export interface MigrateOptions {
   databaseUrl: string;
@@ -29,6 +31,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   await client.connect();
   try {
     await runFile(client, BOOTSTRAP, 'bootstrap.sql');
+    await runFile(client, REALTIME_SCHEMA, 'realtime-schema.sql');
     const dir = path.join(options.supabaseDir, 'migrations');
     const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
     const done = new Set(

@@ -1,5 +1,5 @@
 import type { JoinedChannel } from './channel.js';
-import { PRIVATE_CHANNEL_ROLES } from './channel.js';
+import { maySend } from './channel.js';
 import { shutdownChannel } from './channel-close.js';
 import type { FanoutFrame } from './fanout-frame.js';
 import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
@@ -41,7 +41,7 @@ export function handleBroadcast(ctx: RealtimeContext, channel: JoinedChannel, me
   if (size > ctx.limits.maxPayloadSizeKb * 1000) return reply('error', 'payload_size_exceeded');
   if (ctx.eventRate.hit()) return shutdownChannel(ctx, channel, 'Too many messages per second');
   // Private rooms need write permission; without it the real server drops silently (no ack).
-  if (channel.isPrivate && !PRIVATE_CHANNEL_ROLES.has(channel.claims.role)) return;
+  if (!maySend(channel)) return;
   const room = ctx.hub.get(channel.roomKey);
   if (room) countDeliveries(ctx, ctx.hub.fanOut(room, frame, channel.self ? {} : { except: channel }));
   if (channel.ack) reply('ok', {});

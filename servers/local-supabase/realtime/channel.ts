@@ -1,3 +1,4 @@
+import type { ChannelPolicies } from './database-broadcast/authorization.js';
 import type { PostgresChangesBinding } from './postgres-changes/contract.js';
 import type { JwtClaims } from './jwt.js';
 import type { RollingRate } from './rolling-rate.js';
@@ -41,11 +42,20 @@ export interface JoinedChannel {
   readonly pgKey: string;
   expiryTimer: NodeJS.Timeout | undefined;
   closed: boolean;
+  /**
+   * What the caller's `realtime.messages` policies allow on this private channel; null when
+   * public or when the server has no database (then {@link PRIVATE_CHANNEL_ROLES} decides).
+   */
+  policies: ChannelPolicies | null;
+  /** Ids of database messages replayed at join: their live copy is not delivered again. */
+  replayedIds: Set<string> | null;
+  /** Bumped per `access_token` so only the latest re-authorization applies. */
+  authGeneration: number;
 }
 
 export const TOPIC_PREFIX = 'realtime:';
 
-/** Without a `realtime.messages` table, private channels admit these roles only. */
+/** Without a database (no `realtime.messages` policies to ask), private channels admit these roles only. */
 export const PRIVATE_CHANNEL_ROLES: ReadonlySet<string> = new Set(['authenticated', 'service_role']);
 
 export function roomKeyOf(topic: string, isPrivate: boolean): string {
@@ -61,4 +71,10 @@ export function pushToChannel(channel: JoinedChannel, event: string, payload: un
 /** `system` message as realtime_channel.ex shapes it. */
 export function pushSystem(channel: JoinedChannel, extension: 'system' | 'postgres_changes', status: 'ok' | 'error', message: string): void {
   pushToChannel(channel, 'system', { extension, status, message, channel: channel.name });
+}
+
+/** Whether the channel may send broadcasts (private: the INSERT policy, or the role without a database). */
+export function maySend(channel: JoinedChannel): boolean {
+  if (!channel.isPrivate) return true;
+  return channel.policies ? channel.policies.broadcastWrite : PRIVATE_CHANNEL_ROLES.has(channel.claims.role);
 }

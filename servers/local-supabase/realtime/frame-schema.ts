@@ -29,7 +29,13 @@ const flexBool = z.union([z.boolean(), z.string().transform((s) => s.trim().toLo
 
 const joinConfig = z.object({
   broadcast: z
-    .object({ self: flexBool.optional().catch(undefined), ack: flexBool.optional().catch(undefined) })
+    .object({
+      self: flexBool.optional().catch(undefined),
+      ack: flexBool.optional().catch(undefined),
+      /** `{ since, limit }`, validated at join (invalid params refuse the join, as upstream). */
+      replay: z.unknown().optional(),
+      replication_ready: flexBool.optional().catch(undefined),
+    })
     .passthrough()
     .optional()
     .catch(undefined),

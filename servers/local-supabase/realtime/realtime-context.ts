@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BroadcastHub } from './broadcast-hub.js';
+import type { DatabaseBroadcast } from './database-broadcast/database-broadcast.js';
 import type { JwtVerifier } from './jwt.js';
 import { createJwtVerifier } from './jwt.js';
 import type { RealtimeLimits } from './limits.js';
@@ -23,6 +24,8 @@ export interface RealtimeContext {
   readonly verify: JwtVerifier;
   readonly hub: BroadcastHub;
   readonly postgresChanges: PostgresChanges | undefined;
+  /** Broadcast from Database and `realtime.messages` policies; absent without a database. */
+  readonly database: DatabaseBroadcast | undefined;
   readonly sessions: Set<SessionHandle>;
   readonly joinRate: RollingRate;
   readonly eventRate: RollingRate;
@@ -44,6 +47,7 @@ export function createRealtimeContext(options: {
   jwtSecret: string;
   limits: RealtimeLimits;
   postgresChanges: PostgresChanges | undefined;
+  database?: DatabaseBroadcast | undefined;
   onLog: ((line: string) => void) | undefined;
 }): RealtimeContext {
   const { limits } = options;
@@ -55,6 +59,7 @@ export function createRealtimeContext(options: {
     verify: createJwtVerifier(options.jwtSecret),
     hub: new BroadcastHub(),
     postgresChanges: options.postgresChanges,
+    database: options.database,
     sessions: new Set(),
     joinRate: new RollingRate(limits.maxJoinsPerSecond, limits.rateWindowMs),
     eventRate: new RollingRate(limits.maxEventsPerSecond, limits.rateWindowMs),

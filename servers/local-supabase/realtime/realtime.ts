@@ -4,6 +4,8 @@ import { WebSocketServer } from 'ws';
 import type { JoinedChannel } from './channel.js';
 import { TOPIC_PREFIX } from './channel.js';
 import { crashChannel, shutdownChannel } from './channel-close.js';
+import type { DatabaseBroadcast } from './database-broadcast/database-broadcast.js';
+import { deliverDatabaseMessage } from './database-delivery.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
@@ -17,6 +19,8 @@ export interface RealtimeOptions {
   jwtSecret: string;
   /** postgres_changes extension; without it, postgres bindings get a `system` error. Not closed by `close()`. */
   postgresChanges?: PostgresChanges;
+  /** Broadcast from Database and private-channel policies; without it private channels admit by role. Not closed by `close()`. */
+  database?: DatabaseBroadcast;
   limits?: Partial<RealtimeLimits>;
   onLog?: (line: string) => void;
 }
@@ -64,9 +68,14 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a factory wiring the hub, sessions, extensions and limits of one Realtime server; each handler is short.
 export function createRealtime(options: RealtimeOptions): Realtime {
   const limits = resolveLimits(options.limits);
-  const ctx = createRealtimeContext({ jwtSecret: options.jwtSecret, limits, postgresChanges: options.postgresChanges, onLog: options.onLog });
+  const ctx = createRealtimeContext({ jwtSecret: options.jwtSecret, limits, postgresChanges: options.postgresChanges, database: options.database, onLog: options.onLog });
+  let open = true;
+  options.database?.onMessage((message) => {
+    if (open) deliverDatabaseMessage(ctx, message);
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
   const idleSweep = setInterval(() => {
     const cutoff = Date.now() - limits.idleTimeoutMs;
@@ -136,6 +145,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       },
     },
     close: async () => {
+      open = false;
       clearInterval(idleSweep);
       for (const session of [...ctx.sessions]) session.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

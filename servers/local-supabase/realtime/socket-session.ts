@@ -5,7 +5,7 @@ import type { JoinedChannel, SessionPort } from './channel.js';
 import { closeChannel, teardownChannel } from './channel-close.js';
 import type { Envelope } from './frame-schema.js';
 import { KNOWN_EVENTS, channelEvent, parseTextFrame } from './frame-schema.js';
-import { handleJoin } from './join.js';
+import { cancelPendingJoin, handleJoin } from './join.js';
 import { FrameOutbox } from './frame-outbox.js';
 import { handlePresence } from './presence-in.js';
 import type { RealtimeContext, SessionHandle } from './realtime-context.js';
@@ -105,6 +105,7 @@ export class SocketSession implements SessionPort, SessionHandle {
     const channel = this.joined(topic, envelope.joinRef);
     if (event === 'phx_leave') {
       this.send(encodeReply(this.vsn, envelope.joinRef, ref, topic, 'ok', {}));
+      cancelPendingJoin(this, topic);
       if (channel) this.guard(() => closeChannel(this.ctx, channel));
       return;
     }

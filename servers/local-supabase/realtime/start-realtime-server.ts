@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDatabaseBroadcast } from './database-broadcast/database-broadcast.js';
 import type { RealtimeLimits } from './limits.js';
 import { loadPostgresChanges } from './load-postgres-changes.js';
 import type { Realtime } from './realtime.js';
@@ -10,7 +11,7 @@ export interface RealtimeServerOptions {
   /** 0 picks a free port. */
   port: number;
   jwtSecret: string;
-  /** Enables postgres_changes through the extension in `postgres-changes/postgres-changes.ts`. */
+  /** Enables postgres_changes (`postgres-changes/`) and Broadcast from Database with `realtime.messages` policies (`database-broadcast/`). */
   databaseUrl?: string;
   limits?: Partial<RealtimeLimits>;
   onLog?: (line: string) => void;
@@ -27,7 +28,10 @@ export interface RealtimeServer {
 /** Standalone HTTP server on 127.0.0.1 that mounts {@link createRealtime} (nothing else). */
 export async function startRealtimeServer(options: RealtimeServerOptions): Promise<RealtimeServer> {
   const postgresChanges = options.databaseUrl ? await loadPostgresChanges(options.databaseUrl, options.onLog) : undefined;
-  const realtime = createRealtime({ jwtSecret: options.jwtSecret, postgresChanges, limits: options.limits, onLog: options.onLog });
+  const database = options.databaseUrl ? await createDatabaseBroadcast({ databaseUrl: options.databaseUrl, onLog: options.onLog }) : undefined;
+  // Listen only once the slot exists: every message committed after start-up is then delivered.
+  await database?.ready;
+  const realtime = createRealtime({ jwtSecret: options.jwtSecret, postgresChanges, database, limits: options.limits, onLog: options.onLog });
   const server = http.createServer((req, res) => {
     realtime.handleHttp(req, res).then(
       (handled) => {
@@ -59,6 +63,7 @@ export async function startRealtimeServer(options: RealtimeServerOptions): Promi
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await postgresChanges?.close();
+      await database?.close();
     },
   };
 }

@@ -1,6 +1,9 @@
 import type { JoinedChannel } from './channel.js';
 import { PRIVATE_CHANNEL_ROLES } from './channel.js';
 import { shutdownChannel } from './channel-close.js';
+import type { ChannelPolicies } from './database-broadcast/authorization.js';
+import { PolicyError } from './database-broadcast/authorization.js';
+import type { JwtClaims } from './jwt.js';
 import { jwtFailureMessage } from './jwt.js';
 import type { RealtimeContext } from './realtime-context.js';
 
@@ -22,7 +25,8 @@ export function scheduleTokenExpiry(ctx: RealtimeContext, channel: JoinedChannel
 
 /**
  * `access_token` push (no reply): ignores null, unchanged and `sb_` tokens; otherwise
- * re-validates, re-authorizes private channels and hands the new claims to postgres_changes.
+ * re-validates, re-authorizes private channels (their `realtime.messages` policies when there is a
+ * database) and hands the new claims to postgres_changes.
  */
 export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, token: string | null | undefined): void {
   if (!token || token === channel.token || token.startsWith('sb_')) return;
@@ -31,16 +35,43 @@ export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, t
     shutdownChannel(ctx, channel, jwtFailureMessage(result.failure));
     return;
   }
-  if (channel.isPrivate && !PRIVATE_CHANNEL_ROLES.has(result.claims.role)) {
+  if (channel.isPrivate && !ctx.database && !PRIVATE_CHANNEL_ROLES.has(result.claims.role)) {
     shutdownChannel(ctx, channel, `You no longer have permission to read from this Channel topic: ${channel.name}`);
     return;
   }
+  if (!channel.isPrivate || !ctx.database) return adoptToken(ctx, channel, token, result.claims, channel.policies);
+  // Private channel: the new claims are authorized against the policies again before they count.
+  const generation = (channel.authGeneration += 1);
+  const previous = channel.policies;
+  const { claims } = result;
+  void ctx.database.authorize({ topic: channel.name, claims }, { presence: channel.presenceEnabled }).then(
+    (policies) => {
+      if (channel.closed || channel.authGeneration !== generation) return;
+      if (!policies.broadcastRead && policies.presenceRead !== true) {
+        return shutdownChannel(ctx, channel, `You do not have permissions to read from this Channel topic: ${channel.name}`);
+      }
+      // Only a partial revocation (one extension still readable) gets the "no longer" text.
+      const revoked = (previous?.broadcastRead === true && !policies.broadcastRead) || (previous?.presenceRead === true && policies.presenceRead === false);
+      if (revoked) return shutdownChannel(ctx, channel, `You no longer have permission to read from this Channel topic: ${channel.name}`);
+      adoptToken(ctx, channel, token, claims, policies);
+    },
+    (error: unknown) => {
+      if (channel.closed || channel.authGeneration !== generation) return;
+      if (error instanceof PolicyError) return shutdownChannel(ctx, channel, `You do not have permissions to read from this Channel topic: ${channel.name}`);
+      ctx.log(`re-authorizing ${channel.topic} failed: ${error instanceof Error ? error.message : String(error)}`);
+      shutdownChannel(ctx, channel, 'Realtime was unable to connect to the project database');
+    },
+  );
+}
+
+function adoptToken(ctx: RealtimeContext, channel: JoinedChannel, token: string, claims: JwtClaims, policies: ChannelPolicies | null): void {
   channel.token = token;
-  channel.claims = result.claims;
+  channel.claims = claims;
+  channel.policies = policies;
   scheduleTokenExpiry(ctx, channel);
   if (channel.bindings.length > 0 && ctx.postgresChanges) {
     try {
-      ctx.postgresChanges.updateClaims(channel.pgKey, result.claims);
+      ctx.postgresChanges.updateClaims(channel.pgKey, claims);
     } catch (error) {
       ctx.log(`postgres_changes updateClaims failed for ${channel.topic}: ${String(error)}`);
     }

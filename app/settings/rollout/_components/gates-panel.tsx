@@ -6,7 +6,8 @@ import { Badge, Button, Card, inputClass } from '@/components/ui';
 import { FAILURE_LIMIT } from '@/lib/validation/engine/gate-policy';
 import { postJson } from '@/lib/swr/fetcher';
 import type { RolloutCommand } from '@/lib/rollout/commands';
-import type { RolloutConfig } from '@/lib/rollout/config';
+import type { RealtimeStrategy, RolloutConfig } from '@/lib/rollout/config';
+import { stageStrategy } from '@/lib/rollout/strategy';
 import { useMigrationGates } from '@/lib/swr/use-migration-gates';
 
 /** The gates between this stage and the next, plus the automation settings. */
@@ -52,6 +53,35 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
             <option value="pro-no-cap">Pro (no spend cap)</option>
             <option value="team">Team</option>
           </select>
+        </label>
+        <label className="flex items-center gap-2">
+          Realtime strategy at stage {config.stage}
+          <select
+            aria-label="Realtime strategy for the current stage"
+            value={stageStrategy(config)}
+            onChange={(event) => onPropose({ type: 'set-stage-strategy', stage: config.stage, strategy: event.target.value as RealtimeStrategy })}
+            className={inputClass}
+          >
+            <option value="postgres_changes">postgres_changes</option>
+            <option value="broadcast">Broadcast from Database</option>
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          Hosted compute
+          <select
+            aria-label="Hosted compute size for the projection"
+            value={config.computeSize}
+            onChange={(event) => onPropose({ type: 'set-hosted-projection', computeSize: event.target.value as RolloutConfig['computeSize'], blocks: config.projectionBlocks })}
+            className={inputClass}
+          >
+            <option value="micro">Micro</option>
+            <option value="small">Small</option>
+            <option value="large">Large</option>
+          </select>
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" checked={config.projectionBlocks} onChange={(event) => onPropose({ type: 'set-hosted-projection', computeSize: config.computeSize, blocks: event.target.checked })} />
+          Block when the hosted projection breaks the p95 target
         </label>
         <span className="text-xs text-slate-500">A failing health gate during a live stage rolls back by itself (audited).</span>
       </div>
