@@ -214,6 +214,25 @@ describe('realtime transport, broadcast strategy (Broadcast from Database on pri
     expect(seen.events.map((event) => event.eventId)).toEqual([marker.event_id]);
   });
 
+  it('keeps the monitoring topics closed to senders even when a later migration adds a generic INSERT policy', async () => {
+    await pool.query(`create policy test_any_insert on realtime.messages for insert to authenticated with check (true)`);
+    try {
+      const listener = await userClient();
+      const seen = connect(listener, broadcast(listener));
+      await awaitLive(seen);
+      const sender = await userClient();
+      const channel = sender.channel('monitoring:cache_metrics', { config: { private: true } });
+      await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(new Error(status)))));
+      const forged = { ...sampleData('cache_metrics', 1), id: 999_999_998, event_id: randomUUID(), emitted_at: new Date().toISOString() };
+      void channel.send({ type: 'broadcast', event: 'INSERT', payload: { record: forged } });
+      const marker = await insertMetric(3);
+      await waitUntil(() => seen.events.some((event) => event.eventId === marker.event_id), 'the marker row');
+      expect(seen.events.map((event) => event.eventId)).toEqual([marker.event_id]);
+    } finally {
+      await pool.query('drop policy test_any_insert on realtime.messages');
+    }
+  });
+
   it('replays what a resumed session missed before it goes live', async () => {
     const client = await userClient();
     const transport = broadcast(client);

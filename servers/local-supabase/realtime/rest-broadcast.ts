@@ -64,7 +64,8 @@ export async function handleRestBroadcast(ctx: RealtimeContext, req: IncomingMes
       frame = jsonFanout(JSON.stringify(TOPIC_PREFIX + topic), 'broadcast', JSON.stringify({ type: 'broadcast', event, payload }));
     }
     if (ctx.eventRate.hit()) return respond(res, 429, { message: 'You have exceeded your rate limit' });
-    deliver(ctx, claims, topic, url.searchParams.get('private') === 'true', frame);
+    const isPrivate = url.searchParams.get('private') === 'true';
+    if (await mayWrite(ctx, claims, topic, isPrivate, new Map())) deliver(ctx, topic, isPrivate, frame);
     return respond(res, 202);
   }
 
@@ -80,16 +81,39 @@ export async function handleRestBroadcast(ctx: RealtimeContext, req: IncomingMes
   });
   if (frames.some((f) => Buffer.byteLength(f.json) > maxBytes)) return respond(res, 422, { errors: { messages: ['Payload size exceeds tenant limit'] } });
   if (ctx.eventRate.hit(messages.length)) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+  const allowed = new Map<string, Promise<boolean>>();
   for (const { message, json } of frames) {
-    const frame = jsonFanout(JSON.stringify(TOPIC_PREFIX + message.topic), 'broadcast', json);
-    deliver(ctx, claims, message.topic, message.private === true, frame);
+    if (!(await mayWrite(ctx, claims, message.topic, message.private === true, allowed))) continue;
+    deliver(ctx, message.topic, message.private === true, jsonFanout(JSON.stringify(TOPIC_PREFIX + message.topic), 'broadcast', json));
   }
   return respond(res, 202);
 }
 
-/** REST broadcasts never exclude anyone; private ones need a write-capable role (else skipped). */
-function deliver(ctx: RealtimeContext, claims: JwtClaims, name: string, isPrivate: boolean, frame: FanoutFrame): void {
-  if (isPrivate && !PRIVATE_CHANNEL_ROLES.has(claims.role)) return;
+/**
+ * May this caller send to a private topic? As on a private channel: the caller's INSERT
+ * policies on `realtime.messages` for the topic decide (the service role bypasses them);
+ * without a database, a write-capable role. A message the caller may not send is skipped, the
+ * request still answers 202 (as upstream's broadcast controller does). Public topics: anyone
+ * with a valid key. One evaluation per topic per request.
+ */
+async function mayWrite(ctx: RealtimeContext, claims: JwtClaims, name: string, isPrivate: boolean, cache: Map<string, Promise<boolean>>): Promise<boolean> {
+  if (!isPrivate) return true;
+  const database = ctx.database;
+  if (!database) return PRIVATE_CHANNEL_ROLES.has(claims.role);
+  if (claims.role === 'service_role') return true;
+  let decision = cache.get(name);
+  if (!decision) {
+    decision = database.authorize({ topic: name, claims }, { presence: false }).then(
+      (policies) => policies.broadcastWrite,
+      () => false,
+    );
+    cache.set(name, decision);
+  }
+  return decision;
+}
+
+/** REST broadcasts never exclude anyone (the sender holds no socket). */
+function deliver(ctx: RealtimeContext, name: string, isPrivate: boolean, frame: FanoutFrame): void {
   const room = ctx.hub.get(roomKeyOf(TOPIC_PREFIX + name, isPrivate));
   if (room) countDeliveries(ctx, ctx.hub.fanOut(room, frame));
 }

@@ -239,6 +239,35 @@ describe.each(VSNS)('broadcast from database, vsn %s', (vsn: Vsn) => {
     expect(atListener.items.map((message) => message.event)).toEqual(['marker']);
   });
 
+  it('relays a REST broadcast to a private topic only with an INSERT policy (the service role bypasses policies)', async () => {
+    const post = async (token: string, topic: string, event: string) => {
+      const response = await fetch(`${stack.url}/realtime/v1/api/broadcast`, {
+        method: 'POST',
+        headers: { apikey: stack.anonKey, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ topic, event, payload: { forged: true }, private: true }] }),
+      });
+      expect(response.status).toBe(202);
+    };
+    const userToken = await signUserToken(stack.jwtSecret, USER_A);
+
+    const readOnly = uniqueName('readable:r-rest');
+    const listener = (await userClient()).channel(readOnly, { config: { private: true } });
+    const atListener = listen(listener);
+    await subscribed(listener);
+    await post(userToken, readOnly, 'forged-by-a-viewer');
+    await post(stack.anonKey, readOnly, 'forged-by-anon');
+    await post(stack.serviceKey, readOnly, 'from-the-service-role');
+    await atListener.waitFor((message) => message.event === 'from-the-service-role');
+    expect(atListener.items.map((message) => message.event)).toEqual(['from-the-service-role']);
+
+    const writable = uniqueName('readable:w-rest');
+    const peer = (await userClient()).channel(writable, { config: { private: true } });
+    const atPeer = listen(peer);
+    await subscribed(peer);
+    await post(userToken, writable, 'allowed-by-policy');
+    expect(await atPeer.waitFor(() => true)).toMatchObject({ event: 'allowed-by-policy' });
+  });
+
   it('replays stored messages at join, oldest first, capped by limit, marked meta.replayed, then goes live without doubles', async () => {
     const name = uniqueName('readable:replay');
     const since = Date.now() - 1_000;
