@@ -57,9 +57,26 @@ export function inheritedEnv(): Record<string, string | undefined> {
 }
 
 const url = (protocols: RegExp) => z.url({ protocol: protocols });
+
+/**
+ * Supabase's transaction-mode pooler (Supavisor, port 6543) or any URL marked `pgbouncer=true`:
+ * consecutive statements may run on different backends, so a session lock taken on one would
+ * not be held by the next — two workers could both believe they lead.
+ */
+export function isTransactionPooler(databaseUrl: string): boolean {
+  try {
+    const parsed = new URL(databaseUrl);
+    return parsed.port === '6543' || parsed.searchParams.get('pgbouncer') === 'true';
+  } catch {
+    return false;
+  }
+}
 const secret = z.string().min(20, 'must be at least 20 characters');
 const workerSchema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (a direct or session-mode connection: the leader lease is a session advisory lock)'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (a direct or session-mode connection: the leader lease is a session advisory lock)')
+    .refine((value) => !isTransactionPooler(value), 'is a transaction-mode pooler (port 6543 or pgbouncer=true): the leader lease needs a direct or session-mode connection (port 5432)'),
   SUPABASE_URL: url(/^https?$/),
   SUPABASE_ANON_KEY: secret,
   SUPABASE_SERVICE_ROLE_KEY: secret,

@@ -57,6 +57,28 @@ describe('the worker leader lease', () => {
     await follower.lease.close();
   });
 
+  it('recognises its own lock on every check (keys of either sign), so a healthy leader never flaps to reclaiming', async () => {
+    const { rows } = await admin.query<{ name: string; key: number }>(`select 'test:stable-' || n as name, hashtext('test:stable-' || n) as key from generate_series(1, 40) n`);
+    const names = [rows.find((row) => row.key < 0)!.name, rows.find((row) => row.key > 0)!.name];
+    for (const lockName of names) {
+      const only = candidate('only', lockName);
+      await only.lease.ready;
+      await waitFor(async () => only.running(), 'it leads');
+      // Three completed ownership checks, seen from the server: the lease session's last statement is the check, each time anew.
+      const seen = new Set<string>();
+      await waitFor(async () => {
+        const { rows: sessions } = await admin.query<{ started: string }>(
+          `select query_start::text as started from pg_stat_activity where application_name = 'switchyard-worker-lease' and state = 'idle' and query like '%pg_locks%'`,
+        );
+        for (const session of sessions) seen.add(session.started);
+        return seen.size >= 3;
+      }, 'three ownership checks');
+      expect(only.log.filter((line) => !line.startsWith('leading:'))).toEqual([]);
+      expect(only.starts()).toBe(1);
+      await only.lease.close();
+    }
+  });
+
   it('hands over when the leader’s session dies (a killed process), with the old leader’s jobs stopped', async () => {
     const a = candidate('a', 'test:killed');
     const b = candidate('b', 'test:killed');

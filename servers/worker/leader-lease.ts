@@ -69,13 +69,24 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     next.on('error', () => undefined);
     await next.connect();
     // Postgres ≥ 14; on an older server a vanished leader's lock waits for TCP keepalive instead.
-    await next.query(`set idle_session_timeout = '${idleTimeoutMs}ms'`).catch(() => undefined);
+    await next.query(`set idle_session_timeout = '${idleTimeoutMs}ms'`).catch((error: unknown) => {
+      report(state, `cannot set idle_session_timeout (${message(error)}): a leader whose host vanishes holds the lease until TCP keepalive gives up`);
+    });
     return next;
   };
   const tryLock = async (): Promise<boolean> => {
     client ??= await connect();
     const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [lockName]);
     return rows[0]?.locked === true;
+  };
+  const holdsLock = async (): Promise<boolean> => {
+    if (!client) return false;
+    const { rows } = await client.query<{ held: boolean }>(
+      `select exists (select 1 from pg_locks where locktype = 'advisory' and granted and pid = pg_backend_pid()
+                        and objsubid = 1 and objid = (hashtext($1)::bigint & 4294967295)::oid) as held`,
+      [lockName],
+    );
+    return rows[0]?.held === true;
   };
   const stop = async () => {
     const jobs = stopJobs;
@@ -87,7 +98,9 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const step = async (): Promise<number> => {
     if (state === 'leading') {
       try {
-        await client?.query('select 1');
+        // Not just "the connection answers": this session still holds the lock (a pooler
+        // swapping the backend, or a lock lost some other way, shows here).
+        if (!(await holdsLock())) throw new Error('the lease session no longer holds the lock');
       } catch (error) {
         dropClient();
         lostAt = Date.now();

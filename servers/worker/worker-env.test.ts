@@ -28,6 +28,14 @@ describe('each production process checks its env at start', () => {
     expect(settings).toMatchObject({ VALIDATION_WINDOW_SECONDS: 60, VALIDATION_TICK_SECONDS: 15, WORKER_LEASE_RETRY_SECONDS: 5 });
   });
 
+  it('the worker refuses a transaction-mode pooler, where its session lock would not hold', () => {
+    const base = { ...PROJECT, LEGACY_WS_URL: 'wss://feed.example.com/v1/feed', APP_URL: 'https://switchyard.example.com' };
+    for (const DATABASE_URL of ['postgresql://postgres.abcdefgh:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres', 'postgresql://postgres:pw@db.example.com:5432/postgres?pgbouncer=true']) {
+      expect(() => workerSettings({ ...base, DATABASE_URL })).toThrow(/- DATABASE_URL: is a transaction-mode pooler/);
+    }
+    expect(workerSettings({ ...base, DATABASE_URL: 'postgresql://postgres.abcdefgh:pw@aws-0-eu-central-1.pooler.supabase.com:5432/postgres' }).DATABASE_URL).toContain(':5432/');
+  });
+
   it('the app lists its missing keys the same way', () => {
     expect(() => parseServerEnv({ ...PROJECT, SWITCHYARD_MODE: 'supabase' })).toThrow(/- LEGACY_WS_URL: missing[\s\S]*- ROLLOUT_COOKIE_SECRET: missing/);
   });
