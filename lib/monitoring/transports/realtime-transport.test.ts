@@ -199,35 +199,32 @@ describe('realtime transport, broadcast strategy (Broadcast from Database on pri
     expect(seen.live).toBe(0);
   });
 
-  it('lets nobody send on the monitoring topics through the API: a signed-in user’s broadcast is dropped', async () => {
+  /** A signed-in user tries to send a forged row on the monitoring topic; what a broadcast viewer then sees, up to a later database row. */
+  async function forgeAndWatch(forgedId: number, markerValue: number): Promise<{ seen: string[]; marker: string }> {
     const listener = await userClient();
     const seen = connect(listener, broadcast(listener));
     await awaitLive(seen);
     const sender = await userClient();
     const channel = sender.channel('monitoring:cache_metrics', { config: { private: true } });
     await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(new Error(status)))));
-    const forged = { ...sampleData('cache_metrics', 1), id: 999_999_999, event_id: randomUUID(), emitted_at: new Date().toISOString() };
+    const forged = { ...sampleData('cache_metrics', 1), id: forgedId, event_id: randomUUID(), emitted_at: new Date().toISOString() };
     void channel.send({ type: 'broadcast', event: 'INSERT', payload: { record: forged } });
     // Marker on the same path: a row the database broadcasts after the forged message was sent.
-    const marker = await insertMetric(2);
+    const marker = await insertMetric(markerValue);
     await waitUntil(() => seen.events.some((event) => event.eventId === marker.event_id), 'the marker row');
-    expect(seen.events.map((event) => event.eventId)).toEqual([marker.event_id]);
+    return { seen: seen.events.map((event) => event.eventId), marker: marker.event_id };
+  }
+
+  it('lets nobody send on the monitoring topics through the API: a signed-in user’s broadcast is dropped', async () => {
+    const { seen, marker } = await forgeAndWatch(999_999_999, 2);
+    expect(seen).toEqual([marker]);
   });
 
   it('keeps the monitoring topics closed to senders even when a later migration adds a generic INSERT policy', async () => {
     await pool.query(`create policy test_any_insert on realtime.messages for insert to authenticated with check (true)`);
     try {
-      const listener = await userClient();
-      const seen = connect(listener, broadcast(listener));
-      await awaitLive(seen);
-      const sender = await userClient();
-      const channel = sender.channel('monitoring:cache_metrics', { config: { private: true } });
-      await new Promise<void>((resolve, reject) => channel.subscribe((status) => (status === 'SUBSCRIBED' ? resolve() : status !== 'CLOSED' && reject(new Error(status)))));
-      const forged = { ...sampleData('cache_metrics', 1), id: 999_999_998, event_id: randomUUID(), emitted_at: new Date().toISOString() };
-      void channel.send({ type: 'broadcast', event: 'INSERT', payload: { record: forged } });
-      const marker = await insertMetric(3);
-      await waitUntil(() => seen.events.some((event) => event.eventId === marker.event_id), 'the marker row');
-      expect(seen.events.map((event) => event.eventId)).toEqual([marker.event_id]);
+      const { seen, marker } = await forgeAndWatch(999_999_998, 3);
+      expect(seen).toEqual([marker]);
     } finally {
       await pool.query('drop policy test_any_insert on realtime.messages');
     }

@@ -52,23 +52,19 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
   let live = false;
   sessionCounter += 1;
   const channel: RealtimeChannel = client.channel(`${options.topic ?? 'switchyard-monitoring'}-${Date.now().toString(36)}-${sessionCounter}`);
-  // The last sign of life: a delivery, a system message or a heartbeat reply.
-  let lastAliveAt = Date.now();
-  const alive = () => {
-    lastAliveAt = Date.now();
-  };
-  const stopHeartbeats = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  const liveness = trackLiveness(client);
+  const alive = liveness.alive;
 
   const teardown = () => {
     ended = true;
-    stopHeartbeats();
+    liveness.stop();
     // Leaving works offline too (supabase-js closes the channel locally when it cannot push).
     void client.removeChannel(channel);
   };
   const end = (reason: TransportFailure) => {
     if (ended) return;
     teardown();
-    handlers.onClosed({ ...reason, lastAliveAt });
+    handlers.onClosed({ ...reason, lastAliveAt: liveness.lastAliveAt() });
   };
 
   for (const stream of options.streams ?? STREAMS) {
@@ -148,20 +144,17 @@ function openBroadcastSession(
   const ready = new Set<Stream>();
   let ended = false;
   let live = false;
-  let lastAliveAt = Date.now();
-  const alive = () => {
-    lastAliveAt = Date.now();
-  };
-  const stopHeartbeats = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  const liveness = trackLiveness(client);
+  const alive = liveness.alive;
   const teardown = () => {
     ended = true;
-    stopHeartbeats();
+    liveness.stop();
     for (const channel of channels) void client.removeChannel(channel);
   };
   const end = (reason: TransportFailure) => {
     if (ended) return;
     teardown();
-    handlers.onClosed({ ...reason, lastAliveAt });
+    handlers.onClosed({ ...reason, lastAliveAt: liveness.lastAliveAt() });
   };
   const maybeLive = () => {
     if (live || ended || !streams.every((stream) => subscribed.has(stream) && ready.has(stream))) return;
@@ -240,4 +233,14 @@ function openBroadcastSession(
 function remember(lastSeen: Map<Stream, { id: number; emittedAt: number }>, event: MonitoringEvent): void {
   const known = lastSeen.get(event.stream);
   if (!known || event.id > known.id) lastSeen.set(event.stream, { id: event.id, emittedAt: event.emittedAt });
+}
+
+/** A session's last sign of life: a delivery, a system message or a heartbeat reply (both strategies). */
+function trackLiveness(client: SupabaseClient) {
+  let lastAliveAt = Date.now();
+  const alive = () => {
+    lastAliveAt = Date.now();
+  };
+  const stop = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  return { alive, stop, lastAliveAt: () => lastAliveAt };
 }
