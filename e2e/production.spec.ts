@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { expect, test } from '@playwright/test';
 import type { Cohort } from '@/lib/rollout/config';
-import { freePort } from '../servers/port';
+import { freePorts } from '../servers/port';
 import { DEMO, signIn, type DemoAccount } from './fixtures';
 import { dashboardView } from './support/dashboard-view';
 import { parseEnvLines, processGroup, type StartedProcess } from './support/processes';
@@ -42,7 +42,8 @@ test('supabase mode: two app instances and two workers act as one deployment', a
   let pool: pg.Pool | undefined;
   try {
     // Free ports, asked of the OS: other stacks (a developer's, CI's) may run on this machine.
-    const PORTS = { api: await freePort(), postgres: await freePort(), legacy: await freePort(), appA: await freePort(), appB: await freePort() };
+    const picked = (await freePorts(5)) as [number, number, number, number, number];
+    const PORTS = { api: picked[0], postgres: picked[1], legacy: picked[2], appA: picked[3], appB: picked[4] };
     // A fresh Supabase-shaped database: every migration applies from nothing.
     await rm(path.join(ROOT, DATA_DIR), { recursive: true, force: true });
     const stackSettings = { SWITCHYARD_DATA_DIR: DATA_DIR, SUPABASE_API_PORT: String(PORTS.api), POSTGRES_PORT: String(PORTS.postgres) };

@@ -28,3 +28,31 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `count` distinct free loopback ports (for tests that start several servers). Every probe
+ * stays bound until all are chosen: asking one at a time lets the OS hand the same port out
+ * again once its probe closed (seen: Postgres and the Supabase API given one port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const probe = net.createServer();
+      probes.push(probe);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen(0, '127.0.0.1', () => {
+            const address = probe.address();
+            resolve(typeof address === 'object' && address ? address.port : 0);
+          });
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise<void>((resolve) => (probe.listening ? probe.close(() => resolve()) : resolve()))));
+  }
+}

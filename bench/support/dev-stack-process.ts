@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { freePort } from '../../servers/port.js';
+import { freePorts } from '../../servers/port.js';
 import { sleep } from './clock.js';
 
 export interface DevStackProcess {
@@ -16,7 +16,7 @@ export interface DevStackProcess {
  * the e2e suite runs it; resolves once `/api/health` answers.
  */
 export async function startDevStack(options: { root: string; dataDir: string; simulatorRate: number; timeoutMs?: number }): Promise<DevStackProcess> {
-  const [app, api, postgres, legacy] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [app, api, postgres, legacy] = (await freePorts(4)) as [number, number, number, number];
   const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', 'tools/dev.ts', '--next', 'start'], {
     cwd: options.root,
     stdio: ['ignore', 'pipe', 'pipe'],

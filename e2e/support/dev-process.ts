@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../servers/port';
+import { freePorts } from '../../servers/port';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,7 +31,8 @@ export interface DevRun {
 }
 
 export async function freeDevPorts(): Promise<DevPorts> {
-  return { app: await freePort(), api: await freePort(), postgres: await freePort(), legacy: await freePort() };
+  const [app, api, postgres, legacy] = (await freePorts(4)) as [number, number, number, number];
+  return { app, api, postgres, legacy };
 }
 
 /** Starts `npm run dev` (detached: npm leads its own process group) and resolves once it says it is ready. */
