@@ -3,10 +3,10 @@
  * listing every missing or invalid key, so a misconfigured instance never joins the load
  * balancer. `instrumentation.ts` checks the same again inside Next.
  */
-import { parseServerEnv } from '../lib/env.js';
+import { serverEnv } from '../lib/env.js';
 
 try {
-  const env = parseServerEnv(process.env);
+  const env = serverEnv();
   process.stdout.write(
     `[app] env ok: ${env.SWITCHYARD_MODE} mode, Supabase ${new URL(env.SUPABASE_URL).host}, legacy feed ${new URL(env.LEGACY_WS_URL).host}, APP_URL ${env.APP_URL}, ${env.VALIDATION_WINDOW_SECONDS}-s windows; starting Next…\n`,
   );

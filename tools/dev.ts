@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { inheritedEnv, stackSettings } from '../servers/env.js';
 import { assertPortFree } from '../servers/port.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
-import pg from 'pg';
+import { createPool } from '../lib/db/create-pool.js';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
 import { watchFeedState } from '../servers/legacy-ws/feed-state.js';
 import { startLegacyServer } from '../servers/legacy-ws/legacy-server.js';
@@ -75,7 +75,7 @@ async function main() {
 
     const secrets = requireKeys(env, ['SUPABASE_URL', 'SUPABASE_ANON_KEY', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_JWT_SECRET', 'LEGACY_PUBLISH_KEY', 'LEGACY_WS_URL', 'DATABASE_URL', 'INGEST_API_KEY']);
     await progress.step('ingest key', async () => {
-      const pool = new pg.Pool({ connectionString: secrets.DATABASE_URL, max: 1 });
+      const pool = createPool({ connectionString: secrets.DATABASE_URL, max: 1 }, (error) => process.stderr.write(`ingest key: idle connection failed: ${error.message}\n`));
       try {
         await registerIngestKey(pool, 'local-simulator', secrets.INGEST_API_KEY);
       } finally {

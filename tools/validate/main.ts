@@ -4,7 +4,7 @@
  * passes, 1 when any gate fails, 2 when a gate still waits for data (never a pass).
  */
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { createPool } from '../../lib/db/create-pool.js';
 import { z } from 'zod';
 import { buildReport } from '../../lib/validation/store/report.js';
 import { reportQuerySchema } from '../../lib/validation/engine/report-query.js';
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const query = reportQuerySchema.parse({ since: values.since, cohort: values.cohort, browser: values.browser });
   const minConsistency = z.coerce.number().min(0).max(100).parse(values['min-consistency']);
   const env = z.object({ DATABASE_URL: z.string().min(1), VALIDATION_WINDOW_SECONDS: z.coerce.number().int().min(10).max(3_600).default(60) }).parse(await resolveToolEnv());
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+  const pool = createPool({ connectionString: env.DATABASE_URL, max: 2 }, (error) => process.stderr.write(`validate: idle connection failed: ${error.message}\n`));
   try {
     await analyzeClosedMinutes(pool, { windowMs: env.VALIDATION_WINDOW_SECONDS * 1000 });
     const report = await buildReport(pool, query, { minConsistency });

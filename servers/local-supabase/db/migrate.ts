@@ -28,6 +28,8 @@ export interface MigrateResult {
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
+  // A connection lost between statements rejects the next query; without a listener it would also crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await runFile(client, BOOTSTRAP, 'bootstrap.sql');
