@@ -8,46 +8,12 @@ import type { Cohort } from '@/lib/rollout/config';
 import { changeConfig } from '@/lib/rollout/server/config-store';
 import { invalidateRolloutConfig } from '@/lib/rollout/server/server-config';
 import { apiRequest, DEMO, userToken } from '@/test-support/api';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
+import { samplesRouteKit } from '@/test-support/samples-route';
 
 // Review of issue 10 (the samples route and its neighbours), black-box over the route
 // handlers and a real Postgres. Each test states what should hold; they fail today.
 
-let postgres: ThrowawayPostgres;
-let events: Array<{ event_id: string; id: number; stream: 'cache_metrics'; emitted_ms: number }>;
-
-async function userIn(cohort: Cohort, sub = randomUUID()): Promise<{ sub: string; token: string }> {
-  await changeConfig(db(), { actor: { id: null, email: 'test' }, commands: [{ type: 'set-override', userId: sub, cohort }], reason: 'test cohort' });
-  invalidateRolloutConfig();
-  return { sub, token: await userToken({ sub }) };
-}
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-  const { rows } = await db().query<{ event_id: string; id: string; emitted_ms: string }>(
-    `insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
-     select gen_random_uuid(), 'test', 'sessions', 9, 1, 0.9, 0, 10, 100, 10, 0.1, 0.2 from generate_series(1, 50)
-     returning event_id, id, floor(extract(epoch from emitted_at) * 1000)::bigint as emitted_ms`,
-  );
-  events = rows.map((r) => ({ event_id: r.event_id, id: Number(r.id), stream: 'cache_metrics', emitted_ms: Number(r.emitted_ms) }));
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
-
-function sample(overrides: Record<string, unknown> = {}, n = 0): Record<string, unknown> {
-  const event = events[n] as (typeof events)[number];
-  return { event_id: event.event_id, id: event.id, stream: event.stream, transport: 'realtime', lane: 'shadow', received_at: event.emitted_ms + 12, emitted_at: event.emitted_ms, digest: '00ff00ff00ff00ff', seq: 0, ...overrides };
-}
-
-function batch(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { observer: `tab-${randomUUID()}`, cohort: 'shadow', browser: 'chrome', clock_offset_ms: 0, samples: [], ...overrides };
-}
-
-const post = (body: unknown, token: string) => POST(apiRequest('/api/validation/samples', { token, body }));
+const { userIn, sample, batch, post } = samplesRouteKit();
 
 describe('review: no 500 on odd or concurrent input to POST /api/validation/samples', () => {
   it('two callers’ concurrent first batches under one observer id: one is stored, the other refused with a 4xx — never a 500', async () => {
