@@ -83,7 +83,7 @@ test('supabase mode: two app instances and two workers act as one deployment', a
 
     // Each worker reports to a different instance: any instance (or a load balancer) will do.
     const workers = [A, B].map((url, i) =>
-      group.start(`worker-${i + 1}`, 'npm', ['run', '--silent', 'worker'], { ...project, LEGACY_WS_URL: legacyUrls.LEGACY_WS_URL, ...windows, APP_URL: url, WORKER_LEASE_RETRY_SECONDS: '2' }),
+      group.start(`worker-${i + 1}`, 'npm', ['run', '--silent', 'worker'], { ...project, LEGACY_WS_URL: legacyUrls.LEGACY_WS_URL, ...windows, APP_URL: url, WORKER_LEASE_RETRY_SECONDS: '2', WORKER_LEASE_RECLAIM_SECONDS: '5' }),
     );
     await Promise.all(workers.map((worker) => worker.waitForLine(/\[worker\] ready/, 60_000)));
     const leading = (worker: StartedProcess) => worker.lines.some((line) => line.startsWith('[worker] leading:'));

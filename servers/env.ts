@@ -88,6 +88,12 @@ const workerSchema = z.object({
   VALIDATION_TICK_SECONDS: schema.shape.VALIDATION_TICK_SECONDS,
   /** How often a follower tries to take the leader lease (s); the handover after a leader dies takes at most this. */
   WORKER_LEASE_RETRY_SECONDS: z.coerce.number().min(0.2).max(60).default(5),
+  /**
+   * How long a leader cut off from Postgres keeps its jobs running while it tries to take the
+   * lease back (s). Its term lasts this + 15 s past its last renewal, and no other worker
+   * starts jobs before that: the handover after a leader dies takes up to this + 15 s + the retry.
+   */
+  WORKER_LEASE_RECLAIM_SECONDS: z.coerce.number().min(2).max(300).default(30),
 });
 
 export type WorkerSettings = z.infer<typeof workerSchema>;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startThrowawayPostgres, tolerateShutdown, type ThrowawayPostgres } from '../../test-support/throwaway-postgres.js';
@@ -17,13 +18,18 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
+/** Every span during which some candidate's jobs ran, in the order they began (open spans end at Infinity). */
+const spans: Array<{ name: string; from: number; to: number }> = [];
+const overlaps = () =>
+  spans.flatMap((one, i) => spans.slice(i + 1).filter((other) => other.name !== one.name && other.from < one.to && one.from < other.to).map((other) => `${one.name}+${other.name}`));
+
 /** A worker stand-in: records when its jobs run, and every state it went through. */
-function candidate(name: string, lockName: string) {
+function candidate(name: string, lockName: string, databaseUrl = postgres.databaseUrl) {
   const log: string[] = [];
   let running = false;
   let starts = 0;
   const lease: LeaderLease = startLeaderLease({
-    databaseUrl: postgres.databaseUrl,
+    databaseUrl,
     lockName,
     retryMs: 200,
     checkMs: 300,
@@ -31,13 +37,45 @@ function candidate(name: string, lockName: string) {
     async lead() {
       running = true;
       starts += 1;
+      const span = { name, from: performance.now(), to: Infinity };
+      spans.push(span);
       return async () => {
         running = false;
+        span.to = performance.now();
       };
     },
     onState: (state: LeaseState, detail) => log.push(`${state}: ${detail}`),
   });
   return { name, lease, log, running: () => running, starts: () => starts };
+}
+
+/** A TCP path to Postgres that the test can cut (this worker's network fails; Postgres and the others' paths stay up). */
+async function cuttablePath(port: number) {
+  let open = true;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    if (!open) return inbound.destroy();
+    const outbound = net.connect(port, '127.0.0.1');
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: proxyPort } = server.address() as net.AddressInfo;
+  return {
+    databaseUrl: postgres.databaseUrl.replace(`:${port}/`, `:${proxyPort}/`),
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      open = true;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 const leaders = (all: Array<ReturnType<typeof candidate>>) => all.filter((c) => c.running());
@@ -64,11 +102,11 @@ describe('the worker leader lease', () => {
       const only = candidate('only', lockName);
       await only.lease.ready;
       await waitFor(async () => only.running(), 'it leads');
-      // Three completed ownership checks, seen from the server: the lease session's last statement is the check, each time anew.
+      // Three completed checks, seen from the server: the lease session's last statement is the term renewal that follows the lock check, each time anew.
       const seen = new Set<string>();
       await waitFor(async () => {
         const { rows: sessions } = await admin.query<{ started: string }>(
-          `select query_start::text as started from pg_stat_activity where application_name = 'switchyard-worker-lease' and state = 'idle' and query like '%pg_locks%'`,
+          `select query_start::text as started from pg_stat_activity where application_name = 'switchyard-worker-lease' and state = 'idle' and query like '%worker_leases%'`,
         );
         for (const session of sessions) seen.add(session.started);
         return seen.size >= 3;
@@ -80,6 +118,7 @@ describe('the worker leader lease', () => {
   });
 
   it('hands over when the leader’s session dies (a killed process), with the old leader’s jobs stopped', async () => {
+    spans.length = 0;
     const a = candidate('a', 'test:killed');
     const b = candidate('b', 'test:killed');
     await Promise.all([a.lease.ready, b.lease.ready]);
@@ -91,11 +130,35 @@ describe('the worker leader lease', () => {
     expect(rows).toHaveLength(1);
     await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
     await waitFor(async () => leader!.lease.state() === 'reclaiming', 'the leader to notice', 5_000);
-    // Either the follower takes the lease, or the old leader takes it back first; never both.
-    await waitFor(async () => a.lease.state() !== 'reclaiming' && b.lease.state() !== 'reclaiming', 'the lease settled', 10_000);
+    // Either the follower takes the lease (once the old term has run out), or the old leader takes it back first; never both.
+    const unsettled = ['reclaiming', 'waiting'];
+    await waitFor(async () => !unsettled.includes(a.lease.state()) && !unsettled.includes(b.lease.state()), 'the lease settled', 15_000);
     expect(leaders([a, b])).toHaveLength(1);
+    expect(overlaps()).toEqual([]);
     expect([a.lease.state(), b.lease.state()].sort()).toEqual(['following', 'leading']);
     await Promise.all([a.lease.close(), b.lease.close()]);
+  });
+
+  it('never lets two workers run jobs at once when the leader loses its path to Postgres and a follower takes the lock (review M3)', async () => {
+    spans.length = 0;
+    const path = await cuttablePath(postgres.port);
+    const a = candidate('a', 'test:fenced', path.databaseUrl);
+    await a.lease.ready;
+    expect(a.lease.state()).toBe('leading');
+    const b = candidate('b', 'test:fenced');
+    await b.lease.ready;
+    expect(b.lease.state()).toBe('following');
+    // A's network goes: its session ends on the server (the lock with it) while A still believes it may reclaim.
+    path.cut();
+    await waitFor(async () => a.lease.state() === 'reclaiming', 'the leader to notice', 5_000);
+    await waitFor(async () => b.running(), 'the follower to lead once the old term has run out', 15_000);
+    expect(a.running()).toBe(false);
+    expect(overlaps()).toEqual([]);
+    path.restore();
+    await waitFor(async () => a.lease.state() === 'following', 'the old leader to follow', 10_000);
+    expect(overlaps()).toEqual([]);
+    await Promise.all([a.lease.close(), b.lease.close()]);
+    await path.close();
   });
 
   it('keeps its jobs running through a Postgres restart and takes the lease again', async () => {

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
-export type LeaseState = 'connecting' | 'following' | 'leading' | 'reclaiming' | 'closed';
+export type LeaseState = 'connecting' | 'following' | 'waiting' | 'leading' | 'reclaiming' | 'closed';
 
 export interface LeaderLeaseOptions {
   databaseUrl: string;
@@ -12,9 +13,11 @@ export interface LeaderLeaseOptions {
   checkMs?: number;
   /**
    * A leader whose lease connection broke (Postgres restarting, network) keeps its jobs
-   * running and tries to take the lease again for this long (30 s) before it stops them:
-   * a Postgres restart (a 20-s drill, a failover) does not restart the probe. Shorter than the
-   * server-side idle timeout below, so a silent old leader has stopped before anyone else can lead.
+   * running and tries to take the lease again for up to this long (30 s) after its last
+   * renewal before it stops them: a Postgres restart (a 20-s drill, a failover) does not
+   * restart the probe. Its term in `public.worker_leases` runs `reclaimMs + 3 × checkMs`
+   * past that renewal (server clock), and no other worker starts jobs before the term ends,
+   * so the old leader has stopped by its own clock before anyone else can lead.
    */
   reclaimMs?: number;
   /** Started on becoming leader; the returned stop is awaited on losing the lease or closing. */
@@ -31,11 +34,14 @@ export interface LeaderLease {
 
 /**
  * One leader among any number of workers: a session advisory lock held on a dedicated
- * connection (never a pooled one, and never through a transaction-mode pooler). The lock
- * lives exactly as long as the connection, so a leader that dies (SIGKILL, crash, host gone)
- * frees it: at once when its socket closes, and within `idle_session_timeout` (45 s, set on
- * the lease session; the leader's check keeps it busy) when the host just vanishes.
- * Followers take it on their next try.
+ * connection (never a pooled one, and never through a transaction-mode pooler), plus a term
+ * row in `public.worker_leases` that outlives the session. The lock decides who may claim
+ * the term; the term decides when jobs may start. A leader renews its term on every check;
+ * a worker that takes the lock while another's term is still running waits it out
+ * ('waiting'), and a cut-off leader stops its jobs before its term ends by its own clock.
+ * So a dead leader (SIGKILL, crash, host gone) frees the lock at once or within
+ * `idle_session_timeout`, and a follower leads once the term is over; a cut-off leader and
+ * a follower never run jobs at the same time (review M3). A closing leader ends its term.
  */
 // eslint-disable-next-line max-lines-per-function -- a factory: the lock connection, its health check and the lead/follow loop share one state; each step is short.
 export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
@@ -44,11 +50,17 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
   const checkMs = options.checkMs ?? 5_000;
   const reclaimMs = options.reclaimMs ?? 30_000;
   const idleTimeoutMs = Math.max(30_000, reclaimMs + 15_000);
+  // The old leader's deadline can slip by one connection attempt (≤ checkMs) plus one retry
+  // delay (≤ checkMs / 2) past `reclaimMs`, and its jobs get one more checkMs to stop.
+  const termMs = reclaimMs + 3 * checkMs;
+  const reclaimRetryMs = Math.min(1_000, checkMs / 2);
+  const holder = randomUUID();
   const report = options.onState ?? (() => undefined);
   let state: LeaseState = 'connecting';
   let client: pg.Client | null = null;
   let stopJobs: (() => Promise<void>) | null = null;
-  let lostAt = 0;
+  /** Local (monotonic) time at which the last successful renewal was sent: the jobs stop by `renewedAt + reclaimMs`. */
+  let renewedAt = 0;
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
   let loop: Promise<void> = Promise.resolve();
@@ -88,47 +100,96 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     );
     return rows[0]?.held === true;
   };
+  /**
+   * Claims or renews the term while holding the lock. Returns null when it is ours now, or
+   * the milliseconds left of another holder's term. `renewedAt` is taken before the query
+   * is sent, so the local deadline is never later than the server's `expires_at`.
+   */
+  const claimTerm = async (): Promise<number | null> => {
+    const sentAt = performance.now();
+    const { rows } = await client!.query<{ mine: boolean; left_ms: number }>(
+      `with claimed as (
+         insert into public.worker_leases as l (name, holder, epoch, expires_at)
+         values ($1, $2, 1, now() + make_interval(secs => $3::double precision / 1000))
+         on conflict (name) do update
+           set holder = excluded.holder, expires_at = excluded.expires_at,
+               epoch = l.epoch + case when l.holder = excluded.holder then 0 else 1 end
+           where l.holder = excluded.holder or l.expires_at <= now()
+         returning 1)
+       select exists (select 1 from claimed) as mine,
+              coalesce((select extract(epoch from (expires_at - now())) * 1000 from public.worker_leases where name = $1), 0)::float8 as left_ms`,
+      [lockName, holder, termMs],
+    );
+    if (rows[0]?.mine) {
+      renewedAt = sentAt;
+      return null;
+    }
+    return Math.max(0, rows[0]?.left_ms ?? 0);
+  };
+  const endTerm = async (session: pg.Client | null) => {
+    await session?.query('update public.worker_leases set expires_at = now() where name = $1 and holder = $2', [lockName, holder]).catch(() => undefined);
+  };
   const stop = async () => {
     const jobs = stopJobs;
     stopJobs = null;
     await jobs?.();
   };
 
+  const lead = async (detail: string): Promise<number> => {
+    setState('leading', detail);
+    // Also when the jobs failed to start last time: try again while holding the lease.
+    if (!stopJobs) stopJobs = await options.lead();
+    return checkMs;
+  };
+  const wait = (termLeft: number): number => {
+    setState('waiting', `lease taken; the previous leader's term ends in ${Math.ceil(termLeft / 1000)} s, jobs start then`);
+    return Math.min(checkMs, Math.max(50, termLeft + 20));
+  };
+
   /** One step of the state machine; returns the delay until the next. */
   const step = async (): Promise<number> => {
-    if (state === 'leading') {
+    if (state === 'leading' || state === 'waiting') {
+      let termLeft: number | null;
       try {
         // Not just "the connection answers": this session still holds the lock (a pooler
         // swapping the backend, or a lock lost some other way, shows here).
         if (!(await holdsLock())) throw new Error('the lease session no longer holds the lock');
+        termLeft = await claimTerm();
       } catch (error) {
         dropClient();
-        lostAt = Date.now();
+        if (state === 'waiting') {
+          setState('following', `lease connection lost while waiting (${message(error)}); trying again every ${Math.round(retryMs / 1000)} s`);
+          return retryMs;
+        }
         setState('reclaiming', `lease connection lost (${message(error)}); jobs keep running while it is taken again`);
-        return 1_000;
+        return reclaimRetryMs;
       }
-      // The jobs failed to start last time: try again while holding the lease.
-      if (!stopJobs) stopJobs = await options.lead();
-      return checkMs;
+      return termLeft === null ? lead('term renewed') : wait(termLeft);
     }
     let locked: boolean;
     try {
       locked = await tryLock();
     } catch (error) {
       dropClient();
-      if (state === 'reclaiming' && Date.now() - lostAt >= reclaimMs) {
+      if (state === 'reclaiming' && performance.now() - renewedAt >= reclaimMs) {
         await stop();
         setState('following', `Postgres unreachable for ${Math.round(reclaimMs / 1000)} s (${message(error)}); jobs stopped, trying again every ${Math.round(retryMs / 1000)} s`);
       } else if (state === 'connecting') {
         setState('following', `cannot reach Postgres (${message(error)}); trying again every ${Math.round(retryMs / 1000)} s`);
       }
-      return state === 'reclaiming' ? 1_000 : retryMs;
+      return state === 'reclaiming' ? reclaimRetryMs : retryMs;
     }
     if (locked) {
-      const was = state;
-      setState('leading', was === 'reclaiming' ? 'lease taken again; jobs ran on' : 'lease taken; starting the jobs');
-      if (!stopJobs) stopJobs = await options.lead();
-      return checkMs;
+      const termLeft = await claimTerm().catch((error: unknown) => {
+        dropClient();
+        throw error;
+      });
+      if (termLeft !== null) {
+        // Our own term ran out while we were cut off, and someone else's is running: stop.
+        if (state === 'reclaiming') await stop();
+        return wait(termLeft);
+      }
+      return lead(state === 'reclaiming' ? 'lease taken again; jobs ran on' : 'lease taken; starting the jobs');
     }
     if (state === 'reclaiming') {
       await stop();
@@ -162,9 +223,10 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
       if (timer) clearTimeout(timer);
       await loop;
       await stop();
-      // Ending the session releases the lock: a follower takes over on its next try.
+      // Ending the term and the session releases the lease: a follower takes over on its next try.
       const last = client;
       client = null;
+      if (state === 'leading') await endTerm(last);
       await last?.end().catch(() => undefined);
       setState('closed', 'lease released');
     },

@@ -1,8 +1,9 @@
 /**
  * `npm run worker`: the probe, the per-minute analysis, the gate runner (rollback,
  * auto-advance) and housekeeping, as one process. Run as many as you like: one leads
- * (Postgres advisory lock), the others wait and take over within WORKER_LEASE_RETRY_SECONDS
- * of the leader's death. Reads only its env (docs/deploy.md), never `.local/`.
+ * (Postgres advisory lock + a term row that survives restarts), the others wait and take over
+ * once the dead leader's term has run out (WORKER_LEASE_RECLAIM_SECONDS + 15 s after its last
+ * renewal, at most; at once after a clean stop). Reads only its env (docs/deploy.md), never `.local/`.
  */
 import { workerSettings } from '../env.js';
 
@@ -27,7 +28,7 @@ async function main() {
     },
     windowMs: env.VALIDATION_WINDOW_SECONDS * 1000,
     tickMs: env.VALIDATION_TICK_SECONDS * 1000,
-    lease: { retryMs: env.WORKER_LEASE_RETRY_SECONDS * 1000 },
+    lease: { retryMs: env.WORKER_LEASE_RETRY_SECONDS * 1000, reclaimMs: env.WORKER_LEASE_RECLAIM_SECONDS * 1000 },
     onLog: log,
   });
   let stopping = false;

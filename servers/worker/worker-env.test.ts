@@ -25,7 +25,7 @@ describe('each production process checks its env at start', () => {
 
   it('the worker needs only a project’s public settings, the feed and the app URL', () => {
     const settings = workerSettings({ ...PROJECT, LEGACY_WS_URL: 'wss://feed.example.com/v1/feed', APP_URL: 'https://switchyard.example.com' });
-    expect(settings).toMatchObject({ VALIDATION_WINDOW_SECONDS: 60, VALIDATION_TICK_SECONDS: 15, WORKER_LEASE_RETRY_SECONDS: 5 });
+    expect(settings).toMatchObject({ VALIDATION_WINDOW_SECONDS: 60, VALIDATION_TICK_SECONDS: 15, WORKER_LEASE_RETRY_SECONDS: 5, WORKER_LEASE_RECLAIM_SECONDS: 30 });
   });
 
   it('the worker refuses a transaction-mode pooler, where its session lock would not hold', () => {
