@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COHORTS, COMPUTE_SIZES, REALTIME_STRATEGIES, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
+import { COHORTS, COMPUTE_SIZES, overrideUserIdSchema, REALTIME_STRATEGIES, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { STAGES, stagePercentage } from '@/lib/rollout/stages';
 
 /** Every change an admin can make, as data (validated at the API boundary). */
@@ -8,16 +8,16 @@ export const rolloutCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('set-percentage'), percentage: z.number().min(0).max(100).multipleOf(0.01) }).strict(),
   z.object({ type: z.literal('set-ratchet'), ratchet: z.boolean() }).strict(),
   z.object({ type: z.literal('set-kill-switch'), killSwitch: z.boolean() }).strict(),
-  z.object({ type: z.literal('set-override'), userId: z.string().min(1).max(128), cohort: z.enum(COHORTS) }).strict(),
-  z.object({ type: z.literal('remove-override'), userId: z.string().min(1).max(128) }).strict(),
+  z.object({ type: z.literal('set-override'), userId: overrideUserIdSchema, cohort: z.enum(COHORTS) }).strict(),
+  z.object({ type: z.literal('remove-override'), userId: overrideUserIdSchema }).strict(),
   z.object({ type: z.literal('upsert-segment'), segment: segmentSchema }).strict(),
   z.object({ type: z.literal('remove-segment'), segmentId: z.string().min(1).max(40) }).strict(),
   z.object({ type: z.literal('bump-bucket-version') }).strict(),
   z.object({ type: z.literal('set-auto-advance'), autoAdvance: z.boolean(), soakMinutes: z.number().int().min(1).max(10_080).optional() }).strict(),
   z.object({ type: z.literal('set-plan'), plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']) }).strict(),
   z.object({ type: z.literal('set-stage-strategy'), stage: z.enum(STAGES), strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
-  z.object({ type: z.literal('set-strategy-override'), userId: z.string().min(1).max(128), strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
-  z.object({ type: z.literal('remove-strategy-override'), userId: z.string().min(1).max(128) }).strict(),
+  z.object({ type: z.literal('set-strategy-override'), userId: overrideUserIdSchema, strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
+  z.object({ type: z.literal('remove-strategy-override'), userId: overrideUserIdSchema }).strict(),
   z.object({ type: z.literal('set-hosted-projection'), computeSize: z.enum(COMPUTE_SIZES), blocks: z.boolean() }).strict(),
   /** Explicit rollback: empties the ratchet down to the target stage. */
   z.object({ type: z.literal('rollback'), toStage: z.enum(STAGES) }).strict(),

@@ -6,6 +6,27 @@ export { REALTIME_STRATEGIES, type RealtimeStrategy } from '@/contracts/transpor
 
 export const COHORTS = ['legacy', 'shadow', 'realtime'] as const;
 
+/** Per-user entries an override map may hold (admins add them; the middleware reads them on every request). */
+export const MAX_OVERRIDES = 10_000;
+
+/** A user id as a key of an override map: bounded, and never a key JavaScript objects treat specially. */
+export const overrideUserIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((id) => id !== '__proto__', { message: '__proto__ is not a user id' });
+
+const overrideMap = <T extends z.ZodType<string>>(value: T) =>
+  z.record(overrideUserIdSchema, value).refine((map) => Object.keys(map).length <= MAX_OVERRIDES, { message: `at most ${MAX_OVERRIDES} per-user overrides` });
+
+/**
+ * One user's entry of an override map: own keys only, so a user id such as `constructor` or
+ * `toString` names nobody's override (review L6). The one lookup for cohort and strategy overrides.
+ */
+export function overrideOf<V>(map: Readonly<Record<string, V>>, userId: string): V | undefined {
+  return Object.hasOwn(map, userId) ? map[userId] : undefined;
+}
+
 /** Compute sizes Supabase publishes Realtime throughput for (lib/validation/engine/hosted-throughput.ts). */
 export const COMPUTE_SIZES = ['micro', 'small', 'large'] as const;
 export type ComputeSize = (typeof COMPUTE_SIZES)[number];
@@ -53,7 +74,7 @@ export const rolloutConfigSchema = z
     /** Highest percentage exposed since the last explicit rollback or reshuffle. */
     highWater: z.number().min(0).max(100),
     killSwitch: z.boolean(),
-    overrides: z.record(z.string().min(1).max(128), z.enum(COHORTS)),
+    overrides: overrideMap(z.enum(COHORTS)),
     segments: z.array(segmentSchema).max(100),
     /** Advance to the next stage by itself once every gate passes for `soakMinutes`. */
     autoAdvance: z.boolean().default(false),
@@ -63,7 +84,7 @@ export const rolloutConfigSchema = z
     /** The Realtime strategy each stage rolls out (absent: `postgres_changes`). */
     strategyByStage: z.partialRecord(z.enum(STAGES), z.enum(REALTIME_STRATEGIES)).default({}),
     /** Per-user strategy, above segments and the stage. */
-    strategyOverrides: z.record(z.string().min(1).max(128), z.enum(REALTIME_STRATEGIES)).default({}),
+    strategyOverrides: overrideMap(z.enum(REALTIME_STRATEGIES)).default({}),
     /** The hosted project's compute size, for the quota gate's projection from Supabase's published throughput. */
     computeSize: z.enum(COMPUTE_SIZES).default('micro'),
     /** The quota gate fails (not only warns) when that projection breaks the p95 target. */

@@ -1,5 +1,5 @@
 import { bucketOf, thresholdFor } from '@/lib/rollout/bucket';
-import type { BrowserFamily, Cohort, RolloutConfig, Segment } from '@/lib/rollout/config';
+import { overrideOf, type BrowserFamily, type Cohort, type RolloutConfig, type Segment } from '@/lib/rollout/config';
 
 /** Who is asking: everything a rule may look at, known at the edge without a DB call. */
 export interface RolloutSubject {
@@ -32,7 +32,7 @@ export function evaluate(config: RolloutConfig, subject: RolloutSubject): Decisi
   const bucket = bucketOf(config.rolloutKey, config.bucketVersion, subject.userId);
   const decide = (cohort: Cohort, reason: DecisionReason): Decision => ({ cohort, bucket, reason, configVersion: config.version });
   if (config.killSwitch) return decide('legacy', { kind: 'kill-switch' });
-  const override = config.overrides[subject.userId];
+  const override = overrideOf(config.overrides, subject.userId);
   if (override) return decide(liveCohort(config, override), { kind: 'override' });
   for (const segment of config.segments) {
     if (segment.enabled && matchesSegment(segment, subject)) {

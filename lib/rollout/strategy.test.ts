@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand, rolloutCommandSchema } from '@/lib/rollout/commands';
-import { DEFAULT_CONFIG, rolloutConfigSchema } from '@/lib/rollout/config';
-import type { RolloutSubject } from '@/lib/rollout/evaluate';
+import { DEFAULT_CONFIG, MAX_OVERRIDES, rolloutConfigSchema } from '@/lib/rollout/config';
+import { evaluate, type RolloutSubject } from '@/lib/rollout/evaluate';
 import { feedPlan } from '@/lib/rollout/feed-plan';
 import { realtimeStrategy, stageStrategy } from '@/lib/rollout/strategy';
 
@@ -33,6 +33,22 @@ describe('Realtime strategy as a rollout setting', () => {
     expect(realtimeStrategy(config, viewer)).toEqual({ strategy: 'postgres_changes', reason: 'override' });
     config = applyCommand(config, { type: 'remove-strategy-override', userId: 'u1' });
     expect(realtimeStrategy(config, viewer).reason).toBe('segment');
+  });
+
+  it('reads only own override entries: a user id like constructor or toString names nobody (review L6)', () => {
+    const config = rolloutConfigSchema.parse({ ...DEFAULT_CONFIG, strategyByStage: { 'legacy-only': 'broadcast' } });
+    for (const userId of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(realtimeStrategy(config, { ...viewer, userId })).toEqual({ strategy: 'broadcast', reason: 'stage' });
+      expect(evaluate(config, { ...viewer, userId }).reason).toEqual({ kind: 'stage', stage: 'legacy-only' });
+    }
+  });
+
+  it('refuses __proto__ as an override key and bounds the number of overrides', () => {
+    expect(rolloutCommandSchema.safeParse({ type: 'set-strategy-override', userId: '__proto__', strategy: 'broadcast' }).success).toBe(false);
+    expect(rolloutCommandSchema.safeParse({ type: 'set-override', userId: '__proto__', cohort: 'realtime' }).success).toBe(false);
+    const many = Object.fromEntries(Array.from({ length: MAX_OVERRIDES + 1 }, (_, i) => [`user-${i}`, 'broadcast']));
+    expect(rolloutConfigSchema.safeParse({ ...DEFAULT_CONFIG, strategyOverrides: many }).success).toBe(false);
+    expect(rolloutConfigSchema.safeParse({ ...DEFAULT_CONFIG, strategyOverrides: { 'user-1': 'broadcast' } }).success).toBe(true);
   });
 
   it('validates the commands at the boundary', () => {

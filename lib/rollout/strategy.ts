@@ -1,5 +1,5 @@
 import type { RealtimeStrategy } from '@/contracts/transports';
-import type { RolloutConfig } from '@/lib/rollout/config';
+import { overrideOf, type RolloutConfig } from '@/lib/rollout/config';
 import { matchesSegment, type RolloutSubject } from '@/lib/rollout/evaluate';
 
 export type StrategyReason = 'override' | 'segment' | 'stage';
@@ -11,7 +11,7 @@ export type StrategyReason = 'override' | 'segment' | 'stage';
  * Realtime connection, whatever it says).
  */
 export function realtimeStrategy(config: RolloutConfig, subject: RolloutSubject): { strategy: RealtimeStrategy; reason: StrategyReason } {
-  const override = config.strategyOverrides[subject.userId];
+  const override = overrideOf(config.strategyOverrides, subject.userId);
   if (override) return { strategy: override, reason: 'override' };
   for (const segment of config.segments) {
     if (segment.enabled && segment.strategy && matchesSegment(segment, subject)) return { strategy: segment.strategy, reason: 'segment' };
