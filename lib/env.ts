@@ -47,6 +47,30 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return result.data;
 }
 
+/** Secrets published in Supabase's docs and self-hosting examples: anyone can sign tokens with them. */
+const PUBLIC_DEMO_SECRETS = new Set(['super-secret-jwt-token-with-at-least-32-characters-long', 'your-super-secret-jwt-token-with-at-least-32-characters-long']);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * What a deployment (`npm start`) must also get right beyond the schema (review L7): the mode
+ * named explicitly (a forgotten key must not silently mean `local`), and in `supabase` mode
+ * TLS on every URL that leaves the host and no publicly known JWT secret. Empty when fine;
+ * each entry names its key. Never echoes a value.
+ */
+export function deploymentProblems(source: Record<string, string | undefined> = process.env): string[] {
+  const env = parseServerEnv(source);
+  const problems: string[] = [];
+  if (source.SWITCHYARD_MODE === undefined) problems.push('SWITCHYARD_MODE: missing (set `supabase` for a hosted project, or `local` for the local stack)');
+  if (env.SWITCHYARD_MODE !== 'supabase') return problems;
+  const secure = { SUPABASE_URL: 'https:', APP_URL: 'https:', LEGACY_PUBLISH_URL: 'https:', LEGACY_WS_URL: 'wss:' } as const;
+  for (const [key, protocol] of Object.entries(secure) as Array<[keyof typeof secure, string]>) {
+    const url = new URL(env[key]);
+    if (url.protocol !== protocol && !LOOPBACK.has(url.hostname)) problems.push(`${key}: must use ${protocol.slice(0, -1)}:// when it leaves this host`);
+  }
+  if (PUBLIC_DEMO_SECRETS.has(env.SUPABASE_JWT_SECRET)) problems.push('SUPABASE_JWT_SECRET: a publicly known demo secret; use the project\'s own');
+  return problems;
+}
+
 /** What the browser may know: URLs and the public anon key, never a secret. */
 export interface PublicConfig {
   supabaseUrl: string;

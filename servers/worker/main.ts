@@ -5,14 +5,14 @@
  * once the dead leader's term has run out (WORKER_LEASE_RECLAIM_SECONDS + 15 s after its last
  * renewal, at most; at once after a clean stop). Reads only its env (docs/deploy.md), never `.local/`.
  */
+import { urlForLogs } from '../../lib/text/url-for-logs.js';
 import { workerSettings } from '../env.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main() {
   const env = workerSettings();
-  const host = (value: string) => new URL(value).host;
-  log(`[worker] env ok: Supabase ${host(env.SUPABASE_URL)}, Postgres ${host(env.DATABASE_URL.replace(/^postgres(ql)?:/, 'http:'))}, app ${env.APP_URL}, ${env.VALIDATION_WINDOW_SECONDS}-s windows, tick ${env.VALIDATION_TICK_SECONDS} s`);
+  log(`[worker] env ok: Supabase ${urlForLogs(env.SUPABASE_URL)}, Postgres ${urlForLogs(env.DATABASE_URL)}, app ${urlForLogs(env.APP_URL)}, ${env.VALIDATION_WINDOW_SECONDS}-s windows, tick ${env.VALIDATION_TICK_SECONDS} s`);
   log('[worker] taking part in the leader election…');
   // Loaded after the env check, so a misconfigured worker says so before anything else.
   const { startWorker } = await import('./worker.js');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerEnv } from '../../lib/env.js';
+import { deploymentProblems, parseServerEnv } from '../../lib/env.js';
 import { workerSettings } from '../env.js';
 
 const PROJECT = {
@@ -38,5 +38,27 @@ describe('each production process checks its env at start', () => {
 
   it('the app lists its missing keys the same way', () => {
     expect(() => parseServerEnv({ ...PROJECT, SWITCHYARD_MODE: 'supabase' })).toThrow(/- LEGACY_WS_URL: missing[\s\S]*- ROLLOUT_COOKIE_SECRET: missing/);
+  });
+
+  it('npm start refuses a deployment that leaves the mode implicit, sends over plain http(s) off the host, or uses a public demo secret (review L7)', () => {
+    const app = {
+      ...PROJECT,
+      LEGACY_WS_URL: 'wss://feed.example.com/v1/feed',
+      LEGACY_PUBLISH_URL: 'https://feed.example.com/internal/publish',
+      LEGACY_PUBLISH_KEY: 'publish-key-0123456789abcdef0123456789ab',
+      ROLLOUT_COOKIE_SECRET: 'cookie-secret-0123456789abcdef0123456789',
+      APP_URL: 'https://switchyard.example.com',
+    };
+    expect(deploymentProblems({ ...app, SWITCHYARD_MODE: 'supabase' })).toEqual([]);
+    expect(deploymentProblems(app)).toEqual([expect.stringMatching(/^SWITCHYARD_MODE: missing/)]);
+    const plain = deploymentProblems({ ...app, SWITCHYARD_MODE: 'supabase', SUPABASE_URL: 'http://abcdefgh.supabase.co', LEGACY_WS_URL: 'ws://feed.example.com/v1/feed', APP_URL: 'http://switchyard.example.com' });
+    expect(plain.map((line) => line.split(':')[0])).toEqual(['SUPABASE_URL', 'APP_URL', 'LEGACY_WS_URL']);
+    // Loopback stays allowed (the production rehearsal runs the stand-in on 127.0.0.1).
+    expect(deploymentProblems({ ...app, SWITCHYARD_MODE: 'supabase', SUPABASE_URL: 'http://127.0.0.1:54321', APP_URL: 'http://127.0.0.1:3000' })).toEqual([]);
+    const demo = deploymentProblems({ ...app, SWITCHYARD_MODE: 'supabase', SUPABASE_JWT_SECRET: 'super-secret-jwt-token-with-at-least-32-characters-long' });
+    expect(demo).toEqual([expect.stringMatching(/^SUPABASE_JWT_SECRET: a publicly known demo secret/)]);
+    expect(demo.join(' ')).not.toContain('super-secret');
+    // The local stack's own mode needs neither TLS nor a project secret.
+    expect(deploymentProblems({ ...app, SWITCHYARD_MODE: 'local', SUPABASE_URL: 'http://10.0.0.5:54321' })).toEqual([]);
   });
 });
