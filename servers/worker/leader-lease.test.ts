@@ -161,6 +161,47 @@ describe('the worker leader lease', () => {
     await path.close();
   });
 
+  it('ends the session of a holder whose term ran out without renewal (a frozen host, an old server without idle_session_timeout: review M5)', async () => {
+    const ghost = new pg.Client({ connectionString: postgres.databaseUrl, application_name: 'switchyard-worker-lease' });
+    const ended = new Promise<void>((resolve) => ghost.on('error', () => resolve()));
+    await ghost.connect();
+    await ghost.query("select pg_advisory_lock(hashtext('test:frozen'))");
+    await ghost.query("insert into public.worker_leases (name, holder, expires_at) values ('test:frozen', 'ghost', now() - interval '1 second')");
+    const b = candidate('b', 'test:frozen');
+    await b.lease.ready;
+    await waitFor(async () => b.running(), 'the follower to lead once the frozen holder is gone', 10_000);
+    await ended;
+    expect(b.log.some((line) => line.includes('ended the session of a holder whose term ran out'))).toBe(true);
+    await b.lease.close();
+    await ghost.end().catch(() => undefined);
+  });
+
+  it('leaves a holder alone while its term runs (it may only be slow), and leads after a clean handover', async () => {
+    const holder = new pg.Client({ connectionString: postgres.databaseUrl, application_name: 'switchyard-worker-lease' });
+    await holder.connect();
+    await holder.query("select pg_advisory_lock(hashtext('test:slow'))");
+    await holder.query("insert into public.worker_leases (name, holder, expires_at) values ('test:slow', 'slow', now() + interval '1 hour')");
+    const b = candidate('b', 'test:slow');
+    await b.lease.ready;
+    // Three follower tries later (each ends with its look at the term, seen from the server), the slow holder's session is still there and nobody else runs jobs.
+    const tries = new Set<string>();
+    await waitFor(async () => {
+      const { rows } = await admin.query<{ started: string }>(
+        `select query_start::text as started from pg_stat_activity where application_name = 'switchyard-worker-lease' and pid <> $1 and state = 'idle' and query like '%worker_leases%'`,
+        [(holder as unknown as { processID: number }).processID],
+      );
+      for (const row of rows) tries.add(row.started);
+      return tries.size >= 3;
+    }, 'three tries', 10_000);
+    expect((await holder.query('select 1')).rowCount).toBe(1);
+    expect(b.lease.state()).toBe('following');
+    expect(b.running()).toBe(false);
+    await holder.query("update public.worker_leases set expires_at = now() where name = 'test:slow'");
+    await holder.end();
+    await waitFor(async () => b.running(), 'the follower to lead after the handover', 5_000);
+    await b.lease.close();
+  });
+
   it('keeps its jobs running through a Postgres restart and takes the lease again', async () => {
     const only = candidate('only', 'test:restart');
     await only.lease.ready;

@@ -126,6 +126,24 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     }
     return Math.max(0, rows[0]?.left_ms ?? 0);
   };
+  /**
+   * A lock held by a session whose term ended more than one check ago without renewal
+   * belongs to a host that is frozen or gone (its own clock stopped its jobs before the term
+   * ended); when the server cannot end such sessions by `idle_session_timeout` (older
+   * Postgres, TCP keepalive off), nobody would lead for hours. End it (review M5). A holder
+   * whose term still runs is left alone, however slow. A lock without a term row (a worker
+   * of an older version) is left alone too.
+   */
+  const endStaleHolder = async (): Promise<boolean> => {
+    const { rows } = await client!.query<{ ended: boolean }>(
+      `select pg_terminate_backend(l.pid) as ended
+         from pg_locks l join public.worker_leases w on w.name = $1
+        where l.locktype = 'advisory' and l.granted and l.objsubid = 1 and l.objid = (hashtext($1)::bigint & 4294967295)::oid
+          and l.pid <> pg_backend_pid() and w.expires_at < now() - make_interval(secs => $2::double precision / 1000)`,
+      [lockName, checkMs],
+    );
+    return rows.some((row) => row.ended);
+  };
   const endTerm = async (session: pg.Client | null) => {
     await session?.query('update public.worker_leases set expires_at = now() where name = $1 and holder = $2', [lockName, holder]).catch(() => undefined);
   };
@@ -194,6 +212,9 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
     if (state === 'reclaiming') {
       await stop();
       setState('following', 'another worker took the lease; jobs stopped');
+    } else if (await endStaleHolder()) {
+      report(state, `ended the session of a holder whose term ran out ${Math.round(checkMs / 1000)} s ago without renewal (a frozen or vanished host); taking the lease next`);
+      return Math.min(retryMs, 200);
     } else {
       setState('following', `another worker leads; trying every ${Math.round(retryMs / 1000)} s`);
     }
