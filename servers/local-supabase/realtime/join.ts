@@ -17,6 +17,7 @@ import type { RealtimeContext, SessionHandle } from './realtime-context.js';
 import { RollingRate } from './rolling-rate.js';
 import { encodeReply } from './serializer.js';
 import { scheduleTokenExpiry } from './token-lifecycle.js';
+import { countUser, overUserLimit } from './users-counter.js';
 
 /** Handles `phx_join` (realtime_channel.ex `join/3`): checks, reply, presence_state, postgres subscribe. */
 export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey: string }, envelope: Envelope, payload: JoinPayload): void {
@@ -37,7 +38,13 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
   if (existing) closeChannel(ctx, existing);
   cancelPendingJoin(session, topic);
   if (name.length === 0) return refuse('TopicNameRequired: You must provide a topic name');
-  if (ctx.joinRate.hit()) return refuse('ClientJoinRateLimitReached: Too many joins per second');
+  // realtime_channel.ex order: users, joins per second, channels per connection, then the token.
+  if (overUserLimit(ctx, session)) return refuse('ConnectionRateLimitReached: Too many connected users');
+  if (ctx.joinRate.hit()) {
+    // Upstream also tells the transport to disconnect: the reply goes out, then the socket closes.
+    refuse(TOO_MANY_JOINS);
+    return session.disconnect();
+  }
   if (session.channels.size >= ctx.limits.maxChannelsPerClient) return refuse('ChannelRateLimitReached: Too many channels');
 
   const supplied = payload.access_token ?? payload.user_token;
@@ -83,6 +90,8 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
     }
   })();
 }
+
+export const TOO_MANY_JOINS = 'ClientJoinRateLimitReached: Too many joins per second';
 
 export function unreadable(name: string): string {
   return `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`;
@@ -235,6 +244,7 @@ const MAX_WAIT_MS = 20_000;
 function activate(ctx: RealtimeContext, channel: JoinedChannel, reply: string): void {
   const room = ctx.hub.add(channel);
   ctx.totals.joins += 1;
+  countUser(ctx, channel.session);
   channel.session.send(reply);
   if (channel.presenceEnabled) pushToChannel(channel, 'presence_state', room.presence.state());
   scheduleTokenExpiry(ctx, channel);
