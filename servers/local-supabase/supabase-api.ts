@@ -14,6 +14,8 @@ export interface SupabaseApiOptions {
   secrets: LocalSecrets;
   /** Password sign-ins per client address per 5 minutes (default 30, like GoTrue). */
   signInAttemptsPerFiveMinutes?: number;
+  /** `POST /auth/v1/signup` open (default off, as supabase/config.toml). */
+  enableSignup?: boolean;
   /** Realtime quotas: `local` (generous, default) or a Supabase plan's published limits. */
   realtimeProfile?: RealtimeProfile;
   /** Mounts `POST /__switchyard/postgres` (restart drills) when the stack owns the Postgres process. */
@@ -51,7 +53,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
     },
   };
   const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
-  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, onLog: options.onLog });
+  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, enableSignup: options.enableSignup ?? false, onLog: options.onLog });
   const authModule: ApiModule = {
     name: 'auth',
     handleHttp: (req, res) => auth.handle(req, res),
