@@ -30,6 +30,13 @@ export interface RealtimeLimits {
   maxFrameBytes: number;
   /** A connection whose unsent backlog exceeds this is dropped (a stalled reader must not exhaust memory). */
   maxOutboundBufferBytes: number;
+  /**
+   * Private joins being authorized against `realtime.messages` policies at once (whole server).
+   * The policy pool has 4 connections; past this a join is refused at once with upstream's
+   * pool-exhaustion answer (`IncreaseConnectionPool: Please increase your connection pool size`)
+   * instead of queueing without bound.
+   */
+  maxConcurrentAuthorizations: number;
   /** Messages per REST batch request. */
   maxBatchMessages: number;
   /** Rolling window over which the per-second rates are averaged. */
@@ -57,6 +64,7 @@ export const DEFAULT_REALTIME_LIMITS: Readonly<RealtimeLimits> = Object.freeze({
   clientPresenceWindowMs: 30_000,
   maxFrameBytes: 5_000_000,
   maxOutboundBufferBytes: 64_000_000,
+  maxConcurrentAuthorizations: 16,
   maxBatchMessages: 10_000,
   rateWindowMs: 1_000,
   idleTimeoutMs: 60_000,
