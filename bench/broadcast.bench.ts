@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PLAN_QUOTAS, type Plan } from '../lib/validation/engine/plan-quotas.js';
+import { planQuotas, type Plan } from '../lib/validation/engine/plan-quotas.js';
 import { signApiKey } from '../servers/local-supabase/secrets.js';
 import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
@@ -126,7 +126,7 @@ function economyRows(loadAtStart: number): BenchRow[] {
     metrics: {
       'msgs/s per viewer': strategy.perViewer,
       ...Object.fromEntries(
-        plans.map((plan) => [`max viewers ${plan}`, Math.min(PLAN_QUOTAS[plan].connections, Math.floor(PLAN_QUOTAS[plan].messagesPerSecond / strategy.perViewer))]),
+        plans.map((plan) => [`max viewers ${plan}`, Math.min(planQuotas(plan).connections, Math.floor(planQuotas(plan).messagesPerSecond / strategy.perViewer))]),
       ),
     },
     note: `quota ÷ msgs/s per viewer, capped by connections (lib/validation/engine/plan-quotas.ts); load avg ${loadAtStart} at start`,

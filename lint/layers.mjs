@@ -9,7 +9,7 @@
  */
 export const LAYERS = [
   // 0 — what crosses a process boundary, and leaf utilities with no dependencies.
-  ['contracts', 'lib/assert-never.ts', 'lib/env.ts', 'lib/retry', 'lib/routing', 'lib/stats', 'lib/text'],
+  ['contracts', 'lib/assert-never.ts', 'lib/env.ts', 'lib/plans', 'lib/retry', 'lib/routing', 'lib/stats', 'lib/text'],
   // 1 — the database connection.
   ['lib/db'],
   // 2 — HTTP plumbing for routes (errors, bodies, limits); maps database outages to 503.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { REALTIME_PLANS } from '../lib/plans/realtime-plans.js';
 
 /**
  * Settings of the standalone processes (`npm run dev`, `npm run stack`): ports, data
@@ -22,6 +23,10 @@ const schema = z.object({
   VALIDATION_TICK_SECONDS: z.coerce.number().min(1).max(600).default(15),
   /** Password sign-ins per client address per 5 minutes in the local Auth (GoTrue's `sign_in_sign_ups`). */
   AUTH_SIGN_IN_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** `POST /auth/v1/signup` open in the local Auth (default off, as supabase/config.toml `enable_signup = false`); the admin API works either way. */
+  AUTH_ENABLE_SIGNUP: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** The local Realtime's quotas: `local` (generous, for benchmarks) or a Supabase plan's published limits (lib/plans). */
+  REALTIME_PLAN: z.enum(['local', ...REALTIME_PLANS]).default('local'),
 });
 
 export type StackSettings = z.infer<typeof schema> & { dataDir: string };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COHORTS, COMPUTE_SIZES, overrideUserIdSchema, REALTIME_STRATEGIES, segmentSchema, type RolloutConfig } from '@/lib/rollout/config';
 import { STAGES, stagePercentage } from '@/lib/rollout/stages';
+import { REALTIME_PLANS } from '@/lib/plans/realtime-plans';
 
 /** Every change an admin can make, as data (validated at the API boundary). */
 export const rolloutCommandSchema = z.discriminatedUnion('type', [
@@ -14,7 +15,7 @@ export const rolloutCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('remove-segment'), segmentId: z.string().min(1).max(40) }).strict(),
   z.object({ type: z.literal('bump-bucket-version') }).strict(),
   z.object({ type: z.literal('set-auto-advance'), autoAdvance: z.boolean(), soakMinutes: z.number().int().min(1).max(10_080).optional() }).strict(),
-  z.object({ type: z.literal('set-plan'), plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']) }).strict(),
+  z.object({ type: z.literal('set-plan'), plan: z.enum(REALTIME_PLANS) }).strict(),
   z.object({ type: z.literal('set-stage-strategy'), stage: z.enum(STAGES), strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
   z.object({ type: z.literal('set-strategy-override'), userId: overrideUserIdSchema, strategy: z.enum(REALTIME_STRATEGIES) }).strict(),
   z.object({ type: z.literal('remove-strategy-override'), userId: overrideUserIdSchema }).strict(),

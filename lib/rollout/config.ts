@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REALTIME_STRATEGIES } from '@/contracts/transports';
+import { REALTIME_PLANS } from '@/lib/plans/realtime-plans';
 import { STAGES } from '@/lib/rollout/stages';
 
 export { REALTIME_STRATEGIES, type RealtimeStrategy } from '@/contracts/transports';
@@ -80,7 +81,7 @@ export const rolloutConfigSchema = z
     autoAdvance: z.boolean().default(false),
     soakMinutes: z.number().int().min(1).max(10_080).default(30),
     /** The Supabase plan whose Realtime quotas bound the rollout (quota headroom gate). */
-    plan: z.enum(['free', 'pro', 'pro-no-cap', 'team']).default('pro'),
+    plan: z.enum(REALTIME_PLANS).default('pro'),
     /** The Realtime strategy each stage rolls out (absent: `postgres_changes`). */
     strategyByStage: z.partialRecord(z.enum(STAGES), z.enum(REALTIME_STRATEGIES)).default({}),
     /** Per-user strategy, above segments and the stage. */

@@ -4,6 +4,7 @@ import { createAuth } from './auth/auth.js';
 import { createControlApi, createPostgresControlApi, type PostgresControl, type RealtimeControl } from './control-api.js';
 import { createDatabaseBroadcast } from './realtime/database-broadcast/database-broadcast.js';
 import { loadPostgresChanges } from './realtime/load-postgres-changes.js';
+import { profileLimits, type RealtimeProfile } from './realtime/limits.js';
 import { createRealtime } from './realtime/realtime.js';
 import type { LocalSecrets } from './secrets.js';
 
@@ -13,6 +14,10 @@ export interface SupabaseApiOptions {
   secrets: LocalSecrets;
   /** Password sign-ins per client address per 5 minutes (default 30, like GoTrue). */
   signInAttemptsPerFiveMinutes?: number;
+  /** `POST /auth/v1/signup` open (default off, as supabase/config.toml). */
+  enableSignup?: boolean;
+  /** Realtime quotas: `local` (generous, default) or a Supabase plan's published limits. */
+  realtimeProfile?: RealtimeProfile;
   /** Mounts `POST /__switchyard/postgres` (restart drills) when the stack owns the Postgres process. */
   postgres?: PostgresControl;
   onLog?: (line: string) => void;
@@ -29,7 +34,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
   const database = await createDatabaseBroadcast({ databaseUrl: options.databaseUrl, onLog: options.onLog });
   // Listen only once the slot exists: every message committed after start-up is then delivered.
   await database.ready;
-  const realtime = createRealtime({ jwtSecret: options.secrets.jwtSecret, postgresChanges, database, onLog: options.onLog });
+  const realtime = createRealtime({ jwtSecret: options.secrets.jwtSecret, postgresChanges, database, limits: profileLimits(options.realtimeProfile ?? 'local'), onLog: options.onLog });
   const control: RealtimeControl = { outage: false };
   const realtimeModule: ApiModule = {
     name: 'realtime',
@@ -48,7 +53,7 @@ export async function startSupabaseApi(options: SupabaseApiOptions): Promise<Run
     },
   };
   const pool = createPool({ connectionString: options.databaseUrl, max: 5 }, (error) => options.onLog?.(`[auth] idle database connection failed: ${error.message}`));
-  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, onLog: options.onLog });
+  const auth = createAuth({ pool, jwtSecret: options.secrets.jwtSecret, anonKey: options.secrets.anonKey, serviceRoleKey: options.secrets.serviceRoleKey, signInAttemptsPerFiveMinutes: options.signInAttemptsPerFiveMinutes, enableSignup: options.enableSignup ?? false, onLog: options.onLog });
   const authModule: ApiModule = {
     name: 'auth',
     handleHttp: (req, res) => auth.handle(req, res),

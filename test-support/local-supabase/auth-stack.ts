@@ -15,7 +15,7 @@ export interface AuthStack {
   anonKey: string;
   serviceRoleKey: string;
   /** Starts another Auth server on the same database (e.g. with another reuse interval). */
-  startServer(options?: { refreshTokenReuseIntervalSeconds?: number; signInAttemptsPerFiveMinutes?: number }): Promise<RunningAuthServer>;
+  startServer(options?: { refreshTokenReuseIntervalSeconds?: number; signInAttemptsPerFiveMinutes?: number; enableSignup?: boolean }): Promise<RunningAuthServer>;
   stop(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { migrate } from '../../servers/local-supabase/db/migrate.js';
 import { startPostgres, type RunningPostgres } from '../../servers/local-supabase/db/start-postgres.js';
 import { startSupabaseApi } from '../../servers/local-supabase/supabase-api.js';
+import { describeProfile } from '../../servers/local-supabase/realtime/limits.js';
 import { loadOrCreateSecrets } from '../../servers/local-supabase/secrets.js';
 import type { StackSettings } from '../../servers/env.js';
 import type { Progress } from './progress.js';
@@ -58,8 +59,8 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     );
     const api = await progress.step(
       'local Supabase API',
-      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, signInAttemptsPerFiveMinutes: settings.AUTH_SIGN_IN_RATE_LIMIT, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
-      () => `${env.SUPABASE_URL} (auth, realtime)`,
+      () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, signInAttemptsPerFiveMinutes: settings.AUTH_SIGN_IN_RATE_LIMIT, enableSignup: settings.AUTH_ENABLE_SIGNUP, realtimeProfile: settings.REALTIME_PLAN, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
+      () => `${env.SUPABASE_URL} (auth, realtime)\n    Realtime limits: ${describeProfile(settings.REALTIME_PLAN)}`,
     );
     closers.push(() => api.close());
     await writeFile(markerFile(settings), `${JSON.stringify({ pid: process.pid, env }, null, 2)}\n`, { mode: 0o600 });

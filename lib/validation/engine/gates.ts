@@ -1,6 +1,6 @@
 import type { RealtimeStrategy } from '@/contracts/transports';
 import { projectHosted, type ComputeSize, type HostedProjection } from '@/lib/validation/engine/hosted-throughput';
-import { HEADROOM_LIMIT, PLAN_QUOTAS, type Plan } from '@/lib/validation/engine/plan-quotas';
+import { HEADROOM_LIMIT, planQuotas, type Plan } from '@/lib/validation/engine/plan-quotas';
 import { lowerBound, upperBound } from '@/lib/validation/engine/bounds';
 import { emptyHistogram, histogramPercentile, merge, total } from '@/lib/stats/latency-histogram';
 
@@ -254,7 +254,7 @@ function errorRateGate(subjects: SubjectEvidence[], t: Thresholds): GateResult {
 }
 
 function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, target: RolloutTarget, t: Thresholds): GateResult {
-  const quotas = PLAN_QUOTAS[plan];
+  const quotas = planQuotas(plan);
   // Shadow and realtime cohorts both hold a Realtime connection with two channels.
   const connections = Math.ceil(metrics.activeUsers * nextRealtimeShare);
   // Broadcast viewers receive the database's messages: measured when the triggers run, else one per row.

@@ -1,13 +1,19 @@
-/** Supabase Realtime quotas per plan (supabase.com/docs/guides/realtime/limits). */
-export const PLAN_QUOTAS = {
-  free: { connections: 200, messagesPerSecond: 100, joinsPerSecond: 100 },
-  pro: { connections: 500, messagesPerSecond: 500, joinsPerSecond: 500 },
-  'pro-no-cap': { connections: 10_000, messagesPerSecond: 2_500, joinsPerSecond: 2_500 },
-  team: { connections: 10_000, messagesPerSecond: 2_500, joinsPerSecond: 2_500 },
-} as const;
+import { REALTIME_PLAN_LIMITS, type RealtimePlan } from '@/lib/plans/realtime-plans';
 
-export type Plan = keyof typeof PLAN_QUOTAS;
-export type Quotas = (typeof PLAN_QUOTAS)[Plan];
+/** The three Realtime quotas the rollout's headroom gate projects against, per plan (lib/plans/realtime-plans.ts). */
+export interface Quotas {
+  connections: number;
+  messagesPerSecond: number;
+  joinsPerSecond: number;
+}
+
+export type Plan = RealtimePlan;
+
+/** The gate's view of a plan's published limits. */
+export function planQuotas(plan: Plan): Quotas {
+  const limits = REALTIME_PLAN_LIMITS[plan];
+  return { connections: limits.concurrentConnections, messagesPerSecond: limits.messagesPerSecond, joinsPerSecond: limits.channelJoinsPerSecond };
+}
 
 /** Above this share of a quota the next stage is refused (room for reconnect storms). */
 export const HEADROOM_LIMIT = 0.8;

@@ -4,16 +4,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export class AuthHttpError extends Error {
   /** Sent with the error (e.g. `retry-after` on 429). */
   readonly headers: Record<string, string>;
+  /** Extra fields of the body (e.g. `weak_password: { reasons }`). */
+  readonly extra: Record<string, unknown>;
 
   constructor(
     readonly status: number,
     readonly errorCode: string,
     message: string,
-    options?: { cause?: unknown; headers?: Record<string, string> },
+    options?: { cause?: unknown; headers?: Record<string, string>; extra?: Record<string, unknown> },
   ) {
     super(message, options);
     this.name = 'AuthHttpError';
     this.headers = options?.headers ?? {};
+    this.extra = options?.extra ?? {};
   }
 }
 
@@ -46,8 +49,8 @@ export function sendAuthError(req: IncomingMessage, res: ServerResponse, error: 
   res.setHeader('x-sb-error-code', error.errorCode);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   const body = modern
-    ? { code: error.errorCode, message: error.message }
-    : { code: error.status, error_code: error.errorCode, msg: error.message };
+    ? { code: error.errorCode, message: error.message, ...error.extra }
+    : { code: error.status, error_code: error.errorCode, msg: error.message, ...error.extra };
   writeJson(res, error.status, body);
 }
 

@@ -66,7 +66,7 @@ describe('gateway', () => {
   });
 
   it('answers unknown routes with a GoTrue error, and leaves paths outside /auth/v1 alone', async () => {
-    const unknown = await call('/signup', { body: '{}', headers: MODERN });
+    const unknown = await call('/magiclink', { body: '{}', headers: MODERN });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ code: 'not_found', message: 'Not Found' });
     const wrongMethod = await call('/token?grant_type=password', { method: 'GET', headers: MODERN });

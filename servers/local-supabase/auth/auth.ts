@@ -9,7 +9,9 @@ import { refreshGrant } from './refresh-grant.js';
 import { refreshChildKey } from './refresh-token.js';
 import { deleteSessions, type LogoutScope } from './session-store.js';
 import { createSignInLimit, type SignInLimit } from './sign-in-limit.js';
-import { HEALTH, SETTINGS } from './settings.js';
+import { HEALTH, settings } from './settings.js';
+import { signUp } from './sign-up.js';
+import { adminCreateUser, adminDeleteUser, adminGetUser, adminListUsers } from './admin-users.js';
 
 export interface AuthOptions {
   pool: pg.Pool;
@@ -21,8 +23,10 @@ export interface AuthOptions {
   jwtExpirySeconds?: number;
   /** How long a rotated refresh token may still be swapped (`refresh_token_reuse_interval`), default 10. */
   refreshTokenReuseIntervalSeconds?: number;
-  /** Password sign-ins per client address per 5 minutes (GoTrue `sign_in_sign_ups`), default 30. */
+  /** Password sign-ins and sign-ups per client address per 5 minutes (GoTrue `sign_in_sign_ups`), default 30. */
   signInAttemptsPerFiveMinutes?: number;
+  /** `POST /signup` open (GoTrue `disable_signup = false`); default false, as supabase/config.toml `enable_signup = false`. */
+  enableSignup?: boolean;
   onLog?: (line: string) => void;
 }
 
@@ -33,14 +37,15 @@ export interface Auth {
   close(): Promise<void>;
 }
 
-type Handler = (ctx: AuthContext & { signInLimit: SignInLimit }, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+type HandlerContext = AuthContext & { signInLimit: SignInLimit; enableSignup: boolean };
+type Handler = (ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 
 const PREFIX = '/auth/v1';
 const LOGOUT_SCOPES: Record<string, LogoutScope> = { '': 'global', global: 'global', local: 'local', others: 'others' };
 
 const ROUTES = new Map<string, Partial<Record<string, Handler>>>(Object.entries({
   '/health': { GET: async (_ctx, _req, res) => writeJson(res, 200, HEALTH) },
-  '/settings': { GET: async (_ctx, _req, res) => writeJson(res, 200, SETTINGS) },
+  '/settings': { GET: async (ctx, _req, res) => writeJson(res, 200, settings(ctx.enableSignup)) },
   // Only the symmetric JWT secret signs tokens, and GoTrue never publishes that.
   '/.well-known/jwks.json': { GET: async (_ctx, _req, res) => writeJson(res, 200, { keys: [] }) },
   '/token': {
@@ -53,6 +58,14 @@ const ROUTES = new Map<string, Partial<Record<string, Handler>>>(Object.entries(
       writeJson(res, 200, await grant(ctx, req), { 'cache-control': 'no-store' });
     },
   },
+  '/signup': {
+    POST: async (ctx, req, res) => {
+      // GoTrue's `sign_in_sign_ups` limiter counts sign-ups with sign-ins.
+      if (ctx.enableSignup) ctx.signInLimit.take(req);
+      writeJson(res, 200, await signUp(ctx, req), { 'cache-control': 'no-store' });
+    },
+  },
+  '/admin/users': { GET: adminListUsers, POST: adminCreateUser },
   '/user': {
     GET: async (ctx, req, res) => {
       const caller = await authenticate(ctx, req);
@@ -74,10 +87,19 @@ const ROUTES = new Map<string, Partial<Record<string, Handler>>>(Object.entries(
   },
 }));
 
+/** `/admin/users/{user_id}`: one user. */
+const ADMIN_USER_ROUTE: Partial<Record<string, Handler>> = { GET: adminGetUser, DELETE: adminDeleteUser };
+const ADMIN_USER_PATH = /^\/admin\/users\/[^/]+$/;
+
+function routeFor(path: string): Partial<Record<string, Handler>> | undefined {
+  return ROUTES.get(path) ?? (ADMIN_USER_PATH.test(path) ? ADMIN_USER_ROUTE : undefined);
+}
+
 /** Builds the Auth module; the caller owns `pool` (close() does not end it). */
 export function createAuth(options: AuthOptions): Auth {
-  const ctx: AuthContext & { signInLimit: SignInLimit } = {
+  const ctx: HandlerContext = {
     signInLimit: createSignInLimit(options.signInAttemptsPerFiveMinutes ?? 30),
+    enableSignup: options.enableSignup ?? false,
     pool: options.pool,
     jwtKey: new TextEncoder().encode(options.jwtSecret),
     childKey: refreshChildKey(options.jwtSecret),
@@ -92,7 +114,7 @@ export function createAuth(options: AuthOptions): Auth {
     applyCors(res);
     if (req.method === 'OPTIONS') return answerPreflight(req, res);
     if (!checkApiKey(req, res, url, apiKeys)) return;
-    const route = ROUTES.get(url.pathname.slice(PREFIX.length));
+    const route = routeFor(url.pathname.slice(PREFIX.length));
     const handler = route && Object.hasOwn(route, req.method ?? '') ? route[req.method ?? ''] : undefined;
     try {
       if (!route) throw new AuthHttpError(404, 'not_found', 'Not Found');

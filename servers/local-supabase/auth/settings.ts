@@ -12,16 +12,18 @@ const PROVIDERS = [
 ] as const;
 
 /**
- * `GET /settings`, shaped like GoTrue's `Settings`: only email/password is served here and
- * sign-up is off (supabase/config.toml: `[auth.email] enable_signup = false`).
+ * `GET /settings`, shaped like GoTrue's `Settings`: only email/password is served here, with
+ * mailer autoconfirm; sign-up follows `enableSignup` (supabase/config.toml `enable_signup`).
  */
-export const SETTINGS = {
-  external: Object.fromEntries(PROVIDERS.map((provider) => [provider, provider === 'email'])),
-  disable_signup: true,
-  mailer_autoconfirm: true,
-  phone_autoconfirm: false,
-  sms_provider: '',
-  saml_enabled: false,
-  saml_private_key_next_configured: false,
-  passkeys_enabled: false,
-} as const;
+export function settings(enableSignup: boolean) {
+  return {
+    external: Object.fromEntries(PROVIDERS.map((provider) => [provider, provider === 'email'])),
+    disable_signup: !enableSignup,
+    mailer_autoconfirm: true,
+    phone_autoconfirm: false,
+    sms_provider: '',
+    saml_enabled: false,
+    saml_private_key_next_configured: false,
+    passkeys_enabled: false,
+  } as const;
+}

@@ -45,7 +45,8 @@ interface UserRow {
   session_exists: boolean | null;
 }
 
-const USER_SQL = `
+/** The user's columns and identities; `session` is the SQL of the session id to check (or `null::uuid`). */
+const userColumns = (session: string) => `
   select u.id, u.aud, u.role, u.email, u.email_confirmed_at, u.last_sign_in_at,
          u.raw_app_meta_data, u.raw_user_meta_data, u.is_anonymous, u.banned_until,
          coalesce(u.banned_until > now(), false) as banned, u.created_at, u.updated_at,
@@ -55,9 +56,21 @@ const USER_SQL = `
              'provider', i.provider, 'last_sign_in_at', i.last_sign_in_at, 'created_at', i.created_at,
              'updated_at', i.updated_at, 'email', i.email) order by i.created_at)
            from auth.identities i where i.user_id = u.id), '[]'::json) as identities,
-         case when $2::uuid is null then null else exists (select 1 from auth.sessions s where s.id = $2::uuid and s.user_id = u.id) end as session_exists
-  from auth.users u
-  where u.id = $1::uuid`;
+         case when ${session} is null then null else exists (select 1 from auth.sessions s where s.id = ${session} and s.user_id = u.id) end as session_exists
+  from auth.users u`;
+
+const USER_SQL = `${userColumns('$2::uuid')} where u.id = $1::uuid`;
+
+/** One page of an audience's users, newest first (GoTrue `FindUsersInAudience`), and how many there are. */
+export async function listUsers(db: pg.Pool, input: { aud: string; page: number; perPage: number; filter: string }): Promise<{ users: UserJson[]; total: number }> {
+  const like = input.filter === '' ? null : `%${input.filter.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const where = 'where u.aud = $1 and ($2::text is null or u.email ilike $2)';
+  const [page, count] = await Promise.all([
+    db.query<UserRow>(`${userColumns('null::uuid')} ${where} order by u.created_at desc, u.id desc limit $3 offset $4`, [input.aud, like, input.perPage, (input.page - 1) * input.perPage]),
+    db.query<{ n: string }>(`select count(*) as n from auth.users u ${where}`, [input.aud, like]),
+  ]);
+  return { users: page.rows.map(toUserJson), total: Number(count.rows[0]?.n ?? 0) };
+}
 
 /** Loads a user (and whether `sessionId` is still a live session of theirs) in one round trip. */
 export async function loadUser(db: pg.Pool | pg.PoolClient, userId: string, sessionId: string | null = null): Promise<UserRecord | null> {

@@ -11,6 +11,16 @@ export interface Room {
   readonly presence: PresenceRoom;
 }
 
+export interface FanoutOptions {
+  except?: JoinedChannel;
+  presenceOnly?: boolean;
+}
+
+function receives(member: JoinedChannel, options: FanoutOptions): boolean {
+  if (member === options.except || member.closed) return false;
+  return !options.presenceOnly || member.presenceEnabled;
+}
+
 /** Subscriptions indexed by room; fan-out sends one shared frame per serializer version. */
 export class BroadcastHub {
   private readonly rooms = new Map<string, Room>();
@@ -44,17 +54,21 @@ export class BroadcastHub {
    * Sends `frame` to every member (optionally only presence-enabled ones), skipping `except`.
    * Returns the number of deliveries.
    */
-  fanOut(room: Room, frame: FanoutFrame, options: { except?: JoinedChannel; presenceOnly?: boolean } = {}): number {
+  fanOut(room: Room, frame: FanoutFrame, options: FanoutOptions = {}): number {
     let delivered = 0;
     for (const member of room.members) {
-      if (member === options.except || member.closed) continue;
-      if (options.presenceOnly && !member.presenceEnabled) continue;
+      if (!receives(member, options)) continue;
       const wire = frame.forVsn(member.session.vsn);
       if (!wire) continue;
       member.session.send(wire.data, wire.binary);
       delivered += 1;
     }
     return delivered;
+  }
+
+  /** The members a {@link fanOut} with these options sends to (a copy: callers may close them). */
+  recipients(room: Room, options: FanoutOptions = {}): JoinedChannel[] {
+    return [...room.members].filter((member) => receives(member, options));
   }
 
   stats(): { rooms: number; channels: number } {

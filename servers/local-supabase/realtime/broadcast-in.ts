@@ -1,8 +1,8 @@
 import type { JoinedChannel } from './channel.js';
 import { maySend } from './channel.js';
-import { shutdownChannel } from './channel-close.js';
 import type { FanoutFrame } from './fanout-frame.js';
 import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
+import { countDelivered, countSent } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
 import { countDeliveries } from './realtime-context.js';
 import type { UserBroadcastPush } from './serializer.js';
@@ -39,12 +39,16 @@ export function handleBroadcast(ctx: RealtimeContext, channel: JoinedChannel, me
     frame = userBroadcastFanout(channel.topic, push.event, push.encoding, push.payload, text);
   }
   if (size > ctx.limits.maxPayloadSizeKb * 1000) return reply('error', 'payload_size_exceeded');
-  if (ctx.eventRate.hit()) return shutdownChannel(ctx, channel, 'Too many messages per second');
-  // Private rooms need write permission; without it the real server drops silently (no ack).
+  // Private rooms need write permission; without it the real server drops silently (no ack, not counted).
   if (!maySend(channel)) return;
+  countSent(ctx);
   const room = ctx.hub.get(channel.roomKey);
-  if (room) countDeliveries(ctx, ctx.hub.fanOut(room, frame, channel.self ? {} : { except: channel }));
+  const options = channel.self ? {} : { except: channel };
+  const delivered = room ? ctx.hub.fanOut(room, frame, options) : 0;
+  countDeliveries(ctx, delivered);
+  // Upstream order: the copies, the ack, then each receiver's rate check.
   if (channel.ack) reply('ok', {});
+  if (room) countDelivered(ctx, delivered, () => ctx.hub.recipients(room, options));
 }
 
 function isJson(text: string): boolean {

@@ -13,6 +13,8 @@ export interface SessionPort {
   send(data: string | Buffer, binary?: boolean): void;
   /** A text frame made of three shared parts (a fan-out's head, payload and tail). */
   sendText(head: Buffer, body: Buffer, tail: Buffer): void;
+  /** Closes the connection after what is queued (Phoenix's `disconnect` broadcast to the transport). */
+  disconnect(): void;
 }
 
 /** One successful `phx_join` on one connection, alive until leave/close/disconnect. */

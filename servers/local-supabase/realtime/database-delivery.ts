@@ -2,6 +2,7 @@ import type { JoinedChannel } from './channel.js';
 import { TOPIC_PREFIX, roomKeyOf } from './channel.js';
 import type { DatabaseMessage } from './database-broadcast/message.js';
 import { FanoutFrame } from './fanout-frame.js';
+import { countDelivered } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
 import { countDeliveries } from './realtime-context.js';
 import { ENCODING_BINARY, ENCODING_JSON, encodeFanoutText, encodeUserBroadcast } from './serializer.js';
@@ -44,6 +45,7 @@ export function deliverDatabaseMessage(ctx: RealtimeContext, message: DatabaseMe
     delivered += 1;
   }
   countDeliveries(ctx, delivered);
+  countDelivered(ctx, delivered, () => [...room.members].filter((member) => !member.closed && mayReceive(member)));
 }
 
 /** Sends replayed messages to one channel, in order, marked `meta.replayed`. */
@@ -56,6 +58,7 @@ export function pushReplay(ctx: RealtimeContext, channel: JoinedChannel, message
     delivered += 1;
   }
   countDeliveries(ctx, delivered);
+  countDelivered(ctx, delivered, () => [channel]);
 }
 
 function mayReceive(channel: JoinedChannel): boolean {

@@ -17,6 +17,7 @@ import type { RealtimeContext, SessionHandle } from './realtime-context.js';
 import { RollingRate } from './rolling-rate.js';
 import { encodeReply } from './serializer.js';
 import { scheduleTokenExpiry } from './token-lifecycle.js';
+import { countUser, overUserLimit } from './users-counter.js';
 
 /** Handles `phx_join` (realtime_channel.ex `join/3`): checks, reply, presence_state, postgres subscribe. */
 export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey: string }, envelope: Envelope, payload: JoinPayload): void {
@@ -37,8 +38,15 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
   if (existing) closeChannel(ctx, existing);
   cancelPendingJoin(session, topic);
   if (name.length === 0) return refuse('TopicNameRequired: You must provide a topic name');
-  if (ctx.joinRate.hit()) return refuse('ClientJoinRateLimitReached: Too many joins per second');
-  if (session.channels.size >= ctx.limits.maxChannelsPerClient) return refuse('ChannelRateLimitReached: Too many channels');
+  // realtime_channel.ex order: users, joins per second, channels per connection, then the token.
+  if (overUserLimit(ctx, session)) return refuse('ConnectionRateLimitReached: Too many connected users');
+  if (ctx.joinRate.hit()) {
+    // Upstream also tells the transport to disconnect: the reply goes out, then the socket closes.
+    refuse(TOO_MANY_JOINS);
+    return session.disconnect();
+  }
+  // Joins still being authorized hold a channel slot too (review M6).
+  if (session.channels.size + pendingCount(session) >= ctx.limits.maxChannelsPerClient) return refuse(TOO_MANY_CHANNELS);
 
   const supplied = payload.access_token ?? payload.user_token;
   const token = !supplied || supplied.startsWith('sb_') ? session.apikey : supplied;
@@ -59,7 +67,10 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
   const join: Admission = { envelope, payload, token, claims: verified.claims, policies: null, replayed: [] };
   if (!isPrivate || !database) return admit(ctx, session, join, refuse);
 
-  // Private channel with a database: the caller's realtime.messages policies decide (async).
+  // Private channel with a database: the caller's realtime.messages policies decide (async),
+  // on a bounded number of authorizations at once (upstream answers a busy pool like this).
+  if ((authorizing.get(ctx) ?? 0) >= ctx.limits.maxConcurrentAuthorizations) return refuse(POOL_EXHAUSTED);
+  authorizing.set(ctx, (authorizing.get(ctx) ?? 0) + 1);
   const ticket = beginPendingJoin(session, topic);
   const stillWanted = () => isPendingJoin(session, topic, ticket) && ctx.sessions.has(session as unknown as SessionHandle);
   void (async () => {
@@ -80,9 +91,19 @@ export function handleJoin(ctx: RealtimeContext, session: SessionPort & { apikey
       }
       ctx.log(`private join of ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
       refuse(replay ? 'UnableToReplayMessages: Realtime was unable to replay messages' : 'UnableToConnectToProject: Realtime was unable to connect to the project database');
+    } finally {
+      authorizing.set(ctx, (authorizing.get(ctx) ?? 1) - 1);
     }
   })();
 }
+
+const TOO_MANY_CHANNELS = 'ChannelRateLimitReached: Too many channels';
+/** realtime_channel.ex `{:error, :increase_connection_pool}` (authorization.ex: the pool's queue timed out). */
+export const POOL_EXHAUSTED = 'IncreaseConnectionPool: Please increase your connection pool size';
+/** Private-join authorizations in flight, per server. */
+const authorizing = new WeakMap<RealtimeContext, number>();
+
+export const TOO_MANY_JOINS = 'ClientJoinRateLimitReached: Too many joins per second';
 
 export function unreadable(name: string): string {
   return `Unauthorized: You do not have permissions to read from this Channel topic: ${name}`;
@@ -133,6 +154,10 @@ function isPendingJoin(session: object, topic: string, ticket: number): boolean 
   return pendingJoins.get(session)?.get(topic) === ticket;
 }
 
+function pendingCount(session: object): number {
+  return pendingJoins.get(session)?.size ?? 0;
+}
+
 function endPendingJoin(session: object, topic: string, ticket: number): void {
   if (isPendingJoin(session, topic, ticket)) pendingJoins.get(session)?.delete(topic);
 }
@@ -149,6 +174,8 @@ function admit(ctx: RealtimeContext, session: SessionPort & { apikey: string }, 
   const joinRef = envelope.joinRef ?? ref ?? '';
   const existing = session.channels.get(topic);
   if (existing) closeChannel(ctx, existing);
+  // Re-checked: other joins may have been admitted while this one was being authorized.
+  if (session.channels.size >= ctx.limits.maxChannelsPerClient) return refuse(TOO_MANY_CHANNELS);
   const config = payload.config ?? {};
   const isPrivate = config.private === true;
   const name = topic.slice(TOPIC_PREFIX.length);
@@ -235,6 +262,7 @@ const MAX_WAIT_MS = 20_000;
 function activate(ctx: RealtimeContext, channel: JoinedChannel, reply: string): void {
   const room = ctx.hub.add(channel);
   ctx.totals.joins += 1;
+  countUser(ctx, channel.session);
   channel.session.send(reply);
   if (channel.presenceEnabled) pushToChannel(channel, 'presence_state', room.presence.state());
   scheduleTokenExpiry(ctx, channel);

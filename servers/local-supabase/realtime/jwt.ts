@@ -22,7 +22,7 @@ const CACHE_LIMIT = 2_000;
  */
 export function createJwtVerifier(secret: string, now: () => number = Date.now) {
   const key = Buffer.from(secret, 'utf8');
-  const cache = new Map<string, JwtResult>();
+  const cache = new Map<string, SignedResult>();
   return (token: string): JwtResult => {
     let result = cache.get(token);
     if (!result) {
@@ -31,14 +31,22 @@ export function createJwtVerifier(secret: string, now: () => number = Date.now) 
       cache.set(token, result);
     }
     if (!result.ok) return result;
-    const secondsAgo = Math.floor(now() / 1000) - result.claims.exp;
-    return secondsAgo >= 0 ? { ok: false, failure: { kind: 'expired', secondsAgo } } : result;
+    // Upstream order: Joken validates `exp` (when it is a number) with the signature, before
+    // authorize_conn asks for `role` and `exp`; so an expired token without a role is "expired".
+    if (result.exp !== null) {
+      const secondsAgo = Math.floor(now() / 1000) - result.exp;
+      if (secondsAgo >= 0) return { ok: false, failure: { kind: 'expired', secondsAgo } };
+    }
+    return result.claimsFailure ? { ok: false, failure: result.claimsFailure } : { ok: true, claims: result.claims as JwtClaims };
   };
 }
 
+/** A token's time-independent check: format and signature, then what its claims lack. */
+type SignedResult = { ok: false; failure: JwtFailure } | { ok: true; claims: Record<string, unknown>; exp: number | null; claimsFailure: JwtFailure | null };
+
 export type JwtVerifier = ReturnType<typeof createJwtVerifier>;
 
-function verifyStatic(token: string, key: Buffer): JwtResult {
+function verifyStatic(token: string, key: Buffer): SignedResult {
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, failure: { kind: 'malformed' } };
   const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
@@ -52,10 +60,15 @@ function verifyStatic(token: string, key: Buffer): JwtResult {
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
     return { ok: false, failure: { kind: 'signature' } };
   }
-  if (!('role' in claims) || !('exp' in claims)) return { ok: false, failure: { kind: 'missing_claims' } };
-  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return { ok: false, failure: { kind: 'invalid_exp' } };
-  if (typeof claims.role !== 'string') return { ok: false, failure: { kind: 'missing_claims' } };
-  return { ok: true, claims: claims as JwtClaims };
+  const exp = typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : null;
+  return { ok: true, claims, exp, claimsFailure: claimsFailure(claims) };
+}
+
+function claimsFailure(claims: Record<string, unknown>): JwtFailure | null {
+  if (!('role' in claims) || !('exp' in claims)) return { kind: 'missing_claims' };
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return { kind: 'invalid_exp' };
+  if (typeof claims.role !== 'string') return { kind: 'missing_claims' };
+  return null;
 }
 
 function decodeJson(part: string): unknown {

@@ -4,6 +4,7 @@ import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, roomKeyOf } from './channel.js';
 import type { FanoutFrame } from './fanout-frame.js';
 import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
 import type { JwtClaims } from './jwt.js';
+import { countDelivered, countSent, overMessageRate } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
 import { countDeliveries } from './realtime-context.js';
 import { ENCODING_BINARY } from './serializer.js';
@@ -63,7 +64,8 @@ export async function handleRestBroadcast(ctx: RealtimeContext, req: IncomingMes
       if (payload === undefined || payload === null) return respond(res, 422, { errors: { payload: ['is invalid'] } });
       frame = jsonFanout(JSON.stringify(TOPIC_PREFIX + topic), 'broadcast', JSON.stringify({ type: 'broadcast', event, payload }));
     }
-    if (ctx.eventRate.hit()) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+    if (overMessageRate(ctx)) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+    countSent(ctx);
     const isPrivate = url.searchParams.get('private') === 'true';
     if (await mayWrite(ctx, claims, topic, isPrivate, new Map())) deliver(ctx, topic, isPrivate, frame);
     return respond(res, 202);
@@ -80,7 +82,9 @@ export async function handleRestBroadcast(ctx: RealtimeContext, req: IncomingMes
     return { message: m, json };
   });
   if (frames.some((f) => Buffer.byteLength(f.json) > maxBytes)) return respond(res, 422, { errors: { messages: ['Payload size exceeds tenant limit'] } });
-  if (ctx.eventRate.hit(messages.length)) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+  // batch_broadcast.ex: refused while the project is over its limit, else every message counts.
+  if (overMessageRate(ctx)) return respond(res, 429, { message: 'You have exceeded your rate limit' });
+  countSent(ctx, messages.length);
   const allowed = new Map<string, Promise<boolean>>();
   for (const { message, json } of frames) {
     if (!(await mayWrite(ctx, claims, message.topic, message.private === true, allowed))) continue;
@@ -115,7 +119,10 @@ async function mayWrite(ctx: RealtimeContext, claims: JwtClaims, name: string, i
 /** REST broadcasts never exclude anyone (the sender holds no socket). */
 function deliver(ctx: RealtimeContext, name: string, isPrivate: boolean, frame: FanoutFrame): void {
   const room = ctx.hub.get(roomKeyOf(TOPIC_PREFIX + name, isPrivate));
-  if (room) countDeliveries(ctx, ctx.hub.fanOut(room, frame));
+  if (!room) return;
+  const delivered = ctx.hub.fanOut(room, frame);
+  countDeliveries(ctx, delivered);
+  countDelivered(ctx, delivered, () => ctx.hub.recipients(room));
 }
 
 /** `Authorization: Bearer <jwt>` first, else the `apikey` header (auth_tenant.ex). */

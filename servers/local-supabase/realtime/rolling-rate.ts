@@ -34,6 +34,18 @@ export class RollingRate {
     this.total += n;
   }
 
+  /** Whether what was recorded over the window already exceeds the rate (upstream's `limit.triggered`). */
+  over(): boolean {
+    this.advance();
+    return this.total > this.capacity;
+  }
+
+  /** Whether `hit(n)` would refuse now (nothing recorded). */
+  wouldExceed(n = 1): boolean {
+    this.advance();
+    return this.total + n > this.capacity;
+  }
+
   /** Average events per second over the window. */
   perSecond(): number {
     this.advance();

@@ -15,6 +15,8 @@ import { applyAccessToken } from './token-lifecycle.js';
 
 /** Phoenix closes the connection when a frame cannot be decoded (the socket process crashes). */
 const CLOSE_UNDECODABLE = 1011;
+/** Phoenix stops the socket on a `disconnect` broadcast (join-rate excess): a normal close. */
+const CLOSE_NORMAL = 1000;
 
 /** One WebSocket connection: decodes frames, routes them to its joined channels. */
 export class SocketSession implements SessionPort, SessionHandle {
@@ -63,6 +65,11 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   backlog(): number {
     return this.outbox.backlog();
+  }
+
+  disconnect(): void {
+    this.ctx.flusher.flushNow(this.outbox);
+    this.ws.close(CLOSE_NORMAL);
   }
 
   terminate(): void {

@@ -24,12 +24,13 @@ export function scheduleTokenExpiry(ctx: RealtimeContext, channel: JoinedChannel
 }
 
 /**
- * `access_token` push (no reply): ignores null, unchanged and `sb_` tokens; otherwise
+ * `access_token` push (no reply): ignores null, unchanged and `sb_` tokens (an empty string is
+ * not ignored: upstream verifies it and closes with "The token provided is not a valid JWT"); otherwise
  * re-validates, re-authorizes private channels (their `realtime.messages` policies when there is a
  * database) and hands the new claims to postgres_changes.
  */
 export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, token: string | null | undefined): void {
-  if (!token || token === channel.token || token.startsWith('sb_')) return;
+  if (token === null || token === undefined || token === channel.token || token.startsWith('sb_')) return;
   const result = ctx.verify(token);
   if (!result.ok) {
     shutdownChannel(ctx, channel, jwtFailureMessage(result.failure));

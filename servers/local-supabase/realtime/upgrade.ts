@@ -5,6 +5,7 @@ import { jwtUpgradeError } from './jwt.js';
 import type { RealtimeContext } from './realtime-context.js';
 import type { Vsn } from './serializer.js';
 import { SocketSession } from './socket-session.js';
+import { overUserLimit } from './users-counter.js';
 
 /** WebSocket paths: the supabase-js one and the bare Realtime server one. */
 export const WEBSOCKET_PATHS: ReadonlySet<string> = new Set(['/realtime/v1/websocket', '/socket/websocket']);
@@ -41,8 +42,13 @@ export function handleRealtimeUpgrade(ctx: RealtimeContext, wss: WebSocketServer
     refuse(401, jwtUpgradeError(verified.failure));
     return true;
   }
-  if (ctx.sessions.size >= ctx.limits.maxConcurrentUsers) {
+  // user_socket.ex `TenantRateLimiters.check_tenant`: connected users, then joins per second.
+  if (overUserLimit(ctx)) {
     refuse(429, 'Too many connected users');
+    return true;
+  }
+  if (ctx.joinRate.wouldExceed()) {
+    refuse(429, 'Too many joins per second');
     return true;
   }
   const vsn: Vsn = vsnParam;

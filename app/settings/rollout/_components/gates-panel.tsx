@@ -5,6 +5,7 @@ import { stageLabel } from '@/app/settings/rollout/_components/stage-stepper';
 import { Badge, Button, Card, inputClass } from '@/components/ui';
 import { FAILURE_LIMIT } from '@/lib/validation/engine/gate-policy';
 import { postJson } from '@/lib/swr/fetcher';
+import { REALTIME_PLANS, REALTIME_PLAN_LABELS, REALTIME_PLAN_LIMITS } from '@/lib/plans/realtime-plans';
 import type { RolloutCommand } from '@/lib/rollout/commands';
 import type { RealtimeStrategy, RolloutConfig } from '@/lib/rollout/config';
 import { stageStrategy } from '@/lib/rollout/strategy';
@@ -48,11 +49,13 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
         <label className="flex items-center gap-2">
           Supabase plan
           <select value={config.plan} onChange={(event) => onPropose({ type: 'set-plan', plan: event.target.value as RolloutConfig['plan'] })} className={inputClass}>
-            <option value="free">Free</option>
-            <option value="pro">Pro</option>
-            <option value="pro-no-cap">Pro (no spend cap)</option>
-            <option value="team">Team</option>
+            {REALTIME_PLANS.map((plan) => (
+              <option key={plan} value={plan}>
+                {REALTIME_PLAN_LABELS[plan]}
+              </option>
+            ))}
           </select>
+          <span className="text-xs text-slate-500">{planSummary(config.plan)}</span>
         </label>
         <label className="flex items-center gap-2">
           Realtime strategy at stage {config.stage}
@@ -87,4 +90,10 @@ export function GatesPanel({ config, onPropose }: { config: RolloutConfig; onPro
       </div>
     </Card>
   );
+}
+
+/** The plan's published Realtime limits the quota gate projects against (lib/plans/realtime-plans.ts). */
+function planSummary(plan: RolloutConfig['plan']): string {
+  const limits = REALTIME_PLAN_LIMITS[plan];
+  return `${limits.concurrentConnections.toLocaleString('en')} connections · ${limits.messagesPerSecond.toLocaleString('en')} msgs/s · ${limits.channelJoinsPerSecond.toLocaleString('en')} joins/s`;
 }

@@ -116,6 +116,12 @@ describe.each(VSNS)('channel lifecycle, vsn %s', (vsn: Vsn) => {
     expect((await waitForStatus(statuses, 'CHANNEL_ERROR')).error).toBe('InvalidJWTToken: Fields `role` and `exp` are required in JWT');
   });
 
+  it('says an expired token without a role has expired (exp is checked before the required claims, as upstream)', async () => {
+    const token = { current: await signClaims(stack.jwtSecret, { sub: USER_A, exp: Math.floor(Date.now() / 1000) - 45 }) };
+    const statuses = subscribeLogged((await clientWithToken(token)).channel(uniqueName('expired-roleless')));
+    expect((await waitForStatus(statuses, 'CHANNEL_ERROR')).error).toMatch(/^InvalidJWTToken: Token has expired \d+ seconds ago$/);
+  });
+
   it('refuses a garbage token with MalformedJWT (§9.12)', async () => {
     const token = { current: 'this-is-not-a-jwt' };
     const statuses = subscribeLogged((await clientWithToken(token)).channel(uniqueName('garbage')));

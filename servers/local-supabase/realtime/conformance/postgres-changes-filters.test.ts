@@ -73,7 +73,16 @@ describe.each(VSNS)('postgres_changes filters, vsn %s', (vsn) => {
     const error = await subscription.system.waitFor((message) => message.status === 'error');
     expect(error).toMatchObject({ extension: 'postgres_changes', status: 'error' });
     expect(error.message).toMatch(/^Unable to subscribe to changes with given parameters/);
-    expect(error.message).toContain('too many values for `in` filter. Maximum 100');
+    expect(error.message).toContain('Exception: ERROR P0001 (raise_exception) too many values for `in` filter. Maximum 100');
+  });
+
+  it("carries Postgres' own error text for a filter value the column type rejects (ERROR 22P02, as upstream's Postgrex.Error)", async () => {
+    const subscription = listenPostgres(client, uniqueName('bad-int'), [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'id=eq.hey' }], { marker: false });
+    const error = await subscription.system.waitFor((message) => message.status === 'error');
+    expect(error).toMatchObject({ extension: 'postgres_changes', status: 'error' });
+    expect(error.message).toBe(
+      'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [event: INSERT, schema: public, table: todos, filters: [{"id", "eq", "hey", false}], select: nil]. Exception: ERROR 22P02 (invalid_text_representation) invalid input syntax for type integer: "hey"',
+    );
   });
 
   it('ANDs comma-separated conditions (id=gt.a,id=lt.b) (§9.30)', async () => {

@@ -3,6 +3,7 @@ import { comparable, likeToRegExp, type CompiledFilter } from './filter-match.js
 import { describeParams, parseBinding, type ChangeEvent, type ParsedFilter, type SubscriptionParams } from './filter-parser.js';
 import type { QueryPool } from './query-pool.js';
 import type { TypeCatalog } from './type-catalog.js';
+import { postgrexErrorText, raisedExceptionText } from './postgres-error-text.js';
 
 /** One binding resolved to one published table (a schema-only binding yields one per table). */
 export interface BindingTarget {
@@ -56,7 +57,7 @@ export async function validateBindings(db: QueryPool, types: TypeCatalog, public
       }
       for (const table of tables) targets.push(await compileTarget(db, types, binding.id, table.oid, role, params));
     } catch (error) {
-      const reason = error instanceof SubscriptionException || hasSqlState(error) ? (error as Error).message : undefined;
+      const reason = exceptionText(error);
       if (reason === undefined) throw error;
       return { ok: false, message: `Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [${describeParams(params)}]. Exception: ${reason}` };
     }
@@ -122,6 +123,14 @@ async function compileFilter(db: QueryPool, types: TypeCatalog, filter: ParsedFi
     throw new SubscriptionException(`operator ${filter.op} is not supported on column ${filter.column} of type ${type}: ${(error as Error).message}`);
   }
   return { ...base, operand };
+}
+
+/** The "Exception: …" text upstream reports, or undefined for a failure that is not the filters' fault. */
+function exceptionText(error: unknown): string | undefined {
+  if (error instanceof SubscriptionException) return raisedExceptionText(error.message);
+  if (!hasSqlState(error)) return undefined;
+  const { severity, code, message, detail } = error as Error & { severity?: string; code: string; detail?: string };
+  return postgrexErrorText({ code, message, ...(severity ? { severity } : {}), ...(detail ? { detail } : {}) });
 }
 
 function hasSqlState(error: unknown): boolean {

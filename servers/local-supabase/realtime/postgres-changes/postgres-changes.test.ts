@@ -156,11 +156,13 @@ describe('postgres_changes extension (contract level, real Postgres)', () => {
       'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: INSERT, schema: public, table: pc_unpublished, filters: [], select: nil]',
     );
     expect(await errorFor([{ event: 'insert', schema: 'public', table: 'pc_items', filter: 'x=eq.1' }])).toBe(
-      'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [event: INSERT, schema: public, table: pc_items, filters: [{"x", "eq", "1", false}], select: nil]. Exception: invalid column for filter x',
+      'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [event: INSERT, schema: public, table: pc_items, filters: [{"x", "eq", "1", false}], select: nil]. Exception: ERROR P0001 (raise_exception) invalid column for filter x',
     );
     const many = Array.from({ length: 101 }, (_unused, index) => index).join(',');
-    expect(await errorFor([{ event: '*', schema: 'public', table: 'pc_items', filter: `id=in.(${many})` }])).toContain('Exception: too many values for `in` filter. Maximum 100');
-    expect(await errorFor([{ event: '*', schema: 'public', table: 'pc_items', filter: 'id=eq.abc' }])).toContain('Exception: invalid input syntax for type integer: "abc"');
+    expect(await errorFor([{ event: '*', schema: 'public', table: 'pc_items', filter: `id=in.(${many})` }])).toContain('Exception: ERROR P0001 (raise_exception) too many values for `in` filter. Maximum 100');
+    expect(await errorFor([{ event: '*', schema: 'public', table: 'pc_items', filter: 'id=eq.abc' }])).toBe(
+      'Unable to subscribe to changes with given parameters. An exception happened so please check your connect parameters: [event: *, schema: public, table: pc_items, filters: [{"id", "eq", "abc", false}], select: nil]. Exception: ERROR 22P02 (invalid_text_representation) invalid input syntax for type integer: "abc"',
+    );
     expect(await errorFor([{ event: '*', schema: 'public', table: 'pc_items', filter: 'id=in.1' }])).toBe('Error parsing `filter` params: `in` filter value must be wrapped by parentheses');
   });
 
