@@ -18,6 +18,14 @@ export interface SessionHandle {
   backlog(): number;
 }
 
+/** What the fault switches (`Realtime.faults`) have set; all off by default. */
+export interface RealtimeFaultState {
+  postgresDropRate: number;
+  /** The next this-many postgres_changes deliveries are dropped (whichever subscriber they are for). */
+  postgresDropNext: number;
+  ignoreHeartbeats: boolean;
+}
+
 /** Shared state of one Realtime instance (one "tenant"). */
 export interface RealtimeContext {
   readonly limits: RealtimeLimits;
@@ -37,7 +45,7 @@ export interface RealtimeContext {
   unrecordedDeliveries: number;
   /** Writes each connection's frames of a turn at the end of that turn. */
   readonly flusher: OutboxFlusher;
-  readonly faults: { postgresDropRate: number; ignoreHeartbeats: boolean };
+  readonly faults: RealtimeFaultState;
   log(line: string): void;
   nextPhxRef(): string;
   nextId(): string;
@@ -71,7 +79,7 @@ export function createRealtimeContext(options: {
       () => recordDeliveries(ctx),
       (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     ),
-    faults: { postgresDropRate: 0, ignoreHeartbeats: false },
+    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),

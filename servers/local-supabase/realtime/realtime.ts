@@ -46,6 +46,8 @@ export interface RealtimeStats {
 export interface RealtimeFaults {
   /** Drops this fraction (0..1) of postgres_changes deliveries, independently per subscriber. */
   dropPostgresChangesRate(p: number): void;
+  /** Drops the next `n` postgres_changes deliveries (a deterministic silent loss). */
+  dropNextPostgresChanges(n: number): void;
   /** While on, heartbeats get no reply (the client then closes with "heartbeat timeout"). */
   ignoreHeartbeats(on: boolean): void;
   /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
@@ -124,6 +126,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     faults: {
       dropPostgresChangesRate: (p) => {
         ctx.faults.postgresDropRate = Math.min(1, Math.max(0, p));
+      },
+      dropNextPostgresChanges: (n) => {
+        ctx.faults.postgresDropNext = Math.max(0, Math.floor(n));
       },
       ignoreHeartbeats: (on) => {
         ctx.faults.ignoreHeartbeats = on;
