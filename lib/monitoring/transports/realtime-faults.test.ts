@@ -24,6 +24,11 @@ afterAll(async () => {
   await rig?.close();
 });
 
+const reconnectedLive = (feed: MonitoringFeed, reconnects: number, timeoutMs = 15_000) =>
+  waitUntil(() => feed.getSnapshot().reconnects >= reconnects && feed.getSnapshot().status === 'live', `live again after ${reconnects} reconnect(s)`, timeoutMs);
+const failedWith = (feed: MonitoringFeed, kind: string, timeoutMs = 10_000) =>
+  waitUntil(() => (feed.getSnapshot().lastFailure?.kind === kind ? feed.getSnapshot().lastFailure : undefined), `a ${kind} failure`, timeoutMs);
+
 const live = (feed: MonitoringFeed, timeoutMs = 15_000) => waitUntil(() => feed.getSnapshot().status === 'live', 'the feed to be live', timeoutMs);
 
 describe('mode 7: silent loss (a delivery dropped on a healthy socket)', () => {
@@ -48,6 +53,23 @@ describe('mode 7: silent loss (a delivery dropped on a healthy socket)', () => {
     await rig.insertMetrics(3);
     await rig.renderedEqualsTable(feed);
     expect(feed.getSnapshot().gapFills.recovered).toBe(3);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});
+
+describe('mode 2: half-open socket (the server stops answering, TCP stays open)', () => {
+  it('notices by heartbeat timeout, says so, reconnects on a new socket and fills what it missed', async () => {
+    const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 500 }));
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    expect(rig.server.realtime.faults.halfOpenConnections()).toBe(1);
+    await rig.insertMetrics(5);
+    const failure = await failedWith(feed, 'heartbeat_timeout');
+    expect(failure?.message).toMatch(/heartbeat/);
+    await reconnectedLive(feed, 1);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
 });

@@ -52,7 +52,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
   let live = false;
   sessionCounter += 1;
   const channel: RealtimeChannel = client.channel(`${options.topic ?? 'switchyard-monitoring'}-${Date.now().toString(36)}-${sessionCounter}`);
-  const liveness = trackLiveness(client);
+  const liveness = trackLiveness(client, (reason) => end(reason));
   const alive = liveness.alive;
 
   const teardown = () => {
@@ -144,7 +144,7 @@ function openBroadcastSession(
   const ready = new Set<Stream>();
   let ended = false;
   let live = false;
-  const liveness = trackLiveness(client);
+  const liveness = trackLiveness(client, (reason) => end(reason));
   const alive = liveness.alive;
   const teardown = () => {
     ended = true;
@@ -235,12 +235,20 @@ function remember(lastSeen: Map<Stream, { id: number; emittedAt: number }>, even
   if (!known || event.id > known.id) lastSeen.set(event.stream, { id: event.id, emittedAt: event.emittedAt });
 }
 
-/** A session's last sign of life: a delivery, a system message or a heartbeat reply (both strategies). */
-function trackLiveness(client: SupabaseClient) {
+/**
+ * A session's last sign of life: a delivery, a system message or a heartbeat reply (both
+ * strategies). A heartbeat left unanswered (supabase-js reports `timeout`, then tears the socket
+ * down) is the only sign of a half-open socket: the session ends as `heartbeat_timeout`, which is
+ * what the viewer is told, rather than as the channel error supabase-js raises next.
+ */
+function trackLiveness(client: SupabaseClient, onTimeout: (failure: TransportFailure) => void) {
   let lastAliveAt = Date.now();
   const alive = () => {
     lastAliveAt = Date.now();
   };
-  const stop = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  const stop = onRealtimeHeartbeat(client, (status) => {
+    if (status === 'ok') alive();
+    else if (status === 'timeout') onTimeout(failure('heartbeat_timeout', `no heartbeat reply within ${client.realtime.heartbeatIntervalMs} ms (the connection went silent)`));
+  });
   return { alive, stop, lastAliveAt: () => lastAliveAt };
 }

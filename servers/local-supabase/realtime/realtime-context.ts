@@ -13,6 +13,8 @@ export interface SessionHandle {
   readonly id: string;
   readonly channels: Map<string, unknown>;
   terminate(): void;
+  /** Fault: stop reading and writing without closing the TCP connection (half-open). */
+  freeze(): void;
   idleSince(): number;
   /** Bytes accepted for this connection but not yet handed to the kernel. */
   backlog(): number;

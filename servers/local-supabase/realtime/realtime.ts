@@ -50,6 +50,12 @@ export interface RealtimeFaults {
   dropNextPostgresChanges(n: number): void;
   /** While on, heartbeats get no reply (the client then closes with "heartbeat timeout"). */
   ignoreHeartbeats(on: boolean): void;
+  /**
+   * Half-open: every current connection stops reading and writing, its TCP left open (no FIN,
+   * no close frame) — only the client's heartbeat timeout reveals it. Later connections are
+   * normal; frozen ones go with the idle sweep. Returns how many were frozen.
+   */
+  halfOpenConnections(): number;
   /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
   dropConnections(): number;
   /** `phx_error` to every channel on `topic` (`realtime:` prefix optional) → client rejoins. */
@@ -132,6 +138,11 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       },
       ignoreHeartbeats: (on) => {
         ctx.faults.ignoreHeartbeats = on;
+      },
+      halfOpenConnections: () => {
+        const sessions = [...ctx.sessions];
+        for (const session of sessions) session.freeze();
+        return sessions.length;
       },
       dropConnections: () => {
         const sessions = [...ctx.sessions];

@@ -22,12 +22,14 @@ export class SocketSession implements SessionPort, SessionHandle {
   private lastInbound = Date.now();
   /** Every frame this session sends goes through here, so frames keep their order. */
   private readonly outbox: FrameOutbox;
+  /** Half-open fault: nothing read, nothing written, TCP untouched. */
+  private frozen = false;
 
   constructor(
     private readonly ctx: RealtimeContext,
     private readonly ws: WebSocket,
     /** The upgraded TCP socket under `ws`: the outbox writes its frames there directly. */
-    socket: Duplex,
+    private readonly socket: Duplex,
     readonly id: string,
     readonly vsn: Vsn,
     /** The socket's `apikey`; the token a join falls back to. */
@@ -49,7 +51,7 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   /** Open and keeping up; a connection whose unsent backlog passed the limit is dropped (slow consumer). */
   private admits(): boolean {
-    if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.frozen || this.ws.readyState !== this.ws.OPEN) return false;
     const backlog = this.outbox.backlog();
     if (backlog <= this.ctx.limits.maxOutboundBufferBytes) return true;
     this.ctx.log(`socket ${this.id}: dropped, ${backlog} bytes unsent (slow consumer)`);
@@ -63,6 +65,11 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   backlog(): number {
     return this.outbox.backlog();
+  }
+
+  freeze(): void {
+    this.frozen = true;
+    this.socket.pause();
   }
 
   terminate(): void {
