@@ -73,3 +73,28 @@ describe('mode 2: half-open socket (the server stops answering, TCP stays open)'
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
 });
+
+describe('mode 4: CHANNEL_ERROR, then a loop of CLOSED', () => {
+  it('recreates the channel after each refused join (and the socket after repeated ones), then holds one channel', async () => {
+    const { faults } = rig.server.realtime;
+    const before = rig.server.realtime.stats();
+    const refusedBefore = faults.refusedJoins();
+    faults.refuseJoins(4);
+    const client = await rig.client();
+    const feed = rig.feed(client);
+    const failure = await failedWith(feed, 'channel_error');
+    expect(failure?.message).toBe('UnableToConnectToProject: Realtime was unable to connect to the project database');
+    await live(feed);
+    expect(faults.refusedJoins() - refusedBefore).toBe(4);
+    await rig.insertMetrics(3);
+    await rig.renderedEqualsTable(feed);
+    const after = rig.server.realtime.stats();
+    // One joined channel on one client, none left rejoining behind the feed's back.
+    expect(client.getChannels()).toHaveLength(1);
+    expect(after.channels - before.channels).toBe(1);
+    expect(after.totalJoins - before.totalJoins).toBe(1);
+    // After repeated refusals on one socket the next session starts on a fresh one.
+    expect(after.totalConnections - before.totalConnections).toBeGreaterThanOrEqual(2);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});

@@ -39,10 +39,47 @@ let sessionCounter = 0;
 export function createRealtimeTransport(options: RealtimeTransportOptions): Transport {
   // Per stream, the newest event a broadcast session delivered: where the next session's replay starts.
   const lastSeen = new Map<Stream, { id: number; emittedAt: number }>();
+  let failedInARow = 0;
   return {
     kind: 'realtime',
-    connect: (handlers, sessionOptions) =>
-      options.strategy === 'broadcast' ? openBroadcastSession(options, handlers, sessionOptions, lastSeen) : openRealtimeSession(options, handlers),
+    connect(handlers, sessionOptions) {
+      // A socket whose channels keep failing is not trusted to carry the next one (supabase/realtime#1414): start afresh.
+      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES;
+      if (freshSocket) failedInARow = 0;
+      const counted: TransportHandlers = {
+        ...handlers,
+        onLive() {
+          failedInARow = 0;
+          handlers.onLive();
+        },
+        onClosed(reason) {
+          failedInARow += 1;
+          handlers.onClosed(reason);
+        },
+      };
+      const open = () =>
+        options.strategy === 'broadcast' ? openBroadcastSession(options, counted, sessionOptions, lastSeen) : openRealtimeSession(options, counted);
+      return freshSocket ? afterDisconnect(options.client, open) : open();
+    },
+  };
+}
+
+/** Consecutive sessions ending before live after which the next one starts on a new socket. */
+export const FRESH_SOCKET_AFTER_FAILURES = 2;
+
+/** Opens the session once the client's socket is closed (its channels' subscribe opens a new one). */
+function afterDisconnect(client: SupabaseClient, open: () => TransportSession): TransportSession {
+  let session: TransportSession | null = null;
+  let closed = false;
+  const start = () => {
+    if (!closed) session = open();
+  };
+  client.realtime.disconnect().then(start, start);
+  return {
+    close() {
+      closed = true;
+      session?.close();
+    },
   };
 }
 

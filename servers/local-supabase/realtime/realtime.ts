@@ -56,6 +56,14 @@ export interface RealtimeFaults {
    * normal; frozen ones go with the idle sweep. Returns how many were frozen.
    */
   halfOpenConnections(): number;
+  /**
+   * The next `count` channel joins get an error reply with `reason` (default: the database is
+   * unreachable) — supabase-js reports CHANNEL_ERROR and rejoins on its own backoff. With
+   * `disconnect` the socket is closed after the reply (as upstream does on too many joins).
+   */
+  refuseJoins(count: number, reason?: string, options?: { disconnect?: boolean }): void;
+  /** Join refusals sent by {@link refuseJoins} so far. */
+  refusedJoins(): number;
   /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
   dropConnections(): number;
   /** `phx_error` to every channel on `topic` (`realtime:` prefix optional) → client rejoins. */
@@ -144,6 +152,10 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         for (const session of sessions) session.freeze();
         return sessions.length;
       },
+      refuseJoins: (count, reason = 'UnableToConnectToProject: Realtime was unable to connect to the project database', { disconnect = false } = {}) => {
+        Object.assign(ctx.faults.joinRefusals, { remaining: Math.max(0, Math.floor(count)), reason, disconnect });
+      },
+      refusedJoins: () => ctx.faults.joinRefusals.sent,
       dropConnections: () => {
         const sessions = [...ctx.sessions];
         for (const session of sessions) session.terminate();

@@ -106,6 +106,7 @@ export class SocketSession implements SessionPort, SessionHandle {
     }
     const parsed = KNOWN_EVENTS.has(event) ? channelEvent.safeParse({ event, payload: envelope.payload }) : undefined;
     if (parsed?.success && parsed.data.event === 'phx_join') {
+      if (this.refusedByFault(envelope)) return;
       const payload = parsed.data.payload;
       return this.guard(() => handleJoin(this.ctx, this, envelope, payload));
     }
@@ -132,6 +133,20 @@ export class SocketSession implements SessionPort, SessionHandle {
           return this.ctx.log(`unexpected message of type \`${message.event}\` on ${topic}`);
       }
     });
+  }
+
+  /** The `refuseJoins` fault: an error reply instead of the join (then the socket closes, if asked). */
+  private refusedByFault(envelope: Envelope): boolean {
+    const fault = this.ctx.faults.joinRefusals;
+    if (fault.remaining <= 0) return false;
+    fault.remaining -= 1;
+    fault.sent += 1;
+    this.send(encodeReply(this.vsn, envelope.joinRef, envelope.ref, envelope.topic, 'error', { reason: fault.reason }));
+    if (fault.disconnect) {
+      this.ctx.flusher.flushNow(this.outbox);
+      this.ws.close(1000, fault.reason.slice(0, 120));
+    }
+    return true;
   }
 
   /** The channel joined on `topic`, if `joinRef` is absent or current (stale refs don't match). */
