@@ -17,6 +17,7 @@ afterEach(async () => {
   faults.dropPostgresChangesRate(0);
   faults.dropNextPostgresChanges(0);
   faults.ignoreHeartbeats(false);
+  faults.delayDatabaseReady(0);
   await rig.reset();
 });
 
@@ -95,6 +96,28 @@ describe('mode 4: CHANNEL_ERROR, then a loop of CLOSED', () => {
     expect(after.totalJoins - before.totalJoins).toBe(1);
     // After repeated refusals on one socket the next session starts on a fresh one.
     expect(after.totalConnections - before.totalConnections).toBeGreaterThanOrEqual(2);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});
+
+describe('mode 5: premature SUBSCRIBED (the database subscription is not ready yet)', () => {
+  it('goes live only on the server’s readiness and fills what was written between SUBSCRIBED and ready', async () => {
+    const { faults } = rig.server.realtime;
+    // No quiet check here: only the readiness wait and its fill may recover the window.
+    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY } });
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    faults.delayDatabaseReady(1_500);
+    faults.dropConnections();
+    await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
+    await waitUntil(() => rig.server.realtime.stats().channels === 1, 'the rejoin (SUBSCRIBED, not ready)');
+    await rig.insertMetrics(4);
+    expect(feed.getSnapshot().status).not.toBe('live');
+    await reconnectedLive(feed, 1);
+    faults.delayDatabaseReady(0);
+    await rig.renderedEqualsTable(feed);
+    expect(feed.getSnapshot().gapFills.recovered).toBeGreaterThanOrEqual(4);
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
 });

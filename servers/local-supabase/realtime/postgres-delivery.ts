@@ -49,17 +49,22 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     return;
   }
   const frame = new ChannelFrame(channel);
+  const notReadyUntil = Date.now() + ctx.faults.databaseReadyDelayMs;
   const subscriber: PostgresChangesSubscriber = {
     key: channel.pgKey,
     bindings: channel.bindings,
     claims: channel.claims,
     deliver: ({ ids, data }) => {
-      if (channel.closed) return;
+      if (channel.closed || Date.now() < notReadyUntil) return;
       if (dropsDelivery(ctx)) return;
       frame.send(ids, dataBytes(data));
       countDeliveries(ctx, 1);
     },
-    status: report,
+    status: (result) => {
+      const wait = notReadyUntil - Date.now();
+      if (wait <= 0) return report(result);
+      setTimeout(() => report(result), wait).unref();
+    },
   };
   try {
     extension.subscribe(subscriber);

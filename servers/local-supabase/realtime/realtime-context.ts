@@ -26,6 +26,8 @@ export interface RealtimeFaultState {
   /** The next this-many postgres_changes deliveries are dropped (whichever subscriber they are for). */
   postgresDropNext: number;
   ignoreHeartbeats: boolean;
+  /** postgres_changes subscriptions made while set: no delivery and no `Subscribed to PostgreSQL` for this long. */
+  databaseReadyDelayMs: number;
   /** The next `remaining` joins are refused with `reason` (and the socket closed when `disconnect`). */
   joinRefusals: { remaining: number; reason: string; disconnect: boolean; sent: number };
 }
@@ -83,7 +85,7 @@ export function createRealtimeContext(options: {
       () => recordDeliveries(ctx),
       (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     ),
-    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } },
+    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),

@@ -57,6 +57,12 @@ export interface RealtimeFaults {
    */
   halfOpenConnections(): number;
   /**
+   * Premature SUBSCRIBED (realtime-js#525): a postgres_changes subscription made while set is
+   * not ready for `ms` after its join — changes committed meanwhile are never delivered to it,
+   * and its `Subscribed to PostgreSQL` comes only at the end. 0 turns it off.
+   */
+  delayDatabaseReady(ms: number): void;
+  /**
    * The next `count` channel joins get an error reply with `reason` (default: the database is
    * unreachable) — supabase-js reports CHANNEL_ERROR and rejoins on its own backoff. With
    * `disconnect` the socket is closed after the reply (as upstream does on too many joins).
@@ -151,6 +157,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         const sessions = [...ctx.sessions];
         for (const session of sessions) session.freeze();
         return sessions.length;
+      },
+      delayDatabaseReady: (ms) => {
+        ctx.faults.databaseReadyDelayMs = Math.max(0, ms);
       },
       refuseJoins: (count, reason = 'UnableToConnectToProject: Realtime was unable to connect to the project database', { disconnect = false } = {}) => {
         Object.assign(ctx.faults.joinRefusals, { remaining: Math.max(0, Math.floor(count)), reason, disconnect });
