@@ -6,6 +6,7 @@ import { createPool } from '@/lib/db/create-pool';
 import { db } from '@/lib/db/pool';
 import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
+import type { TransportFailure } from '@/lib/monitoring/transport-failure';
 import { createMonitoringFeed, type MonitoringFeed, type MonitoringFeedOptions } from '@/lib/monitoring/monitoring-feed';
 import { createRealtimeTransport, type RealtimeTransportOptions } from '@/lib/monitoring/transports/realtime-transport';
 import { startRealtimeServer, type RealtimeServer } from '@/servers/local-supabase/realtime/start-realtime-server';
@@ -23,8 +24,10 @@ import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from
 export interface FaultRig {
   server: RealtimeServer;
   pool: pg.Pool;
-  /** A signed-in viewer's client; `tokenSeconds` sets the lifetime of each token its `accessToken` callback mints. */
-  client(options?: { tokenSeconds?: number; heartbeatIntervalMs?: number }): Promise<SupabaseClient>;
+  /** A signed-in viewer's client; `tokenSeconds` is asked for the lifetime of each token its `accessToken` callback mints. */
+  client(options?: { tokenSeconds?: () => number; heartbeatIntervalMs?: number }): Promise<SupabaseClient>;
+  /** Every distinct `lastFailure` the feed showed, in order. */
+  failures(feed: MonitoringFeed): TransportFailure[];
   /** The dashboard's feed over the Realtime transport of `client` (fast retries; no fallback unless given). */
   feed(client: SupabaseClient, options?: Partial<MonitoringFeedOptions> & { transport?: Partial<RealtimeTransportOptions> }): MonitoringFeed;
   /** Inserts `n` metric rows, one statement each (so each is its own change). */
@@ -48,6 +51,7 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
   const anonKey = await signApiKey(TEST_JWT_SECRET, 'anon');
   const viewerToken = await accessToken();
   const feeds: MonitoringFeed[] = [];
+  const failureLog = new WeakMap<MonitoringFeed, TransportFailure[]>();
   const clients: SupabaseClient[] = [];
   const history = createHistoryClient({
     fetch: (url) => historyRoute(new Request(new URL(url, 'http://127.0.0.1'), { headers: { authorization: `Bearer ${viewerToken}` } })),
@@ -60,10 +64,10 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
   const rig: FaultRig = {
     server,
     pool,
-    async client({ tokenSeconds = 3_600, heartbeatIntervalMs } = {}) {
+    async client({ tokenSeconds = () => 3_600, heartbeatIntervalMs } = {}) {
       // Like the browser session: the callback hands out a token that is valid now, every time it is asked.
       const client = createClient(server.url, anonKey, {
-        accessToken: () => accessToken({ expiresIn: tokenSeconds }),
+        accessToken: () => accessToken({ expiresIn: tokenSeconds() }),
         realtime: { transport: WebSocket as never, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}) },
         auth: { persistSession: false, autoRefreshToken: false },
       });
@@ -73,9 +77,16 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
     feed(client, { transport, ...feedOptions } = {}) {
       const feed = createMonitoringFeed({ primary: createRealtimeTransport({ client, ...transport }), history, retry: FAST_RETRY, ...feedOptions, limits: { tailCheckMs: 500, ...feedOptions.limits } });
       feeds.push(feed);
+      const seen: TransportFailure[] = [];
+      failureLog.set(feed, seen);
+      feed.subscribe(() => {
+        const last = feed.getSnapshot().lastFailure;
+        if (last && seen.at(-1) !== last) seen.push(last);
+      });
       feed.start();
       return feed;
     },
+    failures: (feed) => [...(failureLog.get(feed) ?? [])],
     async insertMetrics(n) {
       for (let index = 0; index < n; index += 1) {
         const data = sampleData('cache_metrics', index);

@@ -121,3 +121,24 @@ describe('mode 5: premature SUBSCRIBED (the database subscription is not ready y
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
 });
+
+describe('mode 3: the token expires mid-session (hidden tab: no heartbeat refreshed it)', () => {
+  it('says the token expired, rejoins with a fresh token from the session (never the stale one) and fills the gap', async () => {
+    let tokenSeconds = 2;
+    const feed = rig.feed(await rig.client({ tokenSeconds: () => tokenSeconds }));
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    // From here the session hands out fresh tokens; the channel still holds a 2 s one, and heartbeats (25 s) do not come first.
+    tokenSeconds = 3_600;
+    const failure = await failedWith(feed, 'token_expired', 10_000);
+    expect(failure?.message).toMatch(/^Token has expired \d+ seconds ago$/);
+    await rig.insertMetrics(3);
+    await reconnectedLive(feed, 1);
+    await rig.renderedEqualsTable(feed);
+    // The rejoin carried the fresh token: no join was refused for the expired one.
+    expect(rig.failures(feed).map((item) => item.message)).not.toContainEqual(expect.stringMatching(/InvalidJWTToken/));
+    expect(feed.getSnapshot().reconnects).toBe(1);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});

@@ -5,6 +5,7 @@ import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 import type { Transport, TransportHandlers, TransportSession, TransportSessionOptions } from '@/lib/monitoring/transport';
 import { failure, type TransportFailure } from '@/lib/monitoring/transport-failure';
 import { onRealtimeHeartbeat } from '@/lib/monitoring/transports/heartbeat-listeners';
+import { realtimeReasonKind } from '@/lib/monitoring/transports/realtime-reasons';
 import { realtimeRowToEnvelope } from '@/lib/monitoring/transports/realtime-row';
 
 export interface RealtimeTransportOptions {
@@ -114,7 +115,10 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     });
   }
   channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
-    if (ended || payload.extension !== 'postgres_changes') return;
+    if (ended) return;
+    // The server shutting the channel down (token expired, a limit, …): its reason, not the CLOSED after it.
+    if (payload.extension === 'system' && payload.status === 'error') return end(serverReason(payload.message ?? 'channel shut down'));
+    if (payload.extension !== 'postgres_changes') return;
     alive();
     if (payload.status !== 'ok') return end(failure('subscribe_failed', payload.message ?? 'postgres_changes subscription failed'));
     if (live) return;
@@ -128,23 +132,16 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
         // Joined, but the database subscription may not be live yet: wait for the system message.
         return;
       case 'CHANNEL_ERROR':
-        return end(failure('channel_error', error?.message ?? 'channel error'));
+        return end(serverReason(error?.message ?? 'channel error'));
       case 'TIMED_OUT':
         return end(failure('subscribe_timeout', 'channel join timed out'));
       case 'CLOSED':
         return end(failure('network', 'channel closed'));
     }
   });
-  if (!options.getAccessToken) subscribe();
-  else {
-    options
-      .getAccessToken()
-      .then(async (token) => {
-        if (token) await client.realtime.setAuth(token);
-        if (!ended) subscribe();
-      })
-      .catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
-  }
+  freshToken(options)
+    .then(() => !ended && subscribe())
+    .catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
 
   return {
     close() {
@@ -227,7 +224,7 @@ function openBroadcastSession(
     channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
       if (ended || payload.extension !== 'system') return;
       alive();
-      if (payload.status !== 'ok') return end(failure('channel_error', payload.message ?? 'channel shut down'));
+      if (payload.status !== 'ok') return end(serverReason(payload.message ?? 'channel shut down'));
       ready.add(stream);
       maybeLive();
     });
@@ -238,7 +235,7 @@ function openBroadcastSession(
           subscribed.add(stream);
           return maybeLive();
         case 'CHANNEL_ERROR':
-          return end(failure(/permissions/i.test(error?.message ?? '') ? 'unauthorized' : 'channel_error', error?.message ?? 'channel error'));
+          return end(serverReason(error?.message ?? 'channel error'));
         case 'TIMED_OUT':
           return end(failure('subscribe_timeout', 'channel join timed out'));
         case 'CLOSED':
@@ -248,8 +245,7 @@ function openBroadcastSession(
   };
 
   const start = async () => {
-    const token = options.getAccessToken ? await options.getAccessToken() : null;
-    if (token) await client.realtime.setAuth(token);
+    await freshToken(options);
     // Topics are fixed by the policies, and supabase-js hands out an existing channel of the same
     // topic: the previous session's channels must be gone before this one joins.
     const topics = new Set(streams.map((stream) => `realtime:${broadcastTopic(stream)}`));
@@ -265,6 +261,21 @@ function openBroadcastSession(
       if (!ended) teardown();
     },
   };
+}
+
+/**
+ * Sets the token every join of this session carries, read now: supabase-js would otherwise send
+ * the value it cached at the last heartbeat or join — after an expiry (a hidden tab whose
+ * heartbeats stopped), a stale JWT the server refuses (supabase-js#2613, realtime-js#246/#274).
+ * Without `getAccessToken`, `setAuth()` asks the client's `accessToken` callback.
+ */
+async function freshToken(options: RealtimeTransportOptions): Promise<void> {
+  const token = options.getAccessToken ? await options.getAccessToken() : null;
+  await options.client.realtime.setAuth(token ?? undefined);
+}
+
+function serverReason(message: string): TransportFailure {
+  return failure(realtimeReasonKind(message), message);
 }
 
 function remember(lastSeen: Map<Stream, { id: number; emittedAt: number }>, event: MonitoringEvent): void {
