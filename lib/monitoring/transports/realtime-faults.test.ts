@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
 import { waitUntil } from '@/test-support/monitoring/wait-until';
-import { startFaultRig, type FaultRig } from '@/test-support/realtime/fault-rig';
+import { FAST_RETRY, startFaultRig, type FaultRig } from '@/test-support/realtime/fault-rig';
 
 // The failures hosted Supabase Realtime users hit (issue 14), each produced on demand by the
 // local server's fault switches, against the dashboard's feed over the official supabase-js.
@@ -140,5 +140,43 @@ describe('mode 3: the token expires mid-session (hidden tab: no heartbeat refres
     expect(rig.failures(feed).map((item) => item.message)).not.toContainEqual(expect.stringMatching(/InvalidJWTToken/));
     expect(feed.getSnapshot().reconnects).toBe(1);
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});
+
+describe('mode 6: server-side plan limits', () => {
+  const cases = [
+    { limit: 'tenant_events', reason: 'Too many messages per second' },
+    { limit: 'too_many_channels', reason: 'ChannelRateLimitReached: Too many channels' },
+    { limit: 'too_many_joins', reason: 'ClientJoinRateLimitReached: Too many joins per second' },
+  ] as const;
+
+  it.each(cases)('$limit: says which limit, backs off on the slow floor, recovers with every row', async ({ limit, reason }) => {
+    const feed = rig.feed(await rig.client(), { retry: { ...FAST_RETRY, slow: [{ kinds: ['rate_limited'], minMs: 1_000 }] } });
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    expect(rig.server.realtime.faults.injectLimit(limit, 2)).toBe(1);
+    const failure = await failedWith(feed, 'rate_limited');
+    expect(failure?.message).toBe(reason);
+    await rig.insertMetrics(3);
+    await reconnectedLive(feed, 1, 20_000);
+    await rig.renderedEqualsTable(feed);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+
+  it('too_many_connections: the socket is refused (HTTP 429), the feed retries and recovers with every row', async () => {
+    const feed = rig.feed(await rig.client());
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    expect(rig.server.realtime.faults.injectLimit('too_many_connections', 2)).toBe(1);
+    await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
+    await rig.insertMetrics(3);
+    await reconnectedLive(feed, 1, 20_000);
+    await rig.renderedEqualsTable(feed);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+    // A browser never sees the 429 (WebSocket hides the upgrade response): the drop and the refused sockets read as channel errors.
+    expect(rig.failures(feed).length).toBeGreaterThanOrEqual(2);
+    expect(rig.failures(feed).every((item) => item.kind === 'channel_error')).toBe(true);
   });
 });

@@ -28,6 +28,8 @@ export interface RealtimeFaultState {
   ignoreHeartbeats: boolean;
   /** postgres_changes subscriptions made while set: no delivery and no `Subscribed to PostgreSQL` for this long. */
   databaseReadyDelayMs: number;
+  /** The next this-many upgrades are refused with HTTP 429 `Too many connected users`. */
+  upgradeRefusals: number;
   /** The next `remaining` joins are refused with `reason` (and the socket closed when `disconnect`). */
   joinRefusals: { remaining: number; reason: string; disconnect: boolean; sent: number };
 }
@@ -85,7 +87,7 @@ export function createRealtimeContext(options: {
       () => recordDeliveries(ctx),
       (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     ),
-    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } },
+    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, upgradeRefusals: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } },
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),

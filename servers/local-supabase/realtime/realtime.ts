@@ -6,6 +6,8 @@ import { TOPIC_PREFIX } from './channel.js';
 import { crashChannel, shutdownChannel } from './channel-close.js';
 import type { DatabaseBroadcast } from './database-broadcast/database-broadcast.js';
 import { deliverDatabaseMessage } from './database-delivery.js';
+import type { LimitFault } from './limit-faults.js';
+import { injectLimit } from './limit-faults.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
@@ -68,6 +70,8 @@ export interface RealtimeFaults {
    * `disconnect` the socket is closed after the reply (as upstream does on too many joins).
    */
   refuseJoins(count: number, reason?: string, options?: { disconnect?: boolean }): void;
+  /** A plan limit hit now, answered as hosted Realtime does (limit-faults.ts); `times` refusals follow. Returns channels/sockets hit. */
+  injectLimit(kind: LimitFault, times?: number): number;
   /** Join refusals sent by {@link refuseJoins} so far. */
   refusedJoins(): number;
   /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
@@ -165,6 +169,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
         Object.assign(ctx.faults.joinRefusals, { remaining: Math.max(0, Math.floor(count)), reason, disconnect });
       },
       refusedJoins: () => ctx.faults.joinRefusals.sent,
+      injectLimit: (kind, times = 1) => injectLimit(ctx, kind, Math.max(0, Math.floor(times))),
       dropConnections: () => {
         const sessions = [...ctx.sessions];
         for (const session of sessions) session.terminate();

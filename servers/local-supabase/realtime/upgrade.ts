@@ -41,7 +41,8 @@ export function handleRealtimeUpgrade(ctx: RealtimeContext, wss: WebSocketServer
     refuse(401, jwtUpgradeError(verified.failure));
     return true;
   }
-  if (ctx.sessions.size >= ctx.limits.maxConcurrentUsers) {
+  if (ctx.faults.upgradeRefusals > 0 || ctx.sessions.size >= ctx.limits.maxConcurrentUsers) {
+    ctx.faults.upgradeRefusals = Math.max(0, ctx.faults.upgradeRefusals - 1);
     refuse(429, 'Too many connected users');
     return true;
   }
