@@ -34,6 +34,11 @@ export interface RealtimeFaultState {
   joinRefusals: { remaining: number; reason: string; disconnect: boolean; sent: number };
 }
 
+/** Every fault switch off. */
+export function noFaults(): RealtimeFaultState {
+  return { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, upgradeRefusals: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } };
+}
+
 /** Shared state of one Realtime instance (one "tenant"). */
 export interface RealtimeContext {
   readonly limits: RealtimeLimits;
@@ -87,7 +92,7 @@ export function createRealtimeContext(options: {
       () => recordDeliveries(ctx),
       (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     ),
-    faults: { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, upgradeRefusals: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } },
+    faults: noFaults(),
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),

@@ -11,7 +11,7 @@ import { injectLimit } from './limit-faults.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
-import { createRealtimeContext, recordDeliveries } from './realtime-context.js';
+import { createRealtimeContext, noFaults, recordDeliveries } from './realtime-context.js';
 import { handleRestBroadcast } from './rest-broadcast.js';
 import { handleRealtimeUpgrade } from './upgrade.js';
 
@@ -46,6 +46,8 @@ export interface RealtimeStats {
 
 /** In-process fault injection for tests and validation drills; everything is off by default. */
 export interface RealtimeFaults {
+  /** Every switch back off (frozen or dropped connections stay as they are). */
+  clear(): void;
   /** Drops this fraction (0..1) of postgres_changes deliveries, independently per subscriber. */
   dropPostgresChangesRate(p: number): void;
   /** Drops the next `n` postgres_changes deliveries (a deterministic silent loss). */
@@ -148,6 +150,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       };
     },
     faults: {
+      clear: () => {
+        Object.assign(ctx.faults, noFaults());
+      },
       dropPostgresChangesRate: (p) => {
         ctx.faults.postgresDropRate = Math.min(1, Math.max(0, p));
       },
