@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { waitUntil } from '@/test-support/monitoring/wait-until';
 import { FAST_RETRY, setupFaultRig } from '@/test-support/realtime/fault-rig';
 import { failedWith, live, reconnectedLive } from '@/test-support/realtime/fault-waits';
 // The failures hosted Supabase Realtime users hit (issue 14), each produced on demand by the
