@@ -8,6 +8,8 @@ export interface FeedLimits {
   maxHeld: number;
   /** event_ids remembered per stream for dedupe. */
   dedupeSize: number;
+  /** A stream quiet this long asks history for rows lost at its tail (Infinity: never). */
+  tailCheckMs: number;
   /** Budget from connect to a confirmed subscription. */
   liveTimeoutMs: number;
   /** UI publication interval while the tab is visible (~10/s) and hidden (≤4/s). */
@@ -20,6 +22,7 @@ export const DEFAULT_FEED_LIMITS: FeedLimits = {
   reorderWindowMs: 250,
   maxHeld: 2_000,
   dedupeSize: 20_000,
+  tailCheckMs: 15_000,
   liveTimeoutMs: 5_000,
   visibleIntervalMs: 100,
   hiddenIntervalMs: 250,

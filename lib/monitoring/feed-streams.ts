@@ -3,6 +3,7 @@ import { createGapFiller } from '@/lib/monitoring/gap-filler';
 import type { HistoryClient } from '@/lib/monitoring/history-client';
 import { STREAMS, type MonitoringEvent, type Stream } from '@/lib/monitoring/model';
 import { createOrderedStream, type FillReason, type OrderedStream } from '@/lib/monitoring/ordered-stream';
+import { createTailWatch } from '@/lib/monitoring/tail-watch';
 import { decideRetry, type RetryPolicy } from '@/lib/monitoring/retry-policy';
 import { failure } from '@/lib/monitoring/transport-failure';
 
@@ -44,13 +45,18 @@ export function createFeedStreams(options: FeedStreamsOptions): FeedStreams {
     onDone: ({ ok }) => options.onFillDone(ok),
   });
 
+  // Checked only once a stream has a baseline (requestFill is a no-op before).
+  const tail = createTailWatch(limits.tailCheckMs, (stream) => streams[stream].requestFill('tail'));
   const streams = Object.fromEntries(
     STREAMS.map((stream) => {
       const ordered: OrderedStream<MonitoringEvent> = createOrderedStream<MonitoringEvent>({
         windowMs: limits.reorderWindowMs,
         maxBuffer: limits.maxHeld,
         dedupeSize: limits.dedupeSize,
-        onDeliver: (events) => options.onDeliver(stream, events, seeding),
+        onDeliver: (events) => {
+          tail.touch(stream);
+          options.onDeliver(stream, events, seeding);
+        },
         onFillRequest: (request) => filler.fill(stream, ordered, request),
       });
       return [stream, ordered];
@@ -103,6 +109,7 @@ export function createFeedStreams(options: FeedStreamsOptions): FeedStreams {
     },
     dispose() {
       disposed = true;
+      tail.dispose();
       filler.dispose();
       for (const stream of STREAMS) streams[stream].dispose();
     },

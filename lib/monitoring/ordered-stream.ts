@@ -1,7 +1,8 @@
 import { createLruSet } from '@/lib/monitoring/lru-set';
 import type { MonitoringEvent } from '@/lib/monitoring/model';
 
-export type FillReason = 'gap' | 'overflow' | 'reconnect' | 'transport';
+/** `tail`: a quiet stream checks for rows lost after its last delivery (tail-watch.ts). */
+export type FillReason = 'gap' | 'overflow' | 'reconnect' | 'transport' | 'tail';
 
 /** Ask the history API for rows after `afterId` (through `untilId` when known). */
 export interface FillRequest {

@@ -32,6 +32,12 @@ describe('retry policy', () => {
     expect(decideRetry(limited, network, 3, () => 0)).toEqual({ retry: false, reason: 'attempts_exhausted', attempt: 3 });
   });
 
+  it('waits at least the floor of a slow failure kind: a switched-off feed, a Realtime plan limit', () => {
+    expect(decideRetry(DEFAULT_RETRY_POLICY, failure('rate_limited', 'Too many messages per second'), 1, () => 0)).toMatchObject({ retry: true, delayMs: 5_000 });
+    expect(decideRetry(DEFAULT_RETRY_POLICY, failure('decommissioned', 'legacy off'), 1, () => 0)).toMatchObject({ retry: true, delayMs: 30_000 });
+    expect(decideRetry(DEFAULT_RETRY_POLICY, network, 1, () => 0)).toMatchObject({ retry: true, delayMs: 100 });
+  });
+
   it('treats a bad token and a protocol violation as non-retryable by default', () => {
     expect(DEFAULT_RETRY_POLICY.nonRetryable).toEqual(expect.arrayContaining(['unauthorized', 'protocol_violation']));
   });

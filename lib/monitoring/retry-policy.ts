@@ -12,8 +12,11 @@ export interface RetryPolicy {
   /** Consecutive failures after which to give up; null retries forever. */
   maxAttempts: number | null;
   nonRetryable: readonly FailureKind[];
-  /** Failures worth retrying only now and then (the legacy feed switched off): at least `slowMs` between tries. */
-  slow?: { kinds: readonly FailureKind[]; minMs: number };
+  /**
+   * Failures worth retrying only after a longer wait, each with its floor: the legacy feed
+   * switched off (30 s), a Realtime plan limit (5 s: retrying sooner only hits the limit again).
+   */
+  slow?: ReadonlyArray<{ kinds: readonly FailureKind[]; minMs: number }>;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -22,7 +25,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   minMs: 100,
   maxAttempts: null,
   nonRetryable: ['unauthorized', 'protocol_violation'],
-  slow: { kinds: ['decommissioned'], minMs: 30_000 },
+  slow: [
+    { kinds: ['decommissioned'], minMs: 30_000 },
+    { kinds: ['rate_limited'], minMs: 5_000 },
+  ],
 };
 
 export type RetryDecision =
@@ -37,5 +43,6 @@ export function decideRetry(policy: RetryPolicy, failure: TransportFailure, atte
   if (policy.nonRetryable.includes(failure.kind)) return { retry: false, reason: 'non_retryable', attempt };
   if (policy.maxAttempts !== null && attempt > policy.maxAttempts) return { retry: false, reason: 'attempts_exhausted', attempt };
   const delayMs = backoffDelay(policy, attempt, random);
-  return { retry: true, delayMs: policy.slow?.kinds.includes(failure.kind) ? Math.max(policy.slow.minMs, delayMs) : delayMs, attempt };
+  const floor = policy.slow?.find((entry) => entry.kinds.includes(failure.kind))?.minMs ?? 0;
+  return { retry: true, delayMs: Math.max(floor, delayMs), attempt };
 }

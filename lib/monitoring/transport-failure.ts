@@ -22,7 +22,9 @@ export type FailureKind =
   | 'subscribe_failed'
   /** No confirmed subscription within the policy's time budget. */
   | 'subscribe_timeout'
-  | 'channel_error';
+  | 'channel_error'
+  /** Realtime refused or closed over a plan limit (messages/s, joins/s, channels, connections): back off long. */
+  | 'rate_limited';
 
 export interface TransportFailure {
   kind: FailureKind;

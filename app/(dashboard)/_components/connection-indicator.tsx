@@ -2,6 +2,7 @@
 
 import { useNow } from '@/components/use-now';
 import { fallbackBanner, TRANSPORT_NAME } from '@/lib/dashboard/fallback-banner';
+import { reconnectBanner } from '@/lib/dashboard/reconnect-banner';
 import { statusLabel, statusTone, type StatusTone } from '@/lib/monitoring/connection-status';
 import type { FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 
@@ -54,8 +55,14 @@ export function ConnectionIndicator({ feed, cohort }: { feed: FeedSnapshot; coho
 /** Fallback and gap-fill banners: why the data may come from somewhere unusual right now. */
 export function FeedBanners({ feed }: { feed: FeedSnapshot }) {
   const fallback = fallbackBanner(feed);
+  const reconnecting = reconnectBanner(feed);
   return (
     <>
+      {reconnecting ? (
+        <div role="status" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200" data-testid="reconnect-reason">
+          {reconnecting}
+        </div>
+      ) : null}
       {fallback ? (
         <div role="alert" className="rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-200">
           <strong>Fallback:</strong> {fallback}

@@ -5,6 +5,7 @@ import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 import type { Transport, TransportHandlers, TransportSession, TransportSessionOptions } from '@/lib/monitoring/transport';
 import { failure, type TransportFailure } from '@/lib/monitoring/transport-failure';
 import { onRealtimeHeartbeat } from '@/lib/monitoring/transports/heartbeat-listeners';
+import { realtimeReasonKind } from '@/lib/monitoring/transports/realtime-reasons';
 import { realtimeRowToEnvelope } from '@/lib/monitoring/transports/realtime-row';
 
 export interface RealtimeTransportOptions {
@@ -39,10 +40,47 @@ let sessionCounter = 0;
 export function createRealtimeTransport(options: RealtimeTransportOptions): Transport {
   // Per stream, the newest event a broadcast session delivered: where the next session's replay starts.
   const lastSeen = new Map<Stream, { id: number; emittedAt: number }>();
+  let failedInARow = 0;
   return {
     kind: 'realtime',
-    connect: (handlers, sessionOptions) =>
-      options.strategy === 'broadcast' ? openBroadcastSession(options, handlers, sessionOptions, lastSeen) : openRealtimeSession(options, handlers),
+    connect(handlers, sessionOptions) {
+      // A socket whose channels keep failing is not trusted to carry the next one (supabase/realtime#1414): start afresh.
+      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES;
+      if (freshSocket) failedInARow = 0;
+      const counted: TransportHandlers = {
+        ...handlers,
+        onLive() {
+          failedInARow = 0;
+          handlers.onLive();
+        },
+        onClosed(reason) {
+          failedInARow += 1;
+          handlers.onClosed(reason);
+        },
+      };
+      const open = () =>
+        options.strategy === 'broadcast' ? openBroadcastSession(options, counted, sessionOptions, lastSeen) : openRealtimeSession(options, counted);
+      return freshSocket ? afterDisconnect(options.client, open) : open();
+    },
+  };
+}
+
+/** Consecutive sessions ending before live after which the next one starts on a new socket. */
+export const FRESH_SOCKET_AFTER_FAILURES = 2;
+
+/** Opens the session once the client's socket is closed (its channels' subscribe opens a new one). */
+function afterDisconnect(client: SupabaseClient, open: () => TransportSession): TransportSession {
+  let session: TransportSession | null = null;
+  let closed = false;
+  const start = () => {
+    if (!closed) session = open();
+  };
+  client.realtime.disconnect().then(start, start);
+  return {
+    close() {
+      closed = true;
+      session?.close();
+    },
   };
 }
 
@@ -52,7 +90,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
   let live = false;
   sessionCounter += 1;
   const channel: RealtimeChannel = client.channel(`${options.topic ?? 'switchyard-monitoring'}-${Date.now().toString(36)}-${sessionCounter}`);
-  const liveness = trackLiveness(client);
+  const liveness = trackLiveness(client, (reason) => end(reason));
   const alive = liveness.alive;
 
   const teardown = () => {
@@ -77,7 +115,10 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     });
   }
   channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
-    if (ended || payload.extension !== 'postgres_changes') return;
+    if (ended) return;
+    // The server shutting the channel down (token expired, a limit, …): its reason, not the CLOSED after it.
+    if (payload.extension === 'system' && payload.status === 'error') return end(serverReason(payload.message ?? 'channel shut down'));
+    if (payload.extension !== 'postgres_changes') return;
     alive();
     if (payload.status !== 'ok') return end(failure('subscribe_failed', payload.message ?? 'postgres_changes subscription failed'));
     if (live) return;
@@ -91,23 +132,16 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
         // Joined, but the database subscription may not be live yet: wait for the system message.
         return;
       case 'CHANNEL_ERROR':
-        return end(failure('channel_error', error?.message ?? 'channel error'));
+        return end(serverReason(error?.message ?? 'channel error'));
       case 'TIMED_OUT':
         return end(failure('subscribe_timeout', 'channel join timed out'));
       case 'CLOSED':
         return end(failure('network', 'channel closed'));
     }
   });
-  if (!options.getAccessToken) subscribe();
-  else {
-    options
-      .getAccessToken()
-      .then(async (token) => {
-        if (token) await client.realtime.setAuth(token);
-        if (!ended) subscribe();
-      })
-      .catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
-  }
+  freshToken(options)
+    .then(() => !ended && subscribe())
+    .catch((error: unknown) => end(failure('unauthorized', `cannot read the session: ${error instanceof Error ? error.message : String(error)}`)));
 
   return {
     close() {
@@ -144,7 +178,7 @@ function openBroadcastSession(
   const ready = new Set<Stream>();
   let ended = false;
   let live = false;
-  const liveness = trackLiveness(client);
+  const liveness = trackLiveness(client, (reason) => end(reason));
   const alive = liveness.alive;
   const teardown = () => {
     ended = true;
@@ -190,7 +224,7 @@ function openBroadcastSession(
     channel.on('system', {}, (payload: { extension?: string; status?: string; message?: string }) => {
       if (ended || payload.extension !== 'system') return;
       alive();
-      if (payload.status !== 'ok') return end(failure('channel_error', payload.message ?? 'channel shut down'));
+      if (payload.status !== 'ok') return end(serverReason(payload.message ?? 'channel shut down'));
       ready.add(stream);
       maybeLive();
     });
@@ -201,7 +235,7 @@ function openBroadcastSession(
           subscribed.add(stream);
           return maybeLive();
         case 'CHANNEL_ERROR':
-          return end(failure(/permissions/i.test(error?.message ?? '') ? 'unauthorized' : 'channel_error', error?.message ?? 'channel error'));
+          return end(serverReason(error?.message ?? 'channel error'));
         case 'TIMED_OUT':
           return end(failure('subscribe_timeout', 'channel join timed out'));
         case 'CLOSED':
@@ -211,8 +245,7 @@ function openBroadcastSession(
   };
 
   const start = async () => {
-    const token = options.getAccessToken ? await options.getAccessToken() : null;
-    if (token) await client.realtime.setAuth(token);
+    await freshToken(options);
     // Topics are fixed by the policies, and supabase-js hands out an existing channel of the same
     // topic: the previous session's channels must be gone before this one joins.
     const topics = new Set(streams.map((stream) => `realtime:${broadcastTopic(stream)}`));
@@ -230,17 +263,40 @@ function openBroadcastSession(
   };
 }
 
+/**
+ * Sets the token every join of this session carries, read now: supabase-js would otherwise send
+ * the value it cached at the last heartbeat or join — after an expiry (a hidden tab whose
+ * heartbeats stopped), a stale JWT the server refuses (supabase-js#2613, realtime-js#246/#274).
+ * Without `getAccessToken`, `setAuth()` asks the client's `accessToken` callback.
+ */
+async function freshToken(options: RealtimeTransportOptions): Promise<void> {
+  const token = options.getAccessToken ? await options.getAccessToken() : null;
+  await options.client.realtime.setAuth(token ?? undefined);
+}
+
+function serverReason(message: string): TransportFailure {
+  return failure(realtimeReasonKind(message), message);
+}
+
 function remember(lastSeen: Map<Stream, { id: number; emittedAt: number }>, event: MonitoringEvent): void {
   const known = lastSeen.get(event.stream);
   if (!known || event.id > known.id) lastSeen.set(event.stream, { id: event.id, emittedAt: event.emittedAt });
 }
 
-/** A session's last sign of life: a delivery, a system message or a heartbeat reply (both strategies). */
-function trackLiveness(client: SupabaseClient) {
+/**
+ * A session's last sign of life: a delivery, a system message or a heartbeat reply (both
+ * strategies). A heartbeat left unanswered (supabase-js reports `timeout`, then tears the socket
+ * down) is the only sign of a half-open socket: the session ends as `heartbeat_timeout`, which is
+ * what the viewer is told, rather than as the channel error supabase-js raises next.
+ */
+function trackLiveness(client: SupabaseClient, onTimeout: (failure: TransportFailure) => void) {
   let lastAliveAt = Date.now();
   const alive = () => {
     lastAliveAt = Date.now();
   };
-  const stop = onRealtimeHeartbeat(client, (status) => status === 'ok' && alive());
+  const stop = onRealtimeHeartbeat(client, (status) => {
+    if (status === 'ok') alive();
+    else if (status === 'timeout') onTimeout(failure('heartbeat_timeout', `no heartbeat reply within ${client.realtime.heartbeatIntervalMs} ms (the connection went silent)`));
+  });
   return { alive, stop, lastAliveAt: () => lastAliveAt };
 }

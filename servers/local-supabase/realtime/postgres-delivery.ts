@@ -49,18 +49,22 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     return;
   }
   const frame = new ChannelFrame(channel);
+  const notReadyUntil = Date.now() + ctx.faults.databaseReadyDelayMs;
   const subscriber: PostgresChangesSubscriber = {
     key: channel.pgKey,
     bindings: channel.bindings,
     claims: channel.claims,
     deliver: ({ ids, data }) => {
-      if (channel.closed) return;
-      const dropRate = ctx.faults.postgresDropRate;
-      if (dropRate > 0 && Math.random() < dropRate) return;
+      if (channel.closed || Date.now() < notReadyUntil) return;
+      if (dropsDelivery(ctx)) return;
       frame.send(ids, dataBytes(data));
       countDeliveries(ctx, 1);
     },
-    status: report,
+    status: (result) => {
+      const wait = notReadyUntil - Date.now();
+      if (wait <= 0) return report(result);
+      setTimeout(() => report(result), wait).unref();
+    },
   };
   try {
     extension.subscribe(subscriber);
@@ -68,6 +72,16 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     ctx.log(`postgres_changes subscribe threw for ${channel.topic}: ${String(error)}`);
     report({ status: 'error', message: NO_DATABASE_MESSAGE });
   }
+}
+
+/** The drop faults: the next N deliveries (any subscriber), then each with the drop rate. */
+function dropsDelivery(ctx: RealtimeContext): boolean {
+  const { faults } = ctx;
+  if (faults.postgresDropNext > 0) {
+    faults.postgresDropNext -= 1;
+    return true;
+  }
+  return faults.postgresDropRate > 0 && Math.random() < faults.postgresDropRate;
 }
 
 /**

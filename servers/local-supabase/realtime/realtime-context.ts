@@ -13,9 +13,30 @@ export interface SessionHandle {
   readonly id: string;
   readonly channels: Map<string, unknown>;
   terminate(): void;
+  /** Fault: stop reading and writing without closing the TCP connection (half-open). */
+  freeze(): void;
   idleSince(): number;
   /** Bytes accepted for this connection but not yet handed to the kernel. */
   backlog(): number;
+}
+
+/** What the fault switches (`Realtime.faults`) have set; all off by default. */
+export interface RealtimeFaultState {
+  postgresDropRate: number;
+  /** The next this-many postgres_changes deliveries are dropped (whichever subscriber they are for). */
+  postgresDropNext: number;
+  ignoreHeartbeats: boolean;
+  /** postgres_changes subscriptions made while set: no delivery and no `Subscribed to PostgreSQL` for this long. */
+  databaseReadyDelayMs: number;
+  /** The next this-many upgrades are refused with HTTP 429 `Too many connected users`. */
+  upgradeRefusals: number;
+  /** The next `remaining` joins are refused with `reason` (and the socket closed when `disconnect`). */
+  joinRefusals: { remaining: number; reason: string; disconnect: boolean; sent: number };
+}
+
+/** Every fault switch off. */
+export function noFaults(): RealtimeFaultState {
+  return { postgresDropRate: 0, postgresDropNext: 0, ignoreHeartbeats: false, databaseReadyDelayMs: 0, upgradeRefusals: 0, joinRefusals: { remaining: 0, reason: '', disconnect: false, sent: 0 } };
 }
 
 /** Shared state of one Realtime instance (one "tenant"). */
@@ -37,7 +58,7 @@ export interface RealtimeContext {
   unrecordedDeliveries: number;
   /** Writes each connection's frames of a turn at the end of that turn. */
   readonly flusher: OutboxFlusher;
-  readonly faults: { postgresDropRate: number; ignoreHeartbeats: boolean };
+  readonly faults: RealtimeFaultState;
   log(line: string): void;
   nextPhxRef(): string;
   nextId(): string;
@@ -71,7 +92,7 @@ export function createRealtimeContext(options: {
       () => recordDeliveries(ctx),
       (error) => ctx.log(`writing a connection's frames failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     ),
-    faults: { postgresDropRate: 0, ignoreHeartbeats: false },
+    faults: noFaults(),
     log: (line) => options.onLog?.(`realtime: ${line}`),
     nextPhxRef: () => `${prefix}${(counter += 1).toString(36)}`,
     nextId: () => (counter += 1).toString(36),

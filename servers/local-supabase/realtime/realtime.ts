@@ -6,10 +6,12 @@ import { TOPIC_PREFIX } from './channel.js';
 import { crashChannel, shutdownChannel } from './channel-close.js';
 import type { DatabaseBroadcast } from './database-broadcast/database-broadcast.js';
 import { deliverDatabaseMessage } from './database-delivery.js';
+import type { LimitFault } from './limit-faults.js';
+import { injectLimit } from './limit-faults.js';
 import type { RealtimeLimits } from './limits.js';
 import { resolveLimits } from './limits.js';
 import type { PostgresChanges } from './postgres-changes/contract.js';
-import { createRealtimeContext, recordDeliveries } from './realtime-context.js';
+import { createRealtimeContext, noFaults, recordDeliveries } from './realtime-context.js';
 import { handleRestBroadcast } from './rest-broadcast.js';
 import { handleRealtimeUpgrade } from './upgrade.js';
 
@@ -44,10 +46,36 @@ export interface RealtimeStats {
 
 /** In-process fault injection for tests and validation drills; everything is off by default. */
 export interface RealtimeFaults {
+  /** Every switch back off (frozen or dropped connections stay as they are). */
+  clear(): void;
   /** Drops this fraction (0..1) of postgres_changes deliveries, independently per subscriber. */
   dropPostgresChangesRate(p: number): void;
+  /** Drops the next `n` postgres_changes deliveries (a deterministic silent loss). */
+  dropNextPostgresChanges(n: number): void;
   /** While on, heartbeats get no reply (the client then closes with "heartbeat timeout"). */
   ignoreHeartbeats(on: boolean): void;
+  /**
+   * Half-open: every current connection stops reading and writing, its TCP left open (no FIN,
+   * no close frame) — only the client's heartbeat timeout reveals it. Later connections are
+   * normal; frozen ones go with the idle sweep. Returns how many were frozen.
+   */
+  halfOpenConnections(): number;
+  /**
+   * Premature SUBSCRIBED (realtime-js#525): a postgres_changes subscription made while set is
+   * not ready for `ms` after its join — changes committed meanwhile are never delivered to it,
+   * and its `Subscribed to PostgreSQL` comes only at the end. 0 turns it off.
+   */
+  delayDatabaseReady(ms: number): void;
+  /**
+   * The next `count` channel joins get an error reply with `reason` (default: the database is
+   * unreachable) — supabase-js reports CHANNEL_ERROR and rejoins on its own backoff. With
+   * `disconnect` the socket is closed after the reply (as upstream does on too many joins).
+   */
+  refuseJoins(count: number, reason?: string, options?: { disconnect?: boolean }): void;
+  /** A plan limit hit now, answered as hosted Realtime does (limit-faults.ts); `times` refusals follow. Returns channels/sockets hit. */
+  injectLimit(kind: LimitFault, times?: number): number;
+  /** Join refusals sent by {@link refuseJoins} so far. */
+  refusedJoins(): number;
   /** Abruptly drops every WebSocket connection (like a TCP reset); returns how many. */
   dropConnections(): number;
   /** `phx_error` to every channel on `topic` (`realtime:` prefix optional) → client rejoins. */
@@ -122,12 +150,31 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       };
     },
     faults: {
+      clear: () => {
+        Object.assign(ctx.faults, noFaults());
+      },
       dropPostgresChangesRate: (p) => {
         ctx.faults.postgresDropRate = Math.min(1, Math.max(0, p));
+      },
+      dropNextPostgresChanges: (n) => {
+        ctx.faults.postgresDropNext = Math.max(0, Math.floor(n));
       },
       ignoreHeartbeats: (on) => {
         ctx.faults.ignoreHeartbeats = on;
       },
+      halfOpenConnections: () => {
+        const sessions = [...ctx.sessions];
+        for (const session of sessions) session.freeze();
+        return sessions.length;
+      },
+      delayDatabaseReady: (ms) => {
+        ctx.faults.databaseReadyDelayMs = Math.max(0, ms);
+      },
+      refuseJoins: (count, reason = 'UnableToConnectToProject: Realtime was unable to connect to the project database', { disconnect = false } = {}) => {
+        Object.assign(ctx.faults.joinRefusals, { remaining: Math.max(0, Math.floor(count)), reason, disconnect });
+      },
+      refusedJoins: () => ctx.faults.joinRefusals.sent,
+      injectLimit: (kind, times = 1) => injectLimit(ctx, kind, Math.max(0, Math.floor(times))),
       dropConnections: () => {
         const sessions = [...ctx.sessions];
         for (const session of sessions) session.terminate();

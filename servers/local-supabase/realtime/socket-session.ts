@@ -24,12 +24,14 @@ export class SocketSession implements SessionPort, SessionHandle {
   private lastInbound = Date.now();
   /** Every frame this session sends goes through here, so frames keep their order. */
   private readonly outbox: FrameOutbox;
+  /** Half-open fault: nothing read, nothing written, TCP untouched. */
+  private frozen = false;
 
   constructor(
     private readonly ctx: RealtimeContext,
     private readonly ws: WebSocket,
     /** The upgraded TCP socket under `ws`: the outbox writes its frames there directly. */
-    socket: Duplex,
+    private readonly socket: Duplex,
     readonly id: string,
     readonly vsn: Vsn,
     /** The socket's `apikey`; the token a join falls back to. */
@@ -51,7 +53,7 @@ export class SocketSession implements SessionPort, SessionHandle {
 
   /** Open and keeping up; a connection whose unsent backlog passed the limit is dropped (slow consumer). */
   private admits(): boolean {
-    if (this.ws.readyState !== this.ws.OPEN) return false;
+    if (this.frozen || this.ws.readyState !== this.ws.OPEN) return false;
     const backlog = this.outbox.backlog();
     if (backlog <= this.ctx.limits.maxOutboundBufferBytes) return true;
     this.ctx.log(`socket ${this.id}: dropped, ${backlog} bytes unsent (slow consumer)`);
@@ -70,6 +72,11 @@ export class SocketSession implements SessionPort, SessionHandle {
   disconnect(): void {
     this.ctx.flusher.flushNow(this.outbox);
     this.ws.close(CLOSE_NORMAL);
+  }
+
+  freeze(): void {
+    this.frozen = true;
+    this.socket.pause();
   }
 
   terminate(): void {
@@ -106,6 +113,7 @@ export class SocketSession implements SessionPort, SessionHandle {
     }
     const parsed = KNOWN_EVENTS.has(event) ? channelEvent.safeParse({ event, payload: envelope.payload }) : undefined;
     if (parsed?.success && parsed.data.event === 'phx_join') {
+      if (this.refusedByFault(envelope)) return;
       const payload = parsed.data.payload;
       return this.guard(() => handleJoin(this.ctx, this, envelope, payload));
     }
@@ -132,6 +140,20 @@ export class SocketSession implements SessionPort, SessionHandle {
           return this.ctx.log(`unexpected message of type \`${message.event}\` on ${topic}`);
       }
     });
+  }
+
+  /** The `refuseJoins` fault: an error reply instead of the join (then the socket closes, if asked). */
+  private refusedByFault(envelope: Envelope): boolean {
+    const fault = this.ctx.faults.joinRefusals;
+    if (fault.remaining <= 0) return false;
+    fault.remaining -= 1;
+    fault.sent += 1;
+    this.send(encodeReply(this.vsn, envelope.joinRef, envelope.ref, envelope.topic, 'error', { reason: fault.reason }));
+    if (fault.disconnect) {
+      this.ctx.flusher.flushNow(this.outbox);
+      this.ws.close(1000, fault.reason.slice(0, 120));
+    }
+    return true;
   }
 
   /** The channel joined on `topic`, if `joinRef` is absent or current (stale refs don't match). */

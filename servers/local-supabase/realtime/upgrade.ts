@@ -42,8 +42,10 @@ export function handleRealtimeUpgrade(ctx: RealtimeContext, wss: WebSocketServer
     refuse(401, jwtUpgradeError(verified.failure));
     return true;
   }
-  // user_socket.ex `TenantRateLimiters.check_tenant`: connected users, then joins per second.
-  if (overUserLimit(ctx)) {
+  // user_socket.ex `TenantRateLimiters.check_tenant`: connected users, then joins per second
+  // (or a refusal the fault control asked for).
+  if (ctx.faults.upgradeRefusals > 0 || overUserLimit(ctx)) {
+    ctx.faults.upgradeRefusals = Math.max(0, ctx.faults.upgradeRefusals - 1);
     refuse(429, 'Too many connected users');
     return true;
   }

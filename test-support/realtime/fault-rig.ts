@@ -1,0 +1,146 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import type pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { WebSocket } from 'ws';
+import { GET as historyRoute } from '@/app/api/monitoring/events/route';
+import { createPool } from '@/lib/db/create-pool';
+import { db } from '@/lib/db/pool';
+import { createHistoryClient } from '@/lib/monitoring/history-client';
+import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
+import type { TransportFailure } from '@/lib/monitoring/transport-failure';
+import { createMonitoringFeed, type MonitoringFeed, type MonitoringFeedOptions } from '@/lib/monitoring/monitoring-feed';
+import { createRealtimeTransport, type RealtimeTransportOptions } from '@/lib/monitoring/transports/realtime-transport';
+import { startRealtimeServer, type RealtimeServer } from '@/servers/local-supabase/realtime/start-realtime-server';
+import { signApiKey } from '@/servers/local-supabase/secrets';
+import { accessToken, setTestEnv, TEST_JWT_SECRET } from '@/test-support/ingest';
+import { sampleData } from '@/test-support/monitoring/sample-rows';
+import { waitUntil } from '@/test-support/monitoring/wait-until';
+import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
+
+/**
+ * Everything real for the failure-mode tests and the `realtime-faults` bench: a throwaway
+ * Postgres, the local Realtime server (its `faults` are the switches), the history route
+ * in-process, and the dashboard's feed over the official supabase-js client.
+ */
+export interface FaultRig {
+  server: RealtimeServer;
+  pool: pg.Pool;
+  /** A signed-in viewer's client; `tokenSeconds` is asked for the lifetime of each token its `accessToken` callback mints. */
+  client(options?: { tokenSeconds?: () => number; heartbeatIntervalMs?: number }): Promise<SupabaseClient>;
+  /** Every distinct `lastFailure` the feed showed, in order. */
+  failures(feed: MonitoringFeed): TransportFailure[];
+  /** The dashboard's feed over the Realtime transport of `client` (fast retries; no fallback unless given). */
+  feed(client: SupabaseClient, options?: Partial<MonitoringFeedOptions> & { transport?: Partial<RealtimeTransportOptions> }): MonitoringFeed;
+  /** Inserts `n` metric rows, one statement each (so each is its own change). */
+  insertMetrics(n: number): Promise<void>;
+  /** Resolves once the rendered metrics equal the table's rows (same event_ids, same order, once each). */
+  renderedEqualsTable(feed: MonitoringFeed, timeoutMs?: number): Promise<void>;
+  /** Per stream: rows the table has that the feed does not render, and rows rendered more than once. */
+  compare(feed: MonitoringFeed): Promise<{ lost: number; duplicated: number }>;
+  /** Stops feeds and clients of this test (the server and database stay). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const FAST_RETRY = { baseMs: 200, capMs: 1_000, minMs: 50, maxAttempts: null, nonRetryable: ['unauthorized' as const] };
+
+export async function startFaultRig(options: { onLog?: (line: string) => void } = {}): Promise<FaultRig> {
+  const postgres: ThrowawayPostgres = await startThrowawayPostgres({ seed: false });
+  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/publish' });
+  const pool = tolerateShutdown(createPool({ connectionString: postgres.databaseUrl, max: 2 }, () => undefined));
+  const server = await startRealtimeServer({ port: 0, jwtSecret: TEST_JWT_SECRET, databaseUrl: postgres.databaseUrl, onLog: options.onLog });
+  const anonKey = await signApiKey(TEST_JWT_SECRET, 'anon');
+  const viewerToken = await accessToken();
+  const feeds: MonitoringFeed[] = [];
+  const failureLog = new WeakMap<MonitoringFeed, TransportFailure[]>();
+  const clients: SupabaseClient[] = [];
+  const history = createHistoryClient({
+    fetch: (url) => historyRoute(new Request(new URL(url, 'http://127.0.0.1'), { headers: { authorization: `Bearer ${viewerToken}` } })),
+    baseUrl: 'http://127.0.0.1/api/monitoring/events',
+  });
+
+  const tableIds = async (stream: Stream) => (await pool.query<{ event_id: string }>(`select event_id from public.${stream} order by id`)).rows.map((row) => row.event_id);
+  const renderedIds = (feed: MonitoringFeed) => feed.getSnapshot().events.cache_metrics.map((event: MonitoringEvent) => event.eventId);
+
+  const rig: FaultRig = {
+    server,
+    pool,
+    async client({ tokenSeconds = () => 3_600, heartbeatIntervalMs } = {}) {
+      // Like the browser session: the callback hands out a token that is valid now, every time it is asked.
+      const client = createClient(server.url, anonKey, {
+        accessToken: () => accessToken({ expiresIn: tokenSeconds() }),
+        realtime: { transport: WebSocket as never, ...(heartbeatIntervalMs ? { heartbeatIntervalMs } : {}) },
+        auth: { persistSession: false, autoRefreshToken: false },
+      });
+      clients.push(client);
+      return client;
+    },
+    feed(client, { transport, ...feedOptions } = {}) {
+      const feed = createMonitoringFeed({ primary: createRealtimeTransport({ client, ...transport }), history, retry: FAST_RETRY, ...feedOptions, limits: { tailCheckMs: 500, ...feedOptions.limits } });
+      feeds.push(feed);
+      const seen: TransportFailure[] = [];
+      failureLog.set(feed, seen);
+      feed.subscribe(() => {
+        const last = feed.getSnapshot().lastFailure;
+        if (last && seen.at(-1) !== last) seen.push(last);
+      });
+      feed.start();
+      return feed;
+    },
+    failures: (feed) => [...(failureLog.get(feed) ?? [])],
+    async insertMetrics(n) {
+      for (let index = 0; index < n; index += 1) {
+        const data = sampleData('cache_metrics', index);
+        const columns = Object.keys(data);
+        await pool.query(
+          `insert into public.cache_metrics (event_id, ${columns.join(', ')}) values (gen_random_uuid(), ${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+          Object.values(data),
+        );
+      }
+    },
+    async renderedEqualsTable(feed, timeoutMs = 15_000) {
+      const expected = (await tableIds('cache_metrics')).join();
+      await waitUntil(() => renderedIds(feed).join() === expected, 'the rendered metrics to equal the table', timeoutMs);
+    },
+    async compare(feed) {
+      const table = await tableIds('cache_metrics');
+      const rendered = renderedIds(feed);
+      const shown = new Set(rendered);
+      return { lost: table.filter((id) => !shown.has(id)).length, duplicated: rendered.length - shown.size };
+    },
+    async reset() {
+      for (const feed of feeds.splice(0)) feed.stop();
+      await Promise.all(clients.splice(0).map((client) => client.removeAllChannels().then(() => client.realtime.disconnect())));
+      await pool.query('truncate public.cache_metrics');
+    },
+    async close() {
+      await rig.reset();
+      await server.close();
+      await db().end();
+      await pool.end();
+      await postgres.stop();
+    },
+  };
+  return rig;
+}
+
+/** One rig per test file: started before the first test, faults cleared and feeds stopped after each, closed at the end. */
+export function setupFaultRig(): () => FaultRig {
+  let rig: FaultRig | undefined;
+  beforeAll(async () => {
+    rig = await startFaultRig();
+  }, 60_000);
+  afterEach(async () => {
+    rig?.server.realtime.faults.clear();
+    await rig?.reset();
+    // Frozen (half-open) sockets outlive their clients until the idle sweep: none carries over.
+    rig?.server.realtime.faults.dropConnections();
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+  return () => {
+    if (!rig) throw new Error('fault-rig: not started (use it inside a test)');
+    return rig;
+  };
+}
