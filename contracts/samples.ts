@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { streamSchema } from './envelope';
-import { TRANSPORTS } from './transports';
+import { REALTIME_STRATEGIES, TRANSPORTS } from './transports';
 
 
 /**
@@ -26,6 +26,8 @@ export const sampleSchema = z
     stream: streamSchema,
     transport: z.enum(TRANSPORTS),
     lane: z.enum(LANES).default('primary'),
+    /** Realtime deliveries only: the strategy that delivered it (absent: `postgres_changes`). Each strategy is its own lane. */
+    strategy: z.enum(REALTIME_STRATEGIES).optional(),
     /** Receive time in server clock (ms since epoch), corrected by the measured clock offset. */
     received_at: epochMs,
     /** Server emit time of the event (ms since epoch) as carried by the payload. */
@@ -51,6 +53,8 @@ export const coverageSchema = z
   .object({
     transport: z.enum(TRANSPORTS),
     lane: z.enum(LANES),
+    /** Realtime lanes only, as on samples. */
+    strategy: z.enum(REALTIME_STRATEGIES).optional(),
     from: epochMs,
     to: epochMs.nullable(),
   })
@@ -65,8 +69,11 @@ export const sampleBatchSchema = z
     browser: z.enum(['chrome', 'firefox', 'safari', 'edge', 'other', 'node']),
     /** Client clock minus server clock, as the observer measured it (ms). */
     clock_offset_ms: z.number().min(-86_400_000).max(86_400_000),
-    /** Transport errors the observer saw since its last batch (for the error rate). */
-    errors: z.object({ legacy: counter, realtime: counter }).strict().default({ legacy: 0, realtime: 0 }),
+    /** Transport errors the observer saw since its last batch (for the error rate); `strategies` splits the Realtime ones by lane (absent: the caller's one strategy). */
+    errors: z
+      .object({ legacy: counter, realtime: counter, strategies: z.partialRecord(z.enum(REALTIME_STRATEGIES), counter).optional() })
+      .strict()
+      .default({ legacy: 0, realtime: 0 }),
     /** Events that reached the observer only as a resume replay or from the history API since its last batch: recovered, not delivered live. */
     recovered: z.object({ replay: counter, history: counter }).strict().default({ replay: 0, history: 0 }),
     /** Coverage intervals closed since the last batch, and the open ones. */

@@ -9,6 +9,7 @@ import { changeConfig } from '@/lib/rollout/server/config-store';
 import { invalidateRolloutConfig } from '@/lib/rollout/server/server-config';
 import { apiRequest, serviceRoleKey, userToken } from '@/test-support/api';
 import type { SourceEvent } from '@/lib/validation/engine/analyze';
+import type { RealtimeStrategy } from '@/contracts/transports';
 import { loadSourceEvents } from '@/lib/validation/store/source-events';
 
 export const MINUTE = 60_000;
@@ -50,7 +51,7 @@ export function recentMinutes(count: number): number[] {
   return Array.from({ length: count }, (_, i) => last - (count - 1 - i) * MINUTE);
 }
 
-type Delivery = { event: SourceEvent; transport: 'legacy' | 'realtime'; lane: 'primary' | 'shadow' | 'baseline'; digest?: string };
+type Delivery = { event: SourceEvent; transport: 'legacy' | 'realtime'; lane: 'primary' | 'shadow' | 'baseline'; strategy?: RealtimeStrategy; digest?: string };
 
 /**
  * One observer's report of `deliveries` through the real route, in batches of 1,000, with
@@ -61,17 +62,17 @@ export async function report(options: {
   observer?: string;
   cohort: 'shadow' | 'realtime' | 'probe';
   browser?: string;
-  lanes: Array<{ transport: 'legacy' | 'realtime'; lane: 'primary' | 'shadow' | 'baseline' }>;
+  lanes: Array<{ transport: 'legacy' | 'realtime'; lane: 'primary' | 'shadow' | 'baseline'; strategy?: RealtimeStrategy }>;
   fromMs: number;
   deliveries: Delivery[];
 }): Promise<string> {
   const observer = options.observer ?? `${options.cohort === 'probe' ? 'probe' : 'tab'}-${randomUUID()}`;
   const seqs = new Map<string, number>();
   const samples = options.deliveries.map((d) => {
-    const key = `${d.transport}:${d.lane}`;
+    const key = `${d.transport}:${d.lane}:${d.strategy ?? ''}`;
     const seq = seqs.get(key) ?? 0;
     seqs.set(key, seq + 1);
-    return { event_id: d.event.eventId, id: d.event.id, stream: d.event.stream, transport: d.transport, lane: d.lane, emitted_at: d.event.emittedMs, received_at: d.event.emittedMs + 20, digest: d.digest ?? d.event.digest, seq };
+    return { event_id: d.event.eventId, id: d.event.id, stream: d.event.stream, transport: d.transport, lane: d.lane, ...(d.strategy ? { strategy: d.strategy } : {}), emitted_at: d.event.emittedMs, received_at: d.event.emittedMs + 20, digest: d.digest ?? d.event.digest, seq };
   });
   for (let i = 0; i === 0 || i < samples.length; i += 1_000) {
     const body = {
@@ -103,6 +104,21 @@ export async function probeReports(events: SourceEvent[], fromMs: number, dropRe
     deliveries: events.flatMap((event) => [
       { event, transport: 'legacy' as const, lane: 'primary' as const },
       ...(dropRealtime.has(event.eventId) ? [] : [{ event, transport: 'realtime' as const, lane: 'shadow' as const }]),
+    ]),
+  });
+}
+
+/** The probe reporting legacy and both Realtime strategies for `events`, each strategy minus its deliveries in `drop`. */
+export async function probeReportsBothStrategies(events: SourceEvent[], fromMs: number, drop: Partial<Record<RealtimeStrategy, ReadonlySet<string>>>): Promise<string> {
+  const strategies = ['postgres_changes', 'broadcast'] as const;
+  return report({
+    token: await serviceRoleKey(),
+    cohort: 'probe',
+    lanes: [{ transport: 'legacy', lane: 'primary' }, ...strategies.map((strategy) => ({ transport: 'realtime' as const, lane: 'shadow' as const, strategy }))],
+    fromMs,
+    deliveries: events.flatMap((event) => [
+      { event, transport: 'legacy' as const, lane: 'primary' as const },
+      ...strategies.filter((strategy) => !drop[strategy]?.has(event.eventId)).map((strategy) => ({ event, transport: 'realtime' as const, lane: 'shadow' as const, strategy })),
     ]),
   });
 }

@@ -5,6 +5,7 @@ import { evaluateGates, findOutliers, GATE_THRESHOLDS, overall, type GateResult,
 import { rolloutTarget } from '@/lib/validation/engine/rollout-target';
 import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import type { RolloutConfig } from '@/lib/rollout/config';
+import { stageStrategy } from '@/lib/rollout/strategy';
 import { changeConfig, loadConfig } from '@/lib/rollout/server/config-store';
 import { isLiveStage, nextStage, previousStage, realtimeConnectionShare, type Stage } from '@/lib/rollout/stages';
 import { DEFAULT_WINDOW_MS, windowStartOf } from '@/lib/validation/engine/window';
@@ -121,7 +122,8 @@ async function measure(
 ): Promise<RunnerState> {
   const from = Math.max(state.chunkFrom ? Date.parse(state.chunkFrom) : windowStart, windowStart);
   if (analyzedUntil === null || analyzedUntil <= from) return state;
-  const metrics = await loadStageMetrics(pool, { sinceMs: from, untilMs: analyzedUntil });
+  // The lane of the strategy being rolled out, probe and browsers alike: another strategy's evidence neither passes nor fails it.
+  const metrics = await loadStageMetrics(pool, { sinceMs: from, untilMs: analyzedUntil, strategy: stageStrategy(config) });
   const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(nextStage(config.stage) ?? config.stage), {}, rolloutTarget(config));
   const probeCompared = metrics.subjects.filter((s) => s.trusted).reduce((sum, s) => sum + s.compared, 0);
   if (probeCompared < GATE_THRESHOLDS.minCompared && analyzedUntil - from < MAX_MEASUREMENT_WINDOWS * windowMs) return state;
@@ -146,7 +148,7 @@ export async function checkGates(pool: pg.Pool, options: GateOptions = {}): Prom
   const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
   const config = await loadConfig(pool);
   const since = gateWindowStart(config, now, windowMs);
-  const [metrics, stored] = await Promise.all([loadStageMetrics(pool, { sinceMs: since }), loadRunnerState(pool, config)]);
+  const [metrics, stored] = await Promise.all([loadStageMetrics(pool, { sinceMs: since, strategy: stageStrategy(config) }), loadRunnerState(pool, config)]);
   const next = nextStage(config.stage);
   const results = evaluateGates(metrics, config.plan, realtimeConnectionShare(next ?? config.stage), {}, rolloutTarget(config));
   const verdict = overall(results);

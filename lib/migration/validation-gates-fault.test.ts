@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 async function sampleCount(eventId: string): Promise<Record<string, number>> {
-  const { rows } = await db().query<{ lane: string; n: number }>("select transport || ':' || lane as lane, count(*)::int as n from public.validation_samples where event_id = $1 group by 1", [eventId]);
+  const { rows } = await db().query<{ lane: string; n: number }>("select transport || ':' || lane || coalesce(':' || strategy, '') as lane, count(*)::int as n from public.validation_samples where event_id = $1 group by 1", [eventId]);
   return Object.fromEntries(rows.map((row) => [row.lane, row.n]));
 }
 
@@ -86,6 +86,9 @@ async function startAt(commands: RolloutCommand[]): Promise<Probe> {
   return probe;
 }
 
+/** The probe's Realtime lanes: one per strategy, side by side. */
+const REALTIME_LANES = ['realtime:shadow:postgres_changes', 'realtime:shadow:broadcast'];
+
 /** A first delivery on every live lane, and the settle time after it: from here on the probe's coverage is in force. */
 async function warmUp(lanes?: string[]): Promise<void> {
   await burst(0, lanes);
@@ -97,7 +100,7 @@ async function warmUp(lanes?: string[]): Promise<void> {
  * Ingests `count` events, then a sentinel: Realtime delivers in commit order, so once the
  * probe reported the sentinel on `lanes`, every earlier event was delivered or dropped.
  */
-async function burst(count: number, lanes: string[] = ['legacy:primary', 'legacy:baseline', 'realtime:shadow']): Promise<void> {
+async function burst(count: number, lanes: string[] = ['legacy:primary', 'legacy:baseline', ...REALTIME_LANES]): Promise<void> {
   for (let sent = 0; sent < count; sent += PER_BATCH) {
     const response = await ingestRoute(ingestRequest({ metrics: Array.from({ length: PER_BATCH - 10 }, () => metric()), events: Array.from({ length: 10 }, () => event()) }));
     expect(response.status).toBe(200);
@@ -219,7 +222,13 @@ describe('validation windows and migration gates over the real transports', () =
       realtime.realtime.faults.dropPostgresChangesRate(0);
       await finish(probe);
     }
-    const windows = async () => (await db().query<{ compared: number; missing: number }>("select sum((counts ->> 'compared')::int)::int as compared, sum((counts ->> 'missingCandidate')::int)::int as missing from public.validation_windows")).rows[0];
+    const windows = async (strategy = 'postgres_changes') =>
+      (
+        await db().query<{ compared: number; missing: number }>(
+          "select sum((counts ->> 'compared')::int)::int as compared, sum((counts ->> 'missingCandidate')::int)::int as missing from public.validation_windows where strategy = $1",
+          [strategy],
+        )
+      ).rows[0];
 
     // First measurement: one analysed minute fails; the runner waits for the breach to persist.
     expect((await analyseOneMinute()).minutes).toBe(1);
@@ -239,6 +248,12 @@ describe('validation windows and migration gates over the real transports', () =
     expect((totals?.missing ?? 0) / (totals?.compared ?? 1)).toBeGreaterThan(0.005);
     expect((totals?.missing ?? 0) / (totals?.compared ?? 1)).toBeLessThan(0.016);
     expect(Object.keys(await kinds())).toEqual(['missing_candidate']);
+    // The fault is on postgres_changes: the probe's broadcast lane, judged on the same events, lost nothing.
+    const broadcastLane = await windows('broadcast');
+    expect(broadcastLane?.compared).toBeGreaterThanOrEqual(2 * GATE_THRESHOLDS.minCompared);
+    expect(broadcastLane?.missing).toBe(0);
+    const { rows: lanesFlagged } = await db().query<{ strategy: string }>('select distinct strategy from public.validation_discrepancies');
+    expect(lanesFlagged).toEqual([{ strategy: 'postgres_changes' }]);
     const second = await checkGates(db());
     const consistency = gate(second, 'consistency');
     expect(consistency?.status).toBe('fail');
@@ -262,13 +277,13 @@ describe('validation windows and migration gates over the real transports', () =
       invalidateRolloutConfig();
     };
     try {
-      await warmUp(['realtime:shadow']);
+      await warmUp(REALTIME_LANES);
       // Legacy off: ingest does not publish to it; the probe's legacy lanes stay silent.
-      await burst(1_500, ['realtime:shadow']);
+      await burst(1_500, REALTIME_LANES);
       await toggle(true);
       await burst(1_000);
       await toggle(false);
-      await burst(1_500, ['realtime:shadow']);
+      await burst(1_500, REALTIME_LANES);
     } finally {
       await finish(probe);
     }

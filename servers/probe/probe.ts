@@ -9,9 +9,7 @@ import type { SocketConstructor } from '../../lib/monitoring/transports/socket-l
 import { createRealtimeTransport } from '../../lib/monitoring/transports/realtime-transport.js';
 import { createNodeSupabase } from '../../lib/supabase/node-client.js';
 import type { SampleBatch } from '../../contracts/samples.js';
-import type { RealtimeStrategy } from '../../contracts/transports.js';
-import type { RolloutConfig } from '../../lib/rollout/config.js';
-import { stageStrategy } from '../../lib/rollout/strategy.js';
+import { REALTIME_STRATEGIES, type RealtimeStrategy } from '../../contracts/transports.js';
 import { createSampler, type Lane } from '../../lib/validation/engine/sampler.js';
 import { mintProbeToken } from './probe-token.js';
 
@@ -26,27 +24,23 @@ export interface ProbeOptions {
   serviceRoleKey: string;
   /** Also subscribe to the legacy feed a second time: the noise baseline (default true). */
   baseline?: boolean;
-  /**
-   * How often the rollout config is read (`GET /api/rollout/config` next to `samplesUrl`) so the
-   * Realtime lane observes the strategy the current stage rolls out (default 10 s; 0: never, postgres_changes).
-   */
-  strategyPollMs?: number;
   onLog?: (line: string) => void;
 }
 
 export interface Probe {
-  stats(): { lanes: Record<string, { phase: string; events: number }>; realtimeStrategy: RealtimeStrategy; sampler: ReturnType<ReturnType<typeof createSampler>['stats']> };
+  /** Per lane (`legacy`, `legacy-baseline`, `realtime:postgres_changes`, `realtime:broadcast`): its phase and deliveries. */
+  stats(): { lanes: Record<string, { phase: string; events: number }>; sampler: ReturnType<ReturnType<typeof createSampler>['stats']> };
   close(): Promise<void>;
 }
 
 /**
- * The headless observer: subscribes to both transports (and the legacy feed twice, for
- * the noise baseline) with the official clients and reports every delivery as a
- * validation sample, so validation never depends on someone having a tab open. Its Realtime
- * lane uses the strategy the current stage rolls out (postgres_changes or broadcast), so the
- * gates that rest on the probe judge that strategy; a change of it restarts the lane.
+ * The headless observer: subscribes to the legacy feed (twice, for the noise baseline) and
+ * to Realtime once per strategy — postgres_changes and broadcast side by side — with the
+ * official clients, and reports every delivery as a validation sample (each Realtime one
+ * naming its strategy), so validation never depends on someone having a tab open and each
+ * strategy has a trusted lane before any viewer is on it. The gates judge the lane of the
+ * strategy being rolled out.
  */
-// eslint-disable-next-line max-lines-per-function -- the probe's lanes (legacy, baseline, Realtime) and their reporting share one state; each lane is set up by a short helper.
 export async function startProbe(options: ProbeOptions): Promise<Probe> {
   let token = await mintProbeToken(options.jwtSecret);
   const refresh = setInterval(() => {
@@ -55,13 +49,13 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
     });
   }, 30 * 60_000);
   const supabase = createNodeSupabase(options.supabaseUrl, options.anonKey, async () => token);
-  const errors: Record<TransportKind, number> = { legacy: 0, realtime: 0 };
+  const errors: Record<TransportKind, number> & { strategies: Record<RealtimeStrategy, number> } = { legacy: 0, realtime: 0, strategies: { postgres_changes: 0, broadcast: 0 } };
   const sampler = createSampler({
     observer: `probe-${hostname().replace(/[^A-Za-z0-9_-]/g, '').slice(0, 20)}-${process.pid}`,
     cohort: 'probe',
     browser: 'node',
     clockOffsetMs: () => 0,
-    errors: () => ({ ...errors }),
+    errors: () => ({ ...errors, strategies: { ...errors.strategies } }),
     async send(batch: SampleBatch) {
       const response = await fetch(options.samplesUrl, {
         method: 'POST',
@@ -72,21 +66,18 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       if (!response.ok) throw new Error(`probe: samples API answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
     },
   });
-  let strategy: RealtimeStrategy = 'postgres_changes';
   const realtimeBy: Record<RealtimeStrategy, Transport> = {
     postgres_changes: createRealtimeTransport({ client: supabase, topic: 'switchyard-probe', getAccessToken: async () => token }),
     broadcast: createRealtimeTransport({ client: supabase, getAccessToken: async () => token, strategy: 'broadcast' }),
   };
-  // Each session uses the strategy current when it connects.
-  const realtimeLane: Transport = { kind: 'realtime', connect: (handlers, sessionOptions) => realtimeBy[strategy].connect(handlers, sessionOptions) };
   const legacy = () => createLegacyTransport({ url: options.legacyWsUrl, WebSocket: WebSocket as unknown as SocketConstructor, getAccessToken: async () => token });
-  const lanes: Array<{ name: string; lane: Lane; transport: Transport }> = [
+  const lanes: Array<{ name: string; lane: Lane; transport: Transport; strategy?: RealtimeStrategy }> = [
     { name: 'legacy', lane: 'primary', transport: legacy() },
-    { name: 'realtime', lane: 'shadow', transport: realtimeLane },
+    ...REALTIME_STRATEGIES.map((strategy) => ({ name: `realtime:${strategy}`, lane: 'shadow' as Lane, transport: realtimeBy[strategy], strategy })),
     ...(options.baseline === false ? [] : [{ name: 'legacy-baseline', lane: 'baseline' as Lane, transport: legacy() }]),
   ];
   const counts: Record<string, number> = {};
-  const runners: Array<{ name: string; runner: TransportRunner }> = lanes.map(({ name, lane, transport }) => {
+  const runners: Array<{ name: string; runner: TransportRunner }> = lanes.map(({ name, lane, transport, strategy }) => {
     const lastIds: Partial<Record<Stream, number>> = {};
     counts[name] = 0;
     const runner = createTransportRunner({
@@ -98,53 +89,30 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       onEvent(event: MonitoringEvent) {
         counts[name] = (counts[name] ?? 0) + 1;
         lastIds[event.stream] = Math.max(lastIds[event.stream] ?? 0, event.id);
-        sampler.record(event, lane);
+        sampler.record(event, lane, strategy);
       },
       onInvalid: (reason) => options.onLog?.(`probe: ${name} dropped an invalid frame: ${reason}`),
       onGap: () => {},
       onLive(reconnect) {
-        sampler.laneLive(transport.kind, lane);
+        sampler.laneLive(transport.kind, lane, strategy);
         options.onLog?.(`probe: ${name} ${reconnect ? 're' : ''}connected`);
       },
       onFailure(failure) {
-        sampler.laneDown(transport.kind, lane, failure.lastAliveAt);
+        sampler.laneDown(transport.kind, lane, failure.lastAliveAt, strategy);
         errors[transport.kind] += 1;
+        if (strategy) errors.strategies[strategy] += 1;
         options.onLog?.(`probe: ${name} failed (${failure.kind}: ${failure.message}); retrying`);
       },
-      onPhase: (phase) => phase === 'idle' && sampler.laneDown(transport.kind, lane),
+      onPhase: (phase) => phase === 'idle' && sampler.laneDown(transport.kind, lane, undefined, strategy),
     });
     runner.start();
     return { name, runner };
   });
-  const configUrl = new URL('/api/rollout/config', options.samplesUrl);
-  let pollFailing = false;
-  const pollStrategy = async () => {
-    try {
-      const response = await fetch(configUrl, { headers: { authorization: `Bearer ${options.serviceRoleKey}` }, signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) throw new Error(`answered ${response.status}`);
-      const next = stageStrategy(((await response.json()) as { config: Pick<RolloutConfig, 'stage' | 'strategyByStage'> }).config);
-      pollFailing = false;
-      if (next === strategy) return;
-      strategy = next;
-      options.onLog?.(`probe: realtime lane now observes ${next}`);
-      const lane = runners.find((entry) => entry.name === 'realtime')?.runner;
-      lane?.stop();
-      lane?.start();
-    } catch (error) {
-      if (!pollFailing) options.onLog?.(`probe: cannot read the rollout config (${error instanceof Error ? error.message : String(error)}); keeping ${strategy}`);
-      pollFailing = true;
-    }
-  };
-  const pollMs = options.strategyPollMs ?? 10_000;
-  const poll = pollMs > 0 ? setInterval(() => void pollStrategy(), pollMs) : undefined;
-  poll?.unref();
-  if (pollMs > 0) void pollStrategy();
 
   return {
-    stats: () => ({ lanes: Object.fromEntries(runners.map(({ name, runner }) => [name, { phase: runner.phase(), events: counts[name] ?? 0 }])), realtimeStrategy: strategy, sampler: sampler.stats() }),
+    stats: () => ({ lanes: Object.fromEntries(runners.map(({ name, runner }) => [name, { phase: runner.phase(), events: counts[name] ?? 0 }])), sampler: sampler.stats() }),
     async close() {
       clearInterval(refresh);
-      clearInterval(poll);
       for (const { runner } of runners) runner.stop();
       await sampler.stop();
       await supabase.removeAllChannels();

@@ -13,13 +13,20 @@ export function formatVerdict(report: ValidationReport): { text: string; exitCod
   const widths = [width('gate'), width('status'), width('value'), width('threshold')];
   const verdict = overall(gates);
   const lines = [
-    `Switchyard validation · stage ${report.stage} · since ${report.query.since}${report.query.cohort ? ` · cohort ${report.query.cohort}` : ''}`,
+    `Switchyard validation · stage ${report.stage} (rolls out ${report.strategy}) · since ${report.query.since}${report.query.cohort ? ` · cohort ${report.query.cohort}` : ''}`,
     '',
     row(['gate', 'status', 'value', 'threshold'], widths),
     row(widths.map((w) => '-'.repeat(w)), widths),
     ...gates.map((g) => row([g.gate, g.status.toUpperCase(), g.value, g.threshold], widths)),
     '',
     `verdict: ${SAYS[verdict]}`,
+    '',
+    'lanes (probe): consistency · latency p50 / p99 · msgs/s per viewer',
+    ...report.lanes.map((l) => {
+      const ms = (x: number | null) => (x === null ? '–' : `${x.toFixed(1)} ms`);
+      const consistency = l.probe.consistency === null ? 'no data' : `${l.probe.consistency.toFixed(3)} % (n = ${l.probe.compared})`;
+      return `  ${l.lane.padEnd(16)} ${consistency} · ${ms(l.probe.p50Ms)} / ${ms(l.probe.p99Ms)} · ${l.messagesPerViewer.toFixed(1)}${l.rolledOut ? '  ← rolled out, gated' : ''}`;
+    }),
     '',
   ];
   return { text: lines.join('\n'), exitCode: EXIT[verdict] };

@@ -28,6 +28,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   const sampler = useSampler({
     cohort: cohort.cohort,
     feedKey: `${plan.primary}|${plan.shadow}|${plan.fallback}|${plan.realtimeStrategy ?? 'postgres_changes'}`,
+    realtimeStrategy: plan.realtimeStrategy ?? 'postgres_changes',
     clockOffsetMs,
     errors: () => counters.current.errors,
     historyRecovered: () => counters.current.recovered,

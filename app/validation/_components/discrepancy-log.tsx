@@ -27,7 +27,7 @@ export function DiscrepancyLog({ rows }: { rows: DiscrepancyRow[] }) {
               {row.stream} #{row.eventSeq}
             </span>
             <span className="text-xs text-slate-500">
-              {new Date(row.minute).toLocaleTimeString()} · {row.trusted ? 'probe' : `${row.cohort} · ${row.browser}`}
+              {new Date(row.minute).toLocaleTimeString()} · {row.strategy} · {row.trusted ? 'probe' : `${row.cohort} · ${row.browser}`}
             </span>
             {row.ignored ? <Badge>ignored</Badge> : null}
           </button>
@@ -35,7 +35,7 @@ export function DiscrepancyLog({ rows }: { rows: DiscrepancyRow[] }) {
             <div className="mt-2 flex flex-col gap-2 sm:flex-row">
               <Payload title="Stored row (truth)" value={row.truth} />
               <Payload title="Legacy, as reported" value={row.control ?? (row.kind === 'missing_control' ? null : undefined)} />
-              <Payload title="Realtime, as reported" value={row.candidate ?? (row.kind === 'missing_candidate' ? null : undefined)} />
+              <Payload title={`Realtime (${row.strategy}), as reported`} value={row.candidate ?? (row.kind === 'missing_candidate' ? null : undefined)} />
             </div>
           ) : null}
         </li>

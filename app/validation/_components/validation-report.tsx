@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { TimeSeriesChart } from '@/components/charts/time-series-chart';
 import { DiscrepancyLog } from '@/app/validation/_components/discrepancy-log';
 import { GateTable } from '@/components/gate-table';
+import { LaneTable } from '@/app/validation/_components/lane-table';
 import { OversightPanel } from '@/app/validation/_components/oversight-panel';
 import { Badge, Card, inputClass } from '@/components/ui';
 import { reportUrl, useValidationReport, type ReportFilters } from '@/lib/swr/use-validation-report';
@@ -95,6 +96,10 @@ export function ValidationReportView() {
               sub={`legacy vs legacy · recovered ${report.totals.recovered.replay + report.totals.recovered.history} (not live)`}
             />
           </div>
+          <Card title="Legacy vs postgres_changes vs broadcast">
+            <LaneTable lanes={report.lanes} />
+            <p className="mt-2 text-xs text-slate-500">Each Realtime strategy is judged on its own lane against the stored rows; the gates, tiles and charts judge {report.strategy}, the strategy stage {report.stage} rolls out.</p>
+          </Card>
           <Card title="Gates" action={<Badge tone={report.verdict === 'pass' ? 'good' : report.verdict === 'fail' ? 'bad' : 'warn'}>{report.verdict === 'wait' ? 'waiting for data' : report.verdict}</Badge>}>
             <GateTable gates={report.gates} />
           </Card>

@@ -1,4 +1,6 @@
 import type { Lane } from '@/contracts/samples';
+import type { RealtimeStrategy } from '@/contracts/transports';
+import { DEFAULT_STRATEGY, strategyLane } from '@/lib/validation/engine/strategy-lane';
 import type { ObservedSample } from '@/lib/validation/engine/compare';
 import { countOutOfOrder } from '@/lib/validation/engine/compare';
 import { emptyHistogram, record } from '@/lib/stats/latency-histogram';
@@ -16,6 +18,8 @@ export interface SourceEvent {
 export interface CoverageInterval {
   transport: 'legacy' | 'realtime';
   lane: Lane;
+  /** Realtime intervals: the strategy of that lane (absent: postgres_changes). */
+  strategy?: RealtimeStrategy;
   fromMs: number;
   toMs: number | null;
 }
@@ -110,9 +114,11 @@ const COUNT_OF: Record<Outcome, keyof EvidenceCounts> = {
   ignored: 'ignored',
 };
 
-/** One observer's judged evidence for the window. */
+/** One observer's judged evidence for the window, on one Realtime strategy's lane. */
 export interface ObserverEvidence {
   info: ObserverInfo;
+  /** The candidate lane judged: the Realtime strategy whose deliveries were compared. */
+  strategy: RealtimeStrategy;
   counts: EvidenceCounts;
   /** Outcome per judged event (what per-subject dedupe keys on). */
   outcomes: Map<string, Outcome>;
@@ -134,12 +140,16 @@ export interface AnalysisOptions {
 const CONTROL_LANES: ReadonlySet<Lane> = new Set(['primary', 'shadow', 'fallback']);
 
 type Role = 'control' | 'candidate' | 'baseline';
-const roleOf = (sample: Pick<ObservedSample, 'transport' | 'lane'>): Role => (sample.transport === 'realtime' ? 'candidate' : sample.lane === 'baseline' ? 'baseline' : 'control');
+/** A sample's or interval's role when `strategy` is judged; null: another strategy's Realtime lane (not this comparison's). */
+const roleOf = (item: Pick<ObservedSample, 'transport' | 'lane' | 'strategy'>, strategy: RealtimeStrategy): Role | null => {
+  if (item.transport === 'realtime') return strategyLane(item) === strategy ? 'candidate' : null;
+  return item.lane === 'baseline' ? 'baseline' : 'control';
+};
 
 /** The emission times an observer's lanes of one role were live and caught up for. */
-function coverageOf(info: ObserverInfo, role: Role, options: AnalysisOptions): Array<[number, number]> {
+function coverageOf(info: ObserverInfo, role: Role, strategy: RealtimeStrategy, options: AnalysisOptions): Array<[number, number]> {
   return info.coverage
-    .filter((c) => roleOf(c) === role && (role !== 'control' || CONTROL_LANES.has(c.lane)))
+    .filter((c) => roleOf(c, strategy) === role && (role !== 'control' || CONTROL_LANES.has(c.lane)))
     .map((c): [number, number] => [c.fromMs + options.settleMs, Math.min(c.toMs ?? info.seenThroughMs, info.seenThroughMs) - options.graceMs])
     .filter(([from, to]) => to >= from);
 }
@@ -186,18 +196,39 @@ function* visit(index: SourceIndex, ranges: Array<[number, number]>): Generator<
   }
 }
 
+/** The Realtime strategies an observer had a lane on (its coverage and samples); the default when none. */
+export function strategiesOf(info: ObserverInfo, samples: readonly ObservedSample[]): RealtimeStrategy[] {
+  const found = new Set<RealtimeStrategy>();
+  for (const item of [...info.coverage, ...samples]) {
+    const strategy = strategyLane(item);
+    if (strategy) found.add(strategy);
+  }
+  return found.size > 0 ? [...found].sort() : [DEFAULT_STRATEGY];
+}
+
 /**
- * The comparison engine for one window: each observer's live deliveries per lane, judged
- * against the stored rows, for the events both compared lanes were live and caught up
- * for (only the Realtime lane once the legacy feed stops publishing). Pure.
+ * Every Realtime lane of one observer, each judged on its own against the same stored rows
+ * and the same legacy control: a broadcast loss shows on the broadcast lane only. Pure.
  */
-export function analyzeObserver(info: ObserverInfo, samples: ObservedSample[], sources: SourceIndex, options: AnalysisOptions): ObserverEvidence {
+export function analyzeObserverLanes(info: ObserverInfo, samples: ObservedSample[], sources: SourceIndex, options: AnalysisOptions): ObserverEvidence[] {
+  return strategiesOf(info, samples).map((strategy) => analyzeObserver(info, samples, sources, options, strategy));
+}
+
+/**
+ * The comparison engine for one window and one Realtime strategy: the observer's live
+ * deliveries on that strategy's lane and on the legacy lanes, judged against the stored
+ * rows, for the events both compared lanes were live and caught up for (only the Realtime
+ * lane once the legacy feed stops publishing). Other strategies' lanes are not looked at. Pure.
+ */
+export function analyzeObserver(info: ObserverInfo, samples: ObservedSample[], sources: SourceIndex, options: AnalysisOptions, strategy: RealtimeStrategy = DEFAULT_STRATEGY): ObserverEvidence {
   const counts = emptyCounts();
   const outcomes = new Map<string, Outcome>();
   const flagged: Flagged[] = [];
   const latency = { legacy: emptyHistogram(), realtime: emptyHistogram() };
   const byEvent = new Map<string, Record<Role, ObservedSample[]>>();
   for (const sample of samples) {
+    const role = roleOf(sample, strategy);
+    if (role === null) continue;
     if (!sources.byId.has(sample.event_id)) {
       counts.unknownEvents += 1;
       continue;
@@ -207,11 +238,11 @@ export function analyzeObserver(info: ObserverInfo, samples: ObservedSample[], s
       entry = { control: [], candidate: [], baseline: [] };
       byEvent.set(sample.event_id, entry);
     }
-    entry[roleOf(sample)].push(sample);
+    entry[role].push(sample);
   }
-  const candidateCoverage = coverageOf(info, 'candidate', options);
-  const controlCoverage = coverageOf(info, 'control', options);
-  const baselineCoverage = coverageOf(info, 'baseline', options);
+  const candidateCoverage = coverageOf(info, 'candidate', strategy, options);
+  const controlCoverage = coverageOf(info, 'control', strategy, options);
+  const baselineCoverage = coverageOf(info, 'baseline', strategy, options);
 
   for (const event of visit(sources, [...candidateCoverage, ...controlCoverage])) {
     const t = event.emittedMs;
@@ -238,9 +269,9 @@ export function analyzeObserver(info: ObserverInfo, samples: ObservedSample[], s
   }
   counts.compared = counts.matched + counts.mismatch + counts.missingCandidate;
   counts.discrepancies = counts.mismatch + counts.missingCandidate;
-  const judged = samples.filter((s) => s.lane !== 'baseline' && outcomes.has(s.event_id));
+  const judged = samples.filter((s) => s.lane !== 'baseline' && outcomes.has(s.event_id) && roleOf(s, strategy) !== null);
   counts.outOfOrder = { legacy: countOutOfOrder(judged.filter((s) => s.transport === 'legacy')), realtime: countOutOfOrder(judged.filter((s) => s.transport === 'realtime')) };
-  return { info, counts, outcomes, latency, flagged };
+  return { info, strategy, counts, outcomes, latency, flagged };
 }
 
 /** The outcome table (see {@link Outcome}). */
@@ -254,8 +285,9 @@ function judge(legacyOn: boolean, control: ObservedSample | undefined, candidate
   return control === undefined ? 'missing_control' : 'control_mismatch';
 }
 
-/** One subject's evidence for one cohort × browser (where its observers were). */
+/** One subject's evidence for one cohort × browser (where its observers were) on one Realtime strategy's lane. */
 export interface SubjectSlice {
+  strategy: RealtimeStrategy;
   cohort: string;
   browser: string;
   counts: EvidenceCounts;
@@ -264,18 +296,27 @@ export interface SubjectSlice {
 
 /**
  * Several observers of one subject (a user's tabs, whatever their cohort or browser, or
- * every probe) count as one: each event once, with the outcome of the first observer (by
- * id) that saw it on a lane, filed under that observer's cohort × browser. Baseline,
- * duplicates and latency stay with the observer that measured them.
+ * every probe) count as one, per Realtime strategy: each event once per strategy's lane.
  */
 export function mergeSubject(evidence: ObserverEvidence[]): SubjectSlice[] {
+  const byStrategy = new Map<RealtimeStrategy, ObserverEvidence[]>();
+  for (const item of evidence) byStrategy.set(item.strategy, [...(byStrategy.get(item.strategy) ?? []), item]);
+  return [...byStrategy].flatMap(([strategy, items]) => mergeLane(strategy, items));
+}
+
+/**
+ * One strategy's lane of a subject: each event once, with the outcome of the first observer
+ * (by id) that saw it on a lane, filed under that observer's cohort × browser. Baseline,
+ * duplicates and latency stay with the observer that measured them.
+ */
+function mergeLane(strategy: RealtimeStrategy, evidence: ObserverEvidence[]): SubjectSlice[] {
   const sorted = [...evidence].sort((a, b) => a.info.observer.localeCompare(b.info.observer));
   const slices = new Map<string, SubjectSlice>();
   const sliceOf = (info: ObserverInfo) => {
     const key = `${info.cohort}\u0000${info.browser}`;
     let slice = slices.get(key);
     if (!slice) {
-      slice = { cohort: info.cohort, browser: info.browser, counts: emptyCounts(), latency: { legacy: emptyHistogram(), realtime: emptyHistogram() } };
+      slice = { strategy, cohort: info.cohort, browser: info.browser, counts: emptyCounts(), latency: { legacy: emptyHistogram(), realtime: emptyHistogram() } };
       slices.set(key, slice);
     }
     return slice;

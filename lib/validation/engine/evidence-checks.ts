@@ -1,7 +1,8 @@
-import type { TransportKind } from '@/contracts/transports';
+import type { RealtimeStrategy, TransportKind } from '@/contracts/transports';
 import type { Cohort } from '@/lib/rollout/config';
 import { feedPlan } from '@/lib/rollout/feed-plan';
 import type { Lane, SampleBatch } from '@/contracts/samples';
+import { strategyLane } from '@/lib/validation/engine/strategy-lane';
 
 /**
  * What an observer can plausibly have seen, checked before a batch is stored. Observers
@@ -11,7 +12,7 @@ import type { Lane, SampleBatch } from '@/contracts/samples';
  */
 export class ImplausibleEvidence extends Error {
   constructor(
-    readonly code: 'wrong_cohort' | 'wrong_lane' | 'implausible_errors' | 'implausible_time' | 'unknown_event',
+    readonly code: 'wrong_cohort' | 'wrong_lane' | 'wrong_strategy' | 'implausible_errors' | 'implausible_time' | 'unknown_event',
     readonly field: string,
     message: string,
   ) {
@@ -56,6 +57,8 @@ export interface ObserverFacts {
   cohorts: ReadonlySet<Cohort | 'probe'>;
   /** Whether the legacy feed ran, in those configs (what decides a dashboard's lanes). */
   legacyStates: ReadonlySet<boolean>;
+  /** The Realtime strategies the server gave the caller in those configs (the probe: every one, it observes both). */
+  strategies: ReadonlySet<RealtimeStrategy>;
   /** The stored observer, when this id has reported before. */
   previous: { subject: string; firstSeenMs: number; lastBatchMs: number } | null;
   /** Session failures the subject's observers reported in the last minute. */
@@ -63,6 +66,18 @@ export interface ObserverFacts {
   nowMs: number;
   /** The probe: its budget is not a browser user's. */
   trusted: boolean;
+}
+
+/** A Realtime lane must be one the server put the caller on; a legacy lane names no strategy. */
+function checkStrategy(item: SampleBatch['samples'][number] | SampleBatch['coverage'][number], field: string, facts: ObserverFacts): void {
+  if (item.transport === 'legacy') {
+    if (item.strategy !== undefined) throw new ImplausibleEvidence('wrong_strategy', field, 'a legacy delivery has no Realtime strategy');
+    return;
+  }
+  const claimed = strategyLane(item);
+  if (claimed && !facts.strategies.has(claimed)) {
+    throw new ImplausibleEvidence('wrong_strategy', field, `you are not on the ${claimed} strategy (now: ${[...facts.strategies].join(', ') || 'none'})`);
+  }
 }
 
 export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts): void {
@@ -81,19 +96,42 @@ export function checkBatchPlausibility(batch: SampleBatch, facts: ObserverFacts)
       throw new ImplausibleEvidence('implausible_errors', `errors.${transport}`, `more than ${SUBJECT_ERRORS_PER_MINUTE} session failures a minute from one user's tabs together`);
     }
   }
+  const split = batch.errors.strategies;
+  if (split) {
+    for (const strategy of Object.keys(split) as Array<keyof typeof split>) {
+      if (!facts.strategies.has(strategy)) throw new ImplausibleEvidence('wrong_strategy', `errors.strategies.${strategy}`, `you are not on the ${strategy} strategy`);
+    }
+    const sum = Object.values(split).reduce((total, n) => total + (n ?? 0), 0);
+    if (sum !== batch.errors.realtime) throw new ImplausibleEvidence('implausible_errors', 'errors.strategies', `the Realtime errors per strategy add up to ${sum}, not ${batch.errors.realtime}`);
+  }
   const latest = nowMs + CLOCK_SLACK_MS;
   const earliest = firstSeen - FIRST_REPORT_SLACK_MS;
   batch.coverage.forEach((coverage, i) => {
     if (!allowedLanes(batch.cohort, coverage.transport, facts.legacyStates).includes(coverage.lane)) throw new ImplausibleEvidence('wrong_lane', `coverage[${i}].lane`, `a ${batch.cohort} observer has no ${coverage.transport} ${coverage.lane} lane`);
+    checkStrategy(coverage, `coverage[${i}].strategy`, facts);
     if (coverage.from < earliest) throw new ImplausibleEvidence('implausible_time', `coverage[${i}].from`, 'before this observer first reported');
     if (coverage.from > latest || (coverage.to !== null && coverage.to > latest)) throw new ImplausibleEvidence('implausible_time', `coverage[${i}]`, 'in the future');
   });
   if (batch.seen_through !== undefined && batch.seen_through > latest) throw new ImplausibleEvidence('implausible_time', 'seen_through', 'in the future');
   batch.samples.forEach((sample, i) => {
     if (!allowedLanes(batch.cohort, sample.transport, facts.legacyStates).includes(sample.lane)) throw new ImplausibleEvidence('wrong_lane', `samples[${i}].lane`, `a ${batch.cohort} observer has no ${sample.transport} ${sample.lane} lane`);
+    checkStrategy(sample, `samples[${i}].strategy`, facts);
     if (sample.emitted_at > latest || sample.received_at > latest) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'in the future');
     if (sample.received_at < sample.emitted_at - CLOCK_SLACK_MS) throw new ImplausibleEvidence('implausible_time', `samples[${i}].received_at`, 'received before the event was emitted');
   });
+}
+
+/**
+ * Which strategy's lane each Realtime error counts against: as the observer split them; else
+ * on the one strategy this batch's Realtime lanes name (a viewer's tab has one at a time);
+ * else on `current`, the server's decision for the caller now.
+ */
+export function errorsByStrategy(batch: SampleBatch, current: RealtimeStrategy): Partial<Record<RealtimeStrategy, number>> {
+  if (batch.errors.strategies) return batch.errors.strategies;
+  if (batch.errors.realtime === 0) return {};
+  const named = new Set([...batch.samples, ...batch.coverage].map(strategyLane).filter((s) => s !== null));
+  const only = named.size === 1 ? [...named][0] : undefined;
+  return { [only ?? current]: batch.errors.realtime };
 }
 
 /** A stored event as the source of truth knows it. */

@@ -253,21 +253,27 @@ function errorRateGate(subjects: SubjectEvidence[], t: Thresholds): GateResult {
   };
 }
 
+/**
+ * Messages per second one viewer receives on a strategy: one per row on postgres_changes;
+ * on broadcast the database's messages on the monitoring topics — measured when the triggers
+ * run, else `rowsPerBroadcastMessage` if configured, else one per row.
+ */
+export function messagesPerViewer(metrics: Pick<StageMetrics, 'eventsPerSecond' | 'broadcastMessagesPerSecond'>, strategy: RealtimeStrategy, rowsPerBroadcastMessage?: number): number {
+  if (strategy !== 'broadcast') return metrics.eventsPerSecond;
+  if (rowsPerBroadcastMessage) return metrics.eventsPerSecond / Math.max(1, rowsPerBroadcastMessage);
+  const measured = metrics.broadcastMessagesPerSecond ?? 0;
+  return measured > 0 ? measured : metrics.eventsPerSecond;
+}
+
 function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number, target: RolloutTarget, t: Thresholds): GateResult {
   const quotas = planQuotas(plan);
   // Shadow and realtime cohorts both hold a Realtime connection with two channels.
   const connections = Math.ceil(metrics.activeUsers * nextRealtimeShare);
-  // Broadcast viewers receive the database's messages: measured when the triggers run, else one per row.
-  const measuredBroadcast = metrics.broadcastMessagesPerSecond ?? 0;
-  const perViewer = (strategy: RealtimeStrategy) => {
-    if (strategy !== 'broadcast') return metrics.eventsPerSecond;
-    if (target.rowsPerBroadcastMessage) return metrics.eventsPerSecond / Math.max(1, target.rowsPerBroadcastMessage);
-    return measuredBroadcast > 0 ? measuredBroadcast : metrics.eventsPerSecond;
-  };
-  const messagesPerViewer = perViewer(target.strategy);
+  const perViewer = (strategy: RealtimeStrategy) => messagesPerViewer(metrics, strategy, target.rowsPerBroadcastMessage);
+  const messagesPerViewerNow = perViewer(target.strategy);
   const projected = {
     connections: connections / quotas.connections,
-    messagesPerSecond: (connections * messagesPerViewer) / quotas.messagesPerSecond,
+    messagesPerSecond: (connections * messagesPerViewerNow) / quotas.messagesPerSecond,
     // A full reconnect of every client within a minute, two joins each.
     joinsPerSecond: (connections * 2) / 60 / quotas.joinsPerSecond,
   };
@@ -290,7 +296,9 @@ function quotaGate(metrics: StageMetrics, plan: Plan, nextRealtimeShare: number,
 }
 
 /**
- * The gates for moving from the current realtime share to `nextShare` (0..1): consistency
+ * The gates for moving from the current realtime share to `nextShare` (0..1), on the lane of
+ * the strategy being rolled out (`metrics` hold that lane's evidence only: loadStageMetrics with
+ * `strategy`; the quota gate projects `target.strategy`): consistency
  * against the stored rows (excess over the noise baseline, two-sided 95 % bounds,
  * n ≥ 3,000), Realtime p95 latency, error rate, and projected quota headroom. Each health
  * gate rests on the trusted probe, with browsers as a second lane that cannot be moved by

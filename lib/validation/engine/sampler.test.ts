@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 /** A sampler on a hand-driven clock whose sink holds each batch until `release()` (a slow samples API), or fails while `failing`. */
-function testSampler() {
+function testSampler(overrides: Partial<Parameters<typeof createSampler>[0]> = {}) {
   const batches: Array<SampleBatch & { final: boolean }> = [];
   const pending: Array<() => void> = [];
   const clock = { now: 1_800_000_000_000, failing: false };
@@ -32,6 +32,7 @@ function testSampler() {
         pending.push(resolve);
       });
     },
+    ...overrides,
   });
   const release = () => pending.splice(0).forEach((resolve) => resolve());
   samplers.push({ sampler, release });
@@ -118,12 +119,12 @@ describe('validation sampler', () => {
     sampler.record(delivered(2, 'realtime', start + 8_200), 'shadow');
     await flushed();
     expect(batches.at(-1)?.coverage).toEqual([
-      { transport: 'realtime', lane: 'shadow', from: start + 100, to: start + 5_000 },
-      { transport: 'realtime', lane: 'shadow', from: start + 8_200, to: null },
+      { transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 100, to: start + 5_000 },
+      { transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 8_200, to: null },
     ]);
     // Closed intervals are sent once; the open one again with every report.
     await flushed();
-    expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'shadow', from: start + 8_200, to: null }]);
+    expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 8_200, to: null }]);
   });
 
   it('ends a lane that went quiet at its last sign of life, not when the silence was noticed', async () => {
@@ -134,7 +135,7 @@ describe('validation sampler', () => {
     clock.now = start + 35_000;
     sampler.laneDown('realtime', 'primary', start + 5_000);
     await flushed();
-    expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'primary', from: start + 10, to: start + 5_000 }]);
+    expect(batches.at(-1)?.coverage).toEqual([{ transport: 'realtime', lane: 'primary', strategy: 'postgres_changes', from: start + 10, to: start + 5_000 }]);
   });
 
   it('takes a hidden tab out of the comparison until it is visible and delivering again', async () => {
@@ -173,8 +174,8 @@ describe('validation sampler', () => {
     expect(sampler.stats()).toMatchObject({ failedBatches: 1, dropped: 1 });
     expect(sampleIds(batches)).toEqual([1, 3]);
     expect(batches.at(-1)?.coverage).toEqual([
-      { transport: 'realtime', lane: 'shadow', from: start + 10, to: start + 1_999 },
-      { transport: 'realtime', lane: 'shadow', from: start + 4_000, to: null },
+      { transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 10, to: start + 1_999 },
+      { transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 4_000, to: null },
     ]);
   });
 
@@ -194,6 +195,47 @@ describe('validation sampler', () => {
     await abandoned;
     const last = batches.at(-1);
     expect(last).toMatchObject({ final: true, samples: [] });
-    expect(last?.coverage).toEqual([{ transport: 'realtime', lane: 'primary', from: start + 10, to: start + 2_999 }]);
+    expect(last?.coverage).toEqual([{ transport: 'realtime', lane: 'primary', strategy: 'postgres_changes', from: start + 10, to: start + 2_999 }]);
+  });
+
+  it('keeps each Realtime strategy a lane of its own: samples, coverage and errors name it', async () => {
+    const errors = { legacy: 0, realtime: 0, strategies: { postgres_changes: 0, broadcast: 0 } };
+    const { sampler, batches, flushed, clock } = testSampler({ cohort: 'probe', browser: 'node', errors: () => structuredClone(errors) });
+    const start = clock.now;
+    sampler.laneLive('realtime', 'shadow', 'postgres_changes');
+    sampler.laneLive('realtime', 'shadow', 'broadcast');
+    sampler.record(delivered(1, 'realtime', start + 10), 'shadow', 'postgres_changes');
+    sampler.record(delivered(1, 'realtime', start + 10), 'shadow', 'broadcast');
+    clock.now = start + 1_000;
+    // Broadcast fails; postgres_changes stays live.
+    sampler.laneDown('realtime', 'shadow', undefined, 'broadcast');
+    errors.realtime += 1;
+    errors.strategies.broadcast += 1;
+    await flushed();
+    const batch = batches.at(-1);
+    expect(batch?.samples.map((sample) => [sample.id, sample.strategy])).toEqual([
+      [1, 'postgres_changes'],
+      [1, 'broadcast'],
+    ]);
+    expect(batch?.coverage).toEqual([
+      { transport: 'realtime', lane: 'shadow', strategy: 'broadcast', from: start + 10, to: start + 1_000 },
+      { transport: 'realtime', lane: 'shadow', strategy: 'postgres_changes', from: start + 10, to: null },
+    ]);
+    expect(batch?.errors).toEqual({ legacy: 0, realtime: 1, strategies: { broadcast: 1 } });
+  });
+
+  it('names its own strategy on a viewer’s Realtime lanes, and never on legacy ones', async () => {
+    const { sampler, batches, flushed, clock } = testSampler({ realtimeStrategy: 'broadcast', errors: () => ({ legacy: 0, realtime: 2 }) });
+    sampler.laneLive('realtime', 'shadow');
+    sampler.laneLive('legacy', 'primary');
+    sampler.record(delivered(1, 'realtime', clock.now), 'shadow');
+    sampler.record(delivered(1, 'legacy', clock.now), 'primary');
+    await flushed();
+    const batch = batches.at(-1);
+    expect(batch?.samples.map((sample) => [sample.transport, sample.strategy])).toEqual([
+      ['realtime', 'broadcast'],
+      ['legacy', undefined],
+    ]);
+    expect(batch?.errors.strategies).toEqual({ broadcast: 2 });
   });
 });

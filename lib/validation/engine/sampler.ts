@@ -1,6 +1,8 @@
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
 import { eventDigest, eventPayload } from '@/lib/validation/engine/digest';
 import type { Coverage, Lane, Sample, SampleBatch } from '@/contracts/samples';
+import type { RealtimeStrategy } from '@/contracts/transports';
+import { DEFAULT_STRATEGY } from '@/lib/validation/engine/strategy-lane';
 
 export type { Lane } from '@/contracts/samples';
 
@@ -8,12 +10,14 @@ export interface SamplerOptions {
   observer: string;
   cohort: SampleBatch['cohort'];
   browser: SampleBatch['browser'];
+  /** The strategy of this observer's Realtime lanes unless a call names another (default postgres_changes). */
+  realtimeStrategy?: RealtimeStrategy;
   /** Posts one batch; rejects on failure (the batch is then dropped and counted). */
   send(batch: SampleBatch, options: { final: boolean }): Promise<void>;
   /** Client clock minus server clock (ms), as last measured. */
   clockOffsetMs(): number;
-  /** Cumulative transport errors (session failures) seen by this observer. */
-  errors(): Record<TransportKind, number>;
+  /** Cumulative transport errors (session failures) seen by this observer; `strategies` splits the Realtime ones (else all count on `realtimeStrategy`). */
+  errors(): Record<TransportKind, number> & { strategies?: Partial<Record<RealtimeStrategy, number>> };
   /** Cumulative events the observer got only from the history API (gap fill). */
   historyRecovered?(): number;
   flushEveryMs?: number;
@@ -30,7 +34,8 @@ type LaneState =
   | { phase: 'waiting'; liveAt: number }
   | { phase: 'covering'; liveAt: number; from: number };
 
-const laneKey = (transport: TransportKind, lane: Lane) => `${transport}:${lane}` as const;
+/** A lane is a transport's subscription in one role; on Realtime, of one strategy (the probe has two Realtime lanes). */
+const laneKey = (transport: TransportKind, lane: Lane, strategy: RealtimeStrategy | undefined) => `${transport}:${lane}:${strategy ?? ''}` as const;
 
 /**
  * Turns every live delivery an observer sees into a validation sample, and tells the
@@ -47,11 +52,13 @@ export function createSampler(options: SamplerOptions) {
   const buffer: Sample[] = [];
   const seqs = new Map<string, number>();
   const seen = new Map<string, { transport: TransportKind; digest: string; payload: Record<string, unknown> }>();
-  const lanes = new Map<ReturnType<typeof laneKey>, { transport: TransportKind; lane: Lane; connected: boolean; state: LaneState }>();
+  const lanes = new Map<ReturnType<typeof laneKey>, { transport: TransportKind; lane: Lane; strategy?: RealtimeStrategy; connected: boolean; state: LaneState }>();
+  const defaultStrategy = options.realtimeStrategy ?? DEFAULT_STRATEGY;
+  const strategyFor = (transport: TransportKind, strategy: RealtimeStrategy | undefined) => (transport === 'realtime' ? (strategy ?? defaultStrategy) : undefined);
   /** Coverage intervals that ended and are not yet acknowledged by the server. */
   let closed: Coverage[] = [];
   let visible = true;
-  let lastErrors = { legacy: 0, realtime: 0 };
+  let lastErrors: ReturnType<SamplerOptions['errors']> = { legacy: 0, realtime: 0 };
   let lastHistory = 0;
   let replayed = 0;
   let dropped = 0;
@@ -63,11 +70,12 @@ export function createSampler(options: SamplerOptions) {
   const flushEvery = options.flushEveryMs ?? 2_000;
   const maxBuffered = options.maxBuffered ?? 20_000;
 
-  function laneOf(transport: TransportKind, lane: Lane) {
-    const key = laneKey(transport, lane);
+  function laneOf(transport: TransportKind, lane: Lane, requested?: RealtimeStrategy) {
+    const strategy = strategyFor(transport, requested);
+    const key = laneKey(transport, lane, strategy);
     let entry = lanes.get(key);
     if (!entry) {
-      entry = { transport, lane, connected: false, state: { phase: 'down' } };
+      entry = { transport, lane, ...(strategy ? { strategy } : {}), connected: false, state: { phase: 'down' } };
       lanes.set(key, entry);
     }
     return entry;
@@ -75,7 +83,7 @@ export function createSampler(options: SamplerOptions) {
 
   /** Ends a lane's coverage at `to` (server clock) and stops counting it as evidence. */
   function endCoverage(entry: ReturnType<typeof laneOf>, to: number) {
-    if (entry.state.phase === 'covering' && to >= entry.state.from) closed.push({ transport: entry.transport, lane: entry.lane, from: entry.state.from, to });
+    if (entry.state.phase === 'covering' && to >= entry.state.from) closed.push({ transport: entry.transport, lane: entry.lane, ...(entry.strategy ? { strategy: entry.strategy } : {}), from: entry.state.from, to });
     entry.state = { phase: 'down' };
   }
 
@@ -92,8 +100,8 @@ export function createSampler(options: SamplerOptions) {
     }
   }
 
-  function laneLive(transport: TransportKind, lane: Lane): void {
-    const entry = laneOf(transport, lane);
+  function laneLive(transport: TransportKind, lane: Lane, strategy?: RealtimeStrategy): void {
+    const entry = laneOf(transport, lane, strategy);
     entry.connected = true;
     resume(entry);
   }
@@ -103,8 +111,8 @@ export function createSampler(options: SamplerOptions) {
    * last sign of life: what it was in a position to deliver ended there — a stalled socket or
    * tab is the observer's silence, not Realtime losing events.
    */
-  function laneDown(transport: TransportKind, lane: Lane, lastAliveAt?: number): void {
-    const entry = laneOf(transport, lane);
+  function laneDown(transport: TransportKind, lane: Lane, lastAliveAt?: number, strategy?: RealtimeStrategy): void {
+    const entry = laneOf(transport, lane, strategy);
     entry.connected = false;
     const quietFrom = lastAliveAt === undefined ? Number.POSITIVE_INFINITY : Math.round(lastAliveAt - options.clockOffsetMs());
     endCoverage(entry, Math.min(serverNow(), quietFrom));
@@ -120,10 +128,10 @@ export function createSampler(options: SamplerOptions) {
     }
   }
 
-  function record(event: MonitoringEvent, lane: Lane): void {
+  function record(event: MonitoringEvent, lane: Lane, strategy?: RealtimeStrategy): void {
     const transport = event.provenance.transport;
     if (transport === 'history' || stopped) return;
-    const entry = laneOf(transport, lane);
+    const entry = laneOf(transport, lane, strategy);
     const state = entry.state;
     if (state.phase === 'down') return;
     // A replay, or an event emitted before the lane went live: recovered, not delivered live.
@@ -133,7 +141,7 @@ export function createSampler(options: SamplerOptions) {
     }
     if (state.phase === 'waiting') entry.state = { phase: 'covering', liveAt: state.liveAt, from: Math.floor(event.emittedAt) };
     const digest = eventDigest(event);
-    const key = `${transport}:${lane}:${event.stream}`;
+    const key = `${transport}:${lane}:${entry.strategy ?? ''}:${event.stream}`;
     const seq = seqs.get(key) ?? 0;
     seqs.set(key, seq + 1);
     const sample: Sample = {
@@ -142,6 +150,7 @@ export function createSampler(options: SamplerOptions) {
       stream: event.stream,
       transport,
       lane,
+      ...(entry.strategy ? { strategy: entry.strategy } : {}),
       received_at: Math.round(event.provenance.receivedAt - options.clockOffsetMs()),
       emitted_at: Math.round(event.emittedAt),
       digest,
@@ -166,14 +175,28 @@ export function createSampler(options: SamplerOptions) {
   }
 
   function openCoverage(): Coverage[] {
-    return [...lanes.values()].flatMap((entry) => (entry.state.phase === 'covering' ? [{ transport: entry.transport, lane: entry.lane, from: entry.state.from, to: null }] : []));
+    return [...lanes.values()].flatMap((entry) =>
+      entry.state.phase === 'covering' ? [{ transport: entry.transport, lane: entry.lane, ...(entry.strategy ? { strategy: entry.strategy } : {}), from: entry.state.from, to: null }] : [],
+    );
+  }
+
+  /** The Realtime errors since the last batch, per strategy's lane: as counted, else all on the observer's strategy. */
+  function strategyErrors(errors: ReturnType<SamplerOptions['errors']>, last: ReturnType<SamplerOptions['errors']>, realtime: number): Partial<Record<RealtimeStrategy, number>> {
+    if (!errors.strategies) return { [defaultStrategy]: realtime };
+    const split: Partial<Record<RealtimeStrategy, number>> = {};
+    for (const [strategy, n] of Object.entries(errors.strategies) as Array<[RealtimeStrategy, number]>) {
+      const since = Math.max(0, n - (last.strategies?.[strategy] ?? 0));
+      if (since > 0) split[strategy] = since;
+    }
+    return split;
   }
 
   function counters() {
     const errors = options.errors();
     const history = options.historyRecovered?.() ?? 0;
+    const realtime = Math.max(0, errors.realtime - lastErrors.realtime);
     const delta = {
-      errors: { legacy: Math.max(0, errors.legacy - lastErrors.legacy), realtime: Math.max(0, errors.realtime - lastErrors.realtime) },
+      errors: { legacy: Math.max(0, errors.legacy - lastErrors.legacy), realtime, ...(realtime > 0 ? { strategies: strategyErrors(errors, lastErrors, realtime) } : {}) },
       recovered: { replay: replayed, history: Math.max(0, history - lastHistory) },
     };
     lastErrors = errors;

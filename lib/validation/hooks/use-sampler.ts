@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from 'react';
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
+import type { RealtimeStrategy } from '@/contracts/transports';
 import type { LaneChange } from '@/lib/monitoring/monitoring-feed';
 import { browserFamily } from '@/lib/rollout/browser-family';
 import type { Cohort } from '@/lib/rollout/config';
@@ -10,8 +11,10 @@ import { createSampler, type Lane, type Sampler } from '@/lib/validation/engine/
 
 export interface SamplerInputs {
   cohort: Cohort;
-  /** The feed's shape (primary / shadow / fallback): a new feed is a new observer. */
+  /** The feed's shape (primary / shadow / fallback / Realtime strategy): a new feed is a new observer. */
   feedKey: string;
+  /** The strategy this feed's Realtime lanes use (what each Realtime sample names). */
+  realtimeStrategy: RealtimeStrategy;
   clockOffsetMs(): number;
   errors(): Record<TransportKind, number>;
   historyRecovered(): number;
@@ -35,13 +38,14 @@ export function useSampler(inputs: SamplerInputs): SamplerTap {
   useEffect(() => {
     deps.current = inputs;
   });
-  const { cohort, feedKey } = inputs;
+  const { cohort, feedKey, realtimeStrategy } = inputs;
   useEffect(() => {
     if (cohort === 'legacy') return;
     const instance = createSampler({
       observer: `tab-${crypto.randomUUID()}`,
       cohort,
       browser: browserFamily(navigator.userAgent),
+      realtimeStrategy,
       clockOffsetMs: () => deps.current.clockOffsetMs(),
       errors: () => deps.current.errors(),
       historyRecovered: () => deps.current.historyRecovered(),
@@ -64,7 +68,7 @@ export function useSampler(inputs: SamplerInputs): SamplerTap {
       sampler.current = null;
       void instance.stop();
     };
-  }, [cohort, feedKey]);
+  }, [cohort, feedKey, realtimeStrategy]);
   const [tap] = useState<SamplerTap>(() => ({
     event: (event, lane) => sampler.current?.record(event, lane),
     lane: ({ lane, transport, live, lastAliveAt }) => (live ? sampler.current?.laneLive(transport, lane) : sampler.current?.laneDown(transport, lane, lastAliveAt)),

@@ -8,10 +8,13 @@ import { evaluate } from '@/lib/rollout/evaluate';
 import { subjectOf } from '@/lib/rollout/cohort';
 import { recentRolloutConfigs } from '@/lib/rollout/server/server-config';
 import { legacyFeedEnabled } from '@/lib/rollout/stages';
-import { checkBatchPlausibility, checkEventIdentity, ImplausibleEvidence } from '@/lib/validation/engine/evidence-checks';
+import { realtimeStrategy } from '@/lib/rollout/strategy';
+import { REALTIME_STRATEGIES } from '@/contracts/transports';
+import { checkBatchPlausibility, checkEventIdentity, errorsByStrategy, ImplausibleEvidence } from '@/lib/validation/engine/evidence-checks';
 import { sampleBatchSchema } from '@/contracts/samples';
 import { loadObserver, lookupEvents, recentErrors, recordRejection, storeSampleBatch } from '@/lib/validation/store/sample-store';
 import { observerKey, PROBE_SUBJECT } from '@/lib/validation/engine/subjects';
+import { DEFAULT_STRATEGY } from '@/lib/validation/engine/strategy-lane';
 
 /** 1,000 samples ≈ 250 KB of JSON; 1 MB leaves room for attached discrepancy payloads. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,12 +54,15 @@ export async function acceptSamples(request: Request, caller: Caller): Promise<{
       lookupEvents(pool, batch.samples.map((s) => s.event_id)),
       caller.kind === 'service' ? { legacy: 0, realtime: 0 } : recentErrors(pool, subject, 60),
     ]);
-    const cohorts =
-      caller.kind === 'service' ? new Set(['probe'] as const) : new Set(configs.map((config) => evaluate(config, subjectOf(caller.user, undefined, request.headers.get('user-agent'))).cohort));
+    const rolloutSubject = caller.kind === 'user' ? subjectOf(caller.user, undefined, request.headers.get('user-agent')) : null;
+    const cohorts = rolloutSubject ? new Set(configs.map((config) => evaluate(config, rolloutSubject).cohort)) : new Set(['probe'] as const);
+    // The probe observes every strategy; a viewer only the one the server decided for it (in any recent config).
+    const decided = rolloutSubject ? configs.map((config) => realtimeStrategy(config, rolloutSubject).strategy) : [];
+    const strategies = rolloutSubject ? new Set(decided) : new Set(REALTIME_STRATEGIES);
     const legacyStates = new Set(configs.map(legacyFeedEnabled));
-    checkBatchPlausibility(batch, { subject, cohorts, legacyStates, previous, nowMs, recentErrors: errorsLastMinute, trusted: caller.kind === 'service' });
+    checkBatchPlausibility(batch, { subject, cohorts, legacyStates, strategies, previous, nowMs, recentErrors: errorsLastMinute, trusted: caller.kind === 'service' });
     checkEventIdentity(batch, stored);
-    return await storeSampleBatch(pool, batch, { observer, subject, trusted: caller.kind === 'service', nowMs });
+    return await storeSampleBatch(pool, batch, { observer, subject, trusted: caller.kind === 'service', nowMs, realtimeErrors: errorsByStrategy(batch, decided[0] ?? DEFAULT_STRATEGY) });
   } catch (error) {
     if (!(error instanceof ImplausibleEvidence)) throw error;
     await recordRejection(pool, subject, error.code, error.message);

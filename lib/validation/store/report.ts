@@ -1,6 +1,10 @@
 import 'server-only';
 import type pg from 'pg';
-import { evaluateGates, findOutliers, overall, type GateResult, type GateStatus, type SubjectEvidence } from '@/lib/validation/engine/gates';
+import { evaluateGates, findOutliers, messagesPerViewer, overall, type GateResult, type GateStatus, type SubjectEvidence } from '@/lib/validation/engine/gates';
+import { compareLanes, type LaneSummary } from '@/lib/validation/engine/lane-comparison';
+import { loadLaneErrors } from '@/lib/validation/store/lane-errors';
+import { stageStrategy } from '@/lib/rollout/strategy';
+import type { RealtimeStrategy } from '@/contracts/transports';
 import { rolloutTarget } from '@/lib/validation/engine/rollout-target';
 import { loadStageMetrics } from '@/lib/validation/store/stage-metrics';
 import { nextStage, realtimeConnectionShare } from '@/lib/rollout/stages';
@@ -22,6 +26,8 @@ export interface DiscrepancyRow {
   id: number;
   minute: string;
   kind: string;
+  /** The Realtime strategy's lane it was found on. */
+  strategy: RealtimeStrategy;
   stream: string;
   eventId: string;
   eventSeq: number;
@@ -57,8 +63,12 @@ export interface ValidationReport {
   generatedAt: string;
   query: ReportQuery;
   stage: string;
+  /** The Realtime strategy the stage rolls out: what the gates, totals and per-minute series judge. */
+  strategy: RealtimeStrategy;
   verdict: GateStatus;
   gates: GateResult[];
+  /** Legacy, postgres_changes and broadcast side by side over the same window. */
+  lanes: LaneSummary[];
   totals: {
     probe: { compared: number; discrepancies: number; consistency: number | null; baselineCompared: number; baselineDiscrepancies: number; realtimeP95Ms: number | null; legacyP95Ms: number | null; errors: number; deliveries: number };
     browsers: { users: number; compared: number; discrepancies: number; consistency: number | null; realtimeP95Ms: number | null; errors: number; deliveries: number };
@@ -104,7 +114,9 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
   const now = options.now ?? Date.now();
   const sinceMs = now - parseDuration(query.since);
   const filter = { sinceMs: Math.floor(sinceMs / 60_000) * 60_000, cohorts: query.cohort ? [query.cohort] : undefined, browsers: query.browser ? [query.browser] : undefined };
-  const [config, metrics] = await Promise.all([loadConfig(pool), loadStageMetrics(pool, filter)]);
+  const config = await loadConfig(pool);
+  const strategy = stageStrategy(config);
+  const metrics = await loadStageMetrics(pool, { ...filter, strategy });
   const gates = evaluateGates(
     metrics,
     config.plan,
@@ -113,14 +125,14 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
     rolloutTarget(config),
   );
   const params = [new Date(filter.sinceMs).toISOString(), query.cohort ?? null, query.browser ?? null];
-  const [windows, rows, extra] = await Promise.all([
-    pool.query<{ minute: Date; trusted: boolean; counts: WindowCounts; latency_legacy: number[]; latency_realtime: number[] }>(
-      `select minute, trusted, counts, latency_legacy, latency_realtime from public.validation_windows
+  const [windows, rows, extra, laneErrors] = await Promise.all([
+    pool.query<{ minute: Date; strategy: RealtimeStrategy; subject: string; trusted: boolean; counts: WindowCounts; latency_legacy: number[]; latency_realtime: number[] }>(
+      `select minute, strategy, subject, trusted, counts, latency_legacy, latency_realtime from public.validation_windows
         where minute >= $1::timestamptz and ($2::text is null or cohort = $2) and ($3::text is null or browser = $3) order by minute`,
       params,
     ),
-    pool.query<{ id: number; minute: Date; kind: string; stream: string; event_id: string; event_seq: number; cohort: string; browser: string; observer: string; trusted: boolean; ignored: boolean; control_payload: unknown; candidate_payload: unknown; truth: unknown }>(
-      `select d.id, d.minute, d.kind, d.stream, d.event_id, d.event_seq, d.cohort, d.browser, d.observer, d.cohort = 'probe' as trusted, d.ignored_by is not null as ignored,
+    pool.query<{ id: number; minute: Date; kind: string; strategy: RealtimeStrategy; stream: string; event_id: string; event_seq: number; cohort: string; browser: string; observer: string; trusted: boolean; ignored: boolean; control_payload: unknown; candidate_payload: unknown; truth: unknown }>(
+      `select d.id, d.minute, d.kind, d.strategy, d.stream, d.event_id, d.event_seq, d.cohort, d.browser, d.observer, d.cohort = 'probe' as trusted, d.ignored_by is not null as ignored,
               d.control_payload, d.candidate_payload,
               coalesce((select to_jsonb(m) from public.cache_metrics m where m.event_id = d.event_id),
                        (select to_jsonb(e) from public.system_events e where e.event_id = d.event_id)) as truth
@@ -128,7 +140,7 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
            -- The probe's rows first and apart, then at most 10 per browser user: no viewer can bury the trusted evidence.
            (select * from public.validation_discrepancies where minute >= $1::timestamptz and cohort = 'probe' and ($2::text is null or cohort = $2) and ($3::text is null or browser = $3) order by id desc limit 100)
            union all
-           (select id, detected_at, minute, observer, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by, subject
+           (select id, detected_at, minute, observer, cohort, browser, kind, stream, event_id, event_seq, control_payload, candidate_payload, ignored_by, subject, strategy
               from (select x.*, row_number() over (partition by x.subject order by x.id desc) as rank from public.validation_discrepancies x
                      where x.minute >= $1::timestamptz and x.cohort <> 'probe' and ($2::text is null or x.cohort = $2) and ($3::text is null or x.browser = $3)) ranked
              where rank <= 10 order by id desc limit 100)
@@ -141,11 +153,22 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
         where at >= $1::timestamptz and ($2::text is null or cohort = $2) and ($3::text is null or browser = $3)`,
       params,
     ),
+    loadLaneErrors(pool, params),
   ]);
+  const lanes = compareLanes(
+    windows.rows.map((w) => ({ strategy: w.strategy, subject: w.subject, trusted: w.trusted, counts: w.counts, latencyLegacy: w.latency_legacy, latencyRealtime: w.latency_realtime })),
+    laneErrors,
+    {
+      rolledOut: strategy,
+      quarantined: new Set(metrics.quarantined),
+      messagesPerViewer: { legacy: metrics.eventsPerSecond, postgres_changes: messagesPerViewer(metrics, 'postgres_changes'), broadcast: messagesPerViewer(metrics, 'broadcast') },
+    },
+  );
   const byMinute = new Map<string, { probe: [number, number]; browsers: [number, number]; legacy: number[]; realtime: number[] }>();
   let legacyFaults = 0;
   let observerDisagrees = 0;
-  for (const row of windows.rows) {
+  // The series and totals are the rolled-out strategy's lane (each lane's own evidence is in `lanes`).
+  for (const row of windows.rows.filter((w) => w.strategy === strategy)) {
     const key = row.minute.toISOString();
     const point = byMinute.get(key) ?? { probe: [0, 0], browsers: [0, 0], legacy: emptyHistogram(), realtime: emptyHistogram() };
     const lane = row.trusted ? point.probe : point.browsers;
@@ -173,8 +196,10 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
     generatedAt: new Date(now).toISOString(),
     query,
     stage: config.stage,
+    strategy,
     verdict: overall(gates),
     gates,
+    lanes,
     totals: {
       probe: { ...probe, consistency: consistencyOf(probe.compared, probe.discrepancies) },
       browsers: { users: browserSubjects.length, compared: browsers.compared, discrepancies: browsers.discrepancies, consistency: consistencyOf(browsers.compared, browsers.discrepancies), realtimeP95Ms: browsers.realtimeP95Ms, errors: browsers.errors, deliveries: browsers.deliveries },
@@ -187,6 +212,7 @@ export async function buildReport(pool: pg.Pool, query: ReportQuery, options: { 
       id: Number(r.id),
       minute: r.minute.toISOString(),
       kind: r.kind,
+      strategy: r.strategy,
       stream: r.stream,
       eventId: r.event_id,
       eventSeq: Number(r.event_seq),
@@ -232,17 +258,4 @@ async function loadOversight(pool: pg.Pool, subjects: SubjectEvidence[], quarant
     quarantine: quarantine.rows.map((row) => ({ subject: row.subject, email: emailOf.get(row.subject) ?? null, since: row.since.toISOString(), reason: row.reason })),
     rejections: rejections.rows.map((row) => ({ subject: row.subject, email: emailOf.get(row.subject) ?? null, code: row.code, count: row.count, lastAt: row.last_at.toISOString(), lastMessage: row.last_message })),
   };
-}
-
-/** CSV of the per-minute series and the discrepancy log (two sections). */
-export function reportCsv(report: ValidationReport): string {
-  const esc = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-    return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const lines = ['section,minute,probe_compared,probe_consistency_pct,browser_compared,browser_consistency_pct,legacy_p95_ms,realtime_p95_ms'];
-  for (const m of report.minutes) lines.push(['minute', m.minute, m.probe.compared, m.probe.consistency?.toFixed(4), m.browsers.compared, m.browsers.consistency?.toFixed(4), m.legacyP95, m.realtimeP95].map(esc).join(','));
-  lines.push('', 'section,id,minute,kind,stream,event_id,event_seq,cohort,browser,ignored,control,candidate,truth');
-  for (const d of report.discrepancies) lines.push(['discrepancy', d.id, d.minute, d.kind, d.stream, d.eventId, d.eventSeq, d.cohort, d.browser, d.ignored, d.control, d.candidate, d.truth].map(esc).join(','));
-  return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,8 @@ import 'server-only';
 import type pg from 'pg';
 import type { StoredIdentity } from '@/lib/validation/engine/evidence-checks';
 import type { SampleBatch } from '@/contracts/samples';
+import { REALTIME_STRATEGIES, type RealtimeStrategy } from '@/contracts/transports';
+import { strategyLane } from '@/lib/validation/engine/strategy-lane';
 
 export interface StoredObserver {
   subject: string;
@@ -57,7 +59,7 @@ export async function recentErrors(pool: pg.Pool, subject: string, seconds: numb
 function coverageRows(batch: SampleBatch, now: number) {
   const byKey = new Map<string, SampleBatch['coverage'][number]>();
   for (const c of batch.coverage) {
-    const key = `${c.transport}:${c.lane}:${c.from}`;
+    const key = `${c.transport}:${c.lane}:${strategyLane(c) ?? 'none'}:${c.from}`;
     const known = byKey.get(key);
     if (!known || (known.to === null && c.to !== null)) byKey.set(key, c);
   }
@@ -71,7 +73,11 @@ function coverageRows(batch: SampleBatch, now: number) {
  * observer's counters — deliveries as distinct events per transport. `seen_through` and
  * coverage ends are clamped to the server's clock.
  */
-export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch, context: { observer: string; subject: string; trusted: boolean; nowMs: number }): Promise<{ stored: number }> {
+export async function storeSampleBatch(
+  pool: pg.Pool,
+  batch: SampleBatch,
+  context: { observer: string; subject: string; trusted: boolean; nowMs: number; realtimeErrors?: Partial<Record<RealtimeStrategy, number>> },
+): Promise<{ stored: number }> {
   const s = batch.samples;
   const now = Math.floor(context.nowMs);
   const seenThrough = Math.min(batch.seen_through ?? now, now);
@@ -88,10 +94,10 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch, contex
     const c = coverageRows(batch, now);
     if (c.length > 0) {
       await client.query(
-        `insert into public.validation_coverage (observer, transport, lane, from_ms, to_ms, until_ms)
-         select $1, t, l, f, e, f from unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[]) as x(t, l, f, e)
-         on conflict (observer, transport, lane, from_ms) do update set to_ms = excluded.to_ms where validation_coverage.to_ms is null`,
-        [observer, c.map((x) => x.transport), c.map((x) => x.lane), c.map((x) => x.from), c.map((x) => x.to)],
+        `insert into public.validation_coverage (observer, transport, lane, strategy, from_ms, to_ms, until_ms)
+         select $1, t, l, st, f, e, f from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[]) as x(t, l, st, f, e)
+         on conflict (observer, transport, lane, strategy, from_ms) do update set to_ms = excluded.to_ms where validation_coverage.to_ms is null`,
+        [observer, c.map((x) => x.transport), c.map((x) => x.lane), c.map((x) => strategyLane(x) ?? 'none'), c.map((x) => x.from), c.map((x) => x.to)],
       );
     }
     // How far each interval reaches: its end, but never past what the observer vouched for.
@@ -104,8 +110,8 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch, contex
     if (s.length > 0) {
       await client.query(
         `insert into public.validation_samples
-           (observer, cohort, browser, event_id, event_seq, stream, transport, lane, emitted_ms, received_ms, digest, seq, payload, peer_payload)
-         select $1, $2, $3, * from unnest($4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[])`,
+           (observer, cohort, browser, event_id, event_seq, stream, transport, lane, emitted_ms, received_ms, digest, seq, payload, peer_payload, strategy)
+         select $1, $2, $3, * from unnest($4::uuid[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::int[], $13::jsonb[], $14::jsonb[], $15::text[])`,
         [
           observer,
           batch.cohort,
@@ -121,14 +127,22 @@ export async function storeSampleBatch(pool: pg.Pool, batch: SampleBatch, contex
           s.map((x) => x.seq),
           s.map((x) => (x.payload === undefined ? null : JSON.stringify(x.payload))),
           s.map((x) => (x.peer_payload === undefined ? null : JSON.stringify(x.peer_payload))),
+          s.map((x) => strategyLane(x)),
         ],
       );
     }
-    const delivered = (transport: 'legacy' | 'realtime') => new Set(s.filter((x) => x.transport === transport).map((x) => x.event_id)).size;
+    const delivered = (transport: 'legacy' | 'realtime', strategy?: RealtimeStrategy) =>
+      new Set(s.filter((x) => x.transport === transport && (strategy === undefined || strategyLane(x) === strategy)).map((x) => x.event_id)).size;
+    // Each Realtime strategy's lane has its own error rate: its errors over the events it delivered.
+    const byStrategy: Partial<Record<RealtimeStrategy, { errors: number; deliveries: number }>> = {};
+    for (const strategy of REALTIME_STRATEGIES) {
+      const lane = { errors: context.realtimeErrors?.[strategy] ?? 0, deliveries: delivered('realtime', strategy) };
+      if (lane.errors > 0 || lane.deliveries > 0) byStrategy[strategy] = lane;
+    }
     await client.query(
-      `insert into public.validation_errors (observer, subject, cohort, browser, legacy_errors, realtime_errors, legacy_deliveries, realtime_deliveries, recovered_replay, recovered_history)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [observer, context.subject, batch.cohort, batch.browser, batch.errors.legacy, batch.errors.realtime, delivered('legacy'), delivered('realtime'), batch.recovered.replay, batch.recovered.history],
+      `insert into public.validation_errors (observer, subject, cohort, browser, legacy_errors, realtime_errors, legacy_deliveries, realtime_deliveries, recovered_replay, recovered_history, by_strategy)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [observer, context.subject, batch.cohort, batch.browser, batch.errors.legacy, batch.errors.realtime, delivered('legacy'), delivered('realtime'), batch.recovered.replay, batch.recovered.history, byStrategy],
     );
     await client.query('commit');
     return { stored: s.length };

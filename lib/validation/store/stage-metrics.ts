@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { OutlierBasis, StageMetrics, SubjectEvidence } from '@/lib/validation/engine/gates';
 import { emptyHistogram, merge } from '@/lib/stats/latency-histogram';
 import type { WindowCounts } from '@/lib/validation/store/window-analysis';
+import type { RealtimeStrategy } from '@/contracts/transports';
 
 export interface MetricsFilter {
   /** Windows from this window start on (inclusive)… */
@@ -11,28 +12,44 @@ export interface MetricsFilter {
   untilMs?: number;
   cohorts?: string[];
   browsers?: string[];
+  /** One Realtime strategy's lane (what the gates judge: the strategy being rolled out); absent: every lane together. */
+  strategy?: RealtimeStrategy;
 }
 
-/** Per subject, the analysed per-minute windows (and error counters) since a time. */
+/** One lane's share of a counter: all of it without a strategy; rows stored before the split are postgres_changes'. */
+const laneShare = (column: 'errors' | 'deliveries') => `case when $5::text is null then e.realtime_${column}
+  when e.by_strategy is null then case when $5 = 'postgres_changes' then e.realtime_${column} else 0 end
+  else coalesce((e.by_strategy -> $5 ->> '${column}')::int, 0) end`;
+
+/** Realtime errors and live deliveries per subject (and since its release from quarantine), on one strategy's lane when `$5` names one. */
+function loadErrorCounters(pool: pg.Pool, params: unknown[]) {
+  return pool.query<{ subject: string; trusted: boolean; errors: number; deliveries: number; after_release: boolean }>(
+    `select e.subject, e.cohort = 'probe' as trusted, coalesce(q.released_at is not null and e.at >= q.released_at, false) as after_release,
+            coalesce(sum(${laneShare('errors')}), 0)::int as errors, coalesce(sum(${laneShare('deliveries')}), 0)::int as deliveries
+       from public.validation_errors e left join public.validation_quarantine q on q.subject = e.subject and q.released_at is not null
+      where e.at >= $1::timestamptz and ($4::timestamptz is null or e.at < $4) and ($2::text[] is null or e.cohort = any($2)) and ($3::text[] is null or e.browser = any($3))
+      group by 1, 2, 3`,
+    params,
+  );
+}
+
+/**
+ * Per subject, the analysed per-minute windows (and error counters) since a time. Windows
+ * and counters are kept per Realtime strategy; rows stored before they were read as postgres_changes.
+ */
 export async function loadStageMetrics(pool: pg.Pool, filter: MetricsFilter): Promise<StageMetrics & { windows: number; evidenceFromMs: number | null }> {
   const since = new Date(filter.sinceMs).toISOString();
   const until = filter.untilMs === undefined ? null : new Date(filter.untilMs).toISOString();
-  const params = [since, filter.cohorts ?? null, filter.browsers ?? null, until];
+  const params = [since, filter.cohorts ?? null, filter.browsers ?? null, until, filter.strategy ?? null];
   const [windows, errors, quarantine, activity] = await Promise.all([
     pool.query<{ minute: Date; subject: string; trusted: boolean; counts: WindowCounts; latency_legacy: number[]; latency_realtime: number[]; after_release: boolean }>(
       `select w.minute, w.subject, w.trusted, w.counts, w.latency_legacy, w.latency_realtime, q.released_at is not null and w.minute >= q.released_at as after_release
          from public.validation_windows w left join public.validation_quarantine q on q.subject = w.subject and q.released_at is not null
-        where w.minute >= $1::timestamptz and ($4::timestamptz is null or w.minute < $4) and ($2::text[] is null or w.cohort = any($2)) and ($3::text[] is null or w.browser = any($3))`,
+        where w.minute >= $1::timestamptz and ($4::timestamptz is null or w.minute < $4) and ($2::text[] is null or w.cohort = any($2)) and ($3::text[] is null or w.browser = any($3))
+          and ($5::text is null or w.strategy = $5)`,
       params,
     ),
-    pool.query<{ subject: string; trusted: boolean; errors: number; deliveries: number; after_release: boolean }>(
-      `select e.subject, e.cohort = 'probe' as trusted, coalesce(q.released_at is not null and e.at >= q.released_at, false) as after_release,
-              coalesce(sum(e.realtime_errors), 0)::int as errors, coalesce(sum(e.realtime_deliveries), 0)::int as deliveries
-         from public.validation_errors e left join public.validation_quarantine q on q.subject = e.subject and q.released_at is not null
-        where e.at >= $1::timestamptz and ($4::timestamptz is null or e.at < $4) and ($2::text[] is null or e.cohort = any($2)) and ($3::text[] is null or e.browser = any($3))
-        group by 1, 2, 3`,
-      params,
-    ),
+    loadErrorCounters(pool, params),
     pool.query<{ subject: string; released: boolean }>('select subject, released_at is not null as released from public.validation_quarantine'),
     pool.query<{ users: number; rate: number; broadcast_rate: number }>(
       `select (select count(*)::int from public.rollout_subjects where last_seen > now() - interval '5 minutes') as users,

@@ -3,7 +3,8 @@ import { handleApiError } from '@/lib/api/handle-api-error';
 import { readSearchParams } from '@/lib/api/read-search-params';
 import { authenticateCaller } from '@/lib/auth/authenticate-caller';
 import { db } from '@/lib/db/pool';
-import { buildReport, reportCsv } from '@/lib/validation/store/report';
+import { buildReport } from '@/lib/validation/store/report';
+import { reportCsv } from '@/lib/validation/store/report-csv';
 import { reportQuerySchema } from '@/lib/validation/engine/report-query';
 
 export async function GET(request: NextRequest) {
