@@ -27,6 +27,8 @@ export interface MigrateResult {
  * like the Supabase CLI), then runs `seed.sql`. Safe to run on every start.
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const dir = path.join(options.supabaseDir, 'migrations');
+  const files = migrationOrder(await readdir(dir));
   const client = new pg.Client({ connectionString: options.databaseUrl });
   // A connection lost between statements rejects the next query; without a listener it would also crash the process.
   client.on('error', () => undefined);
@@ -34,8 +36,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     await runFile(client, BOOTSTRAP, 'bootstrap.sql');
     await runFile(client, REALTIME_SCHEMA, 'realtime-schema.sql');
-    const dir = path.join(options.supabaseDir, 'migrations');
-    const files = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort();
     const done = new Set(
       (await client.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.map((row) => row.version),
     );
@@ -70,6 +70,23 @@ async function runFile(client: pg.Client, file: string, label: string): Promise<
   } catch (cause) {
     throw new Error(`migrate: ${label} failed: ${describePgError(cause)}`, { cause });
   }
+}
+
+/**
+ * The migration files in the order they apply, refusing two with one version: the CLI keys
+ * `schema_migrations` by the version alone, so the second would fail or be skipped on a
+ * project where the first already ran. Checked before anything is applied.
+ */
+export function migrationOrder(names: string[]): string[] {
+  const files = names.filter((name) => name.endsWith('.sql')).sort();
+  const byVersion = new Map<string, string>();
+  for (const file of files) {
+    const { version } = parseMigrationName(file);
+    const other = byVersion.get(version);
+    if (other) throw new Error(`migrate: ${other} and ${file} share version ${version}; give one a later timestamp`);
+    byVersion.set(version, file);
+  }
+  return files;
 }
 
 function parseMigrationName(file: string): { version: string; name: string } {
