@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { envelopeSchema, STREAMS, streamSchema } from './envelope';
 
 /**
@@ -6,13 +6,14 @@ import { envelopeSchema, STREAMS, streamSchema } from './envelope';
  * close codes, in one place for the server (servers/legacy-ws) and the client transport.
  */
 
-const token = z.string().min(1).max(8192);
-const streams = z
-  .array(streamSchema)
-  .min(1)
-  .max(STREAMS.length)
-  .refine((list) => new Set(list).size === list.length, 'streams must not repeat');
-const lastId = z.int().nonnegative();
+// zod/mini like contracts/envelope.ts: the client transport parses every server frame with these.
+const token = z.string().check(z.minLength(1), z.maxLength(8192));
+const streams = z.array(streamSchema).check(
+  z.minLength(1),
+  z.maxLength(STREAMS.length),
+  z.refine((list) => new Set(list).size === list.length, 'streams must not repeat'),
+);
+const lastId = z.int().check(z.nonnegative());
 
 /** Frames a client may send (JSON text), as one discriminated union. */
 export const clientFrameSchema = z.discriminatedUnion('type', [
@@ -23,14 +24,16 @@ export const clientFrameSchema = z.discriminatedUnion('type', [
       type: z.literal('subscribe'),
       streams,
       /** Per stream, the highest id the client already has: replay everything after it. */
-      resume: z.partialRecord(streamSchema, lastId).optional(),
+      resume: z.optional(z.partialRecord(streamSchema, lastId)),
     })
-    .refine((frame) => Object.keys(frame.resume ?? {}).every((stream) => frame.streams.includes(stream as never)), {
-      message: 'resume may only name streams listed in streams',
-      path: ['resume'],
-    }),
+    .check(
+      z.refine((frame) => Object.keys(frame.resume ?? {}).every((stream) => frame.streams.includes(stream as never)), {
+        message: 'resume may only name streams listed in streams',
+        path: ['resume'],
+      }),
+    ),
   z.object({ type: z.literal('unsubscribe'), streams }),
-  z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }),
+  z.object({ type: z.literal('ping'), ref: z.optional(z.string().check(z.maxLength(64))) }),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
@@ -40,17 +43,22 @@ export const ERROR_CODES = ['invalid_frame', 'already_authenticated'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The server's frames, with `envelope` checked by the given schema. */
-function serverFrames<E extends z.ZodType>(envelope: E) {
+function serverFrames<E extends z.ZodMiniType>(envelope: E) {
   return z.discriminatedUnion('type', [
-    z.object({ type: z.literal('ready'), user_id: z.string(), expires_at: z.number(), heartbeat_ms: z.number().int().positive(), streams: z.array(streamSchema).optional() }),
+    z.object({ type: z.literal('ready'), user_id: z.string(), expires_at: z.number(), heartbeat_ms: z.int().check(z.positive()), streams: z.optional(z.array(streamSchema)) }),
     z.object({ type: z.literal('token_refreshed'), expires_at: z.number() }),
     // `head`: the highest id received per stream; `replay`: how many event frames of each resumed stream follow before live ones.
-    z.object({ type: z.literal('subscribed'), streams: z.array(streamSchema), head: z.partialRecord(streamSchema, z.int().nullable()).optional(), replay: z.partialRecord(streamSchema, z.int().nonnegative()).optional() }),
+    z.object({
+      type: z.literal('subscribed'),
+      streams: z.array(streamSchema),
+      head: z.optional(z.partialRecord(streamSchema, z.nullable(z.int()))),
+      replay: z.optional(z.partialRecord(streamSchema, z.int().check(z.nonnegative()))),
+    }),
     z.object({ type: z.literal('unsubscribed'), streams: z.array(streamSchema) }),
     z.object({ type: z.literal('event'), envelope }),
-    z.object({ type: z.literal('gap'), stream: streamSchema, from: z.int().positive(), to: z.int().nonnegative().optional(), reason: z.enum(GAP_REASONS) }),
+    z.object({ type: z.literal('gap'), stream: streamSchema, from: z.int().check(z.positive()), to: z.optional(z.int().check(z.nonnegative())), reason: z.enum(GAP_REASONS) }),
     z.object({ type: z.literal('heartbeat'), server_time: z.string() }),
-    z.object({ type: z.literal('pong'), ref: z.string().optional(), server_time: z.string() }),
+    z.object({ type: z.literal('pong'), ref: z.optional(z.string()), server_time: z.string() }),
     z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
   ]);
 }

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 
 const pageSchema = z.object({
   stream: z.string(),
   items: z.array(z.unknown()),
-  next_after: z.number().int().nonnegative().nullable(),
+  next_after: z.nullable(z.int().check(z.nonnegative())),
 });
 
 /** The API's largest `limit`. */

@@ -1,22 +1,20 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { envelopeSchema } from '@/contracts/envelope';
-import { SYSTEM_EVENT_LEVELS, type MonitoringEvent, type Provenance } from '@/lib/monitoring/model';
+import { SYSTEM_EVENT_LEVELS, type MonitoringEvent, type Provenance, type SystemEventLevel } from '@/lib/monitoring/model';
 import { parseTimestamp } from '@/lib/monitoring/timestamp';
 
+// zod/mini, as the contracts: this runs in the browser for every frame, and only what is used ships.
 /** Postgres bigint/double columns may arrive as JSON numbers or as numeric strings. */
-const numeric = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i)])
-  .transform(Number)
-  .pipe(z.number().finite());
-const count = numeric.pipe(z.number().nonnegative());
+const numeric = z.pipe(z.union([z.number(), z.string().check(z.regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i))]), z.transform(Number));
+const count = z.pipe(numeric, z.number().check(z.nonnegative()));
 
 const cacheMetricSchema = z.object({
-  source: z.string().min(1),
-  cache_name: z.string().min(1),
-  window_seconds: count.default(1),
+  source: z.string().check(z.minLength(1)),
+  cache_name: z.string().check(z.minLength(1)),
+  window_seconds: z._default(count, 1),
   hits: count,
   misses: count,
-  hit_ratio: count.pipe(z.number().max(1)),
+  hit_ratio: z.pipe(numeric, z.number().check(z.nonnegative(), z.lte(1))),
   evictions: count,
   keys: count,
   memory_bytes: count,
@@ -26,12 +24,12 @@ const cacheMetricSchema = z.object({
 });
 
 const systemEventSchema = z.object({
-  source: z.string().min(1),
-  level: z.enum(SYSTEM_EVENT_LEVELS as [string, ...string[]]).transform((level) => level as (typeof SYSTEM_EVENT_LEVELS)[number]),
-  kind: z.string().min(1),
-  cache_name: z.string().min(1).nullish().transform((name) => name ?? null),
+  source: z.string().check(z.minLength(1)),
+  level: z.pipe(z.enum(SYSTEM_EVENT_LEVELS as [SystemEventLevel, ...SystemEventLevel[]]), z.transform((level) => level as SystemEventLevel)),
+  kind: z.string().check(z.minLength(1)),
+  cache_name: z.pipe(z.nullish(z.string().check(z.minLength(1))), z.transform((name) => name ?? null)),
   message: z.string(),
-  attributes: z.record(z.string(), z.unknown()).default({}),
+  attributes: z._default(z.record(z.string(), z.unknown()), () => ({})),
 });
 
 export type ParsedEnvelope = { ok: true; event: MonitoringEvent } | { ok: false; reason: string };
@@ -78,7 +76,7 @@ export function parseEnvelope(raw: unknown, provenance: Provenance): ParsedEnvel
   return { ok: true, event: { ...identity, stream, ...rest, cacheName } };
 }
 
-function describe(error: z.ZodError, prefix?: string): string {
+function describe(error: z.core.$ZodError, prefix?: string): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid envelope';
   const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
