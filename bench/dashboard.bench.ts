@@ -190,7 +190,7 @@ async function firstPaintRow(page: Page, seeded: { minuteRows: number; hourRows:
     table: 'Dashboard first paint of a long range (series API)',
     name: `24 h range · ${served?.body.series.length ?? 0} caches × ≤ ${points} points (${served?.body.resolution ?? '?'}) · cold page × ${FIRST_PAINT_RUNS}`,
     metrics: { 'median ms': round([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? NaN, 0), 'max ms': round(Math.max(...times), 0), 'response KB': round((served?.bytes ?? 0) / 1024, 1) },
-    note: `click on "24 h" → series response → 2 animation frames, measured in the page; ${seeded.minuteRows} minute and ${seeded.hourRows} hour rollup rows seeded; Realtime cohort, live at 100 events/s; load avg ${load} at start`,
+    note: `click on "24 h" → series response → 2 animation frames, measured in the page; ${seeded.minuteRows} minute and ${seeded.hourRows} hour rollup rows stored (24 h and 7 d seeded); Realtime cohort, live at 100 events/s; load avg ${load} at start`,
   };
 }
 

@@ -23,7 +23,7 @@ on conflict (cache_name, bucket) do nothing`;
 /**
  * Seeds the running stack's rollups (`<dataDir>/stack.json` names its database): 24 h of
  * minute rows and 7 d of hour rows before now, what the series API serves for the long
- * ranges. Returns the rows written per table.
+ * ranges (rows already there are kept). Returns the rows each table then holds.
  */
 export async function seedRollups(dataDir: string): Promise<{ minuteRows: number; hourRows: number }> {
   const marker = JSON.parse(await readFile(path.join(dataDir, 'stack.json'), 'utf8')) as { env: { DATABASE_URL: string } };
@@ -31,9 +31,10 @@ export async function seedRollups(dataDir: string): Promise<{ minuteRows: number
   await client.connect();
   try {
     const now = new Date().toISOString();
-    const minute = await client.query(SEED('cache_metrics_1m', 'minute', '24 hours'), [now, CACHES]);
-    const hour = await client.query(SEED('cache_metrics_1h', 'hour', '7 days'), [now, CACHES]);
-    return { minuteRows: minute.rowCount ?? 0, hourRows: hour.rowCount ?? 0 };
+    await client.query(SEED('cache_metrics_1m', 'minute', '24 hours'), [now, CACHES]);
+    await client.query(SEED('cache_metrics_1h', 'hour', '7 days'), [now, CACHES]);
+    const count = async (table: string) => Number((await client.query<{ n: string }>(`select count(*) as n from public.${table}`)).rows[0]?.n ?? 0);
+    return { minuteRows: await count('cache_metrics_1m'), hourRows: await count('cache_metrics_1h') };
   } finally {
     await client.end();
   }
