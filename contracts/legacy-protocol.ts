@@ -1,38 +1,41 @@
-import { z } from 'zod';
-import { envelopeSchema, STREAMS, streamSchema } from './envelope';
+import * as v from 'valibot';
+import { envelopeSchema, safeInt, STREAMS, streamSchema } from './envelope';
 
 /**
  * The legacy feed's protocol (docs/legacy-protocol.md): the frames each side sends and the
  * close codes, in one place for the server (servers/legacy-ws) and the client transport.
  */
 
-const token = z.string().min(1).max(8192);
-const streams = z
-  .array(streamSchema)
-  .min(1)
-  .max(STREAMS.length)
-  .refine((list) => new Set(list).size === list.length, 'streams must not repeat');
-const lastId = z.int().nonnegative();
+// Valibot like contracts/envelope.ts: the client transport parses every server frame with these.
+const token = v.pipe(v.string(), v.minLength(1), v.maxLength(8192));
+const streams = v.pipe(
+  v.array(streamSchema),
+  v.minLength(1),
+  v.maxLength(STREAMS.length),
+  v.check((list) => new Set(list).size === list.length, 'streams must not repeat'),
+);
+const lastId = safeInt(0);
 
 /** Frames a client may send (JSON text), as one discriminated union. */
-export const clientFrameSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('auth'), token }),
-  z.object({ type: z.literal('token'), token }),
-  z
-    .object({
-      type: z.literal('subscribe'),
+export const clientFrameSchema = v.variant('type', [
+  v.object({ type: v.literal('auth'), token }),
+  v.object({ type: v.literal('token'), token }),
+  v.pipe(
+    v.object({
+      type: v.literal('subscribe'),
       streams,
       /** Per stream, the highest id the client already has: replay everything after it. */
-      resume: z.partialRecord(streamSchema, lastId).optional(),
-    })
-    .refine((frame) => Object.keys(frame.resume ?? {}).every((stream) => frame.streams.includes(stream as never)), {
-      message: 'resume may only name streams listed in streams',
-      path: ['resume'],
+      resume: v.optional(v.record(streamSchema, lastId)),
     }),
-  z.object({ type: z.literal('unsubscribe'), streams }),
-  z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }),
+    v.forward(
+      v.partialCheck([['resume'], ['streams']], (frame) => Object.keys(frame.resume ?? {}).every((stream) => frame.streams.includes(stream as never)), 'resume may only name streams listed in streams'),
+      ['resume'],
+    ),
+  ),
+  v.object({ type: v.literal('unsubscribe'), streams }),
+  v.object({ type: v.literal('ping'), ref: v.optional(v.pipe(v.string(), v.maxLength(64))) }),
 ]);
-export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
 
 export const GAP_REASONS = ['evicted', 'restarted', 'replay_limit'] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
@@ -40,27 +43,32 @@ export const ERROR_CODES = ['invalid_frame', 'already_authenticated'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The server's frames, with `envelope` checked by the given schema. */
-function serverFrames<E extends z.ZodType>(envelope: E) {
-  return z.discriminatedUnion('type', [
-    z.object({ type: z.literal('ready'), user_id: z.string(), expires_at: z.number(), heartbeat_ms: z.number().int().positive(), streams: z.array(streamSchema).optional() }),
-    z.object({ type: z.literal('token_refreshed'), expires_at: z.number() }),
+function serverFrames<E extends v.GenericSchema>(envelope: E) {
+  return v.variant('type', [
+    v.object({ type: v.literal('ready'), user_id: v.string(), expires_at: v.number(), heartbeat_ms: safeInt(1), streams: v.optional(v.array(streamSchema)) }),
+    v.object({ type: v.literal('token_refreshed'), expires_at: v.number() }),
     // `head`: the highest id received per stream; `replay`: how many event frames of each resumed stream follow before live ones.
-    z.object({ type: z.literal('subscribed'), streams: z.array(streamSchema), head: z.partialRecord(streamSchema, z.int().nullable()).optional(), replay: z.partialRecord(streamSchema, z.int().nonnegative()).optional() }),
-    z.object({ type: z.literal('unsubscribed'), streams: z.array(streamSchema) }),
-    z.object({ type: z.literal('event'), envelope }),
-    z.object({ type: z.literal('gap'), stream: streamSchema, from: z.int().positive(), to: z.int().nonnegative().optional(), reason: z.enum(GAP_REASONS) }),
-    z.object({ type: z.literal('heartbeat'), server_time: z.string() }),
-    z.object({ type: z.literal('pong'), ref: z.string().optional(), server_time: z.string() }),
-    z.object({ type: z.literal('error'), code: z.enum(ERROR_CODES), message: z.string() }),
+    v.object({
+      type: v.literal('subscribed'),
+      streams: v.array(streamSchema),
+      head: v.optional(v.record(streamSchema, v.nullable(v.pipe(v.number(), v.safeInteger())))),
+      replay: v.optional(v.record(streamSchema, safeInt(0))),
+    }),
+    v.object({ type: v.literal('unsubscribed'), streams: v.array(streamSchema) }),
+    v.object({ type: v.literal('event'), envelope }),
+    v.object({ type: v.literal('gap'), stream: streamSchema, from: safeInt(1), to: v.optional(safeInt(0)), reason: v.picklist(GAP_REASONS) }),
+    v.object({ type: v.literal('heartbeat'), server_time: v.string() }),
+    v.object({ type: v.literal('pong'), ref: v.optional(v.string()), server_time: v.string() }),
+    v.object({ type: v.literal('error'), code: v.picklist(ERROR_CODES), message: v.string() }),
   ]);
 }
 
 /** What the server sends (its encoders `satisfies` this). */
 export const serverFrameSchema = serverFrames(envelopeSchema);
-export type ServerFrame = z.infer<typeof serverFrameSchema>;
+export type ServerFrame = v.InferOutput<typeof serverFrameSchema>;
 /** What a client validates at the socket: an event's envelope stays unknown here, the envelope parser owns it (with its own reasons). */
-export const serverFrameWireSchema = serverFrames(z.unknown());
-export type ServerFrameOnTheWire = z.infer<typeof serverFrameWireSchema>;
+export const serverFrameWireSchema = serverFrames(v.unknown());
+export type ServerFrameOnTheWire = v.InferOutput<typeof serverFrameWireSchema>;
 
 /**
  * Every close code the legacy feed sends, with what a client should do about it

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { streamSchema } from './envelope';
+import { STREAMS } from './envelope';
 import { REALTIME_STRATEGIES, TRANSPORTS } from './transports';
 
 
@@ -23,7 +23,7 @@ export const sampleSchema = z
   .object({
     event_id: z.uuid(),
     id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    stream: streamSchema,
+    stream: z.enum(STREAMS),
     transport: z.enum(TRANSPORTS),
     lane: z.enum(LANES).default('primary'),
     /** Realtime deliveries only: the strategy that delivered it (absent: `postgres_changes`). Each strategy is its own lane. */

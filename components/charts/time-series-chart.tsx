@@ -1,7 +1,8 @@
 'use client';
 
 import { useEffect, useRef } from 'react';
-import uPlot, { type AlignedData, type Options } from 'uplot';
+import type uPlot from 'uplot';
+import type { AlignedData, Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { timeAxis, xWindow, yTickLabels } from '@/lib/dashboard/axis-labels';
 
@@ -13,8 +14,22 @@ export interface Series {
   dashed?: boolean;
 }
 
+// uPlot (~22 KB gzip) is imported when the first chart mounts, not with the page: the charts
+// appear after the range's data anyway, and the page's first load stays small.
+let uPlotModule: Promise<typeof uPlot> | undefined;
+const loadUPlot = () =>
+  (uPlotModule ??= import('uplot').then(
+    (module) => module.default,
+    (error: unknown) => {
+      uPlotModule = undefined;
+      throw error;
+    },
+  ));
+
+const aligned = (times: number[], series: Series[]) => [times.map((t) => t / 1000), ...series.map((s) => s.values)] as unknown as AlignedData;
+
 /**
- * A streaming-friendly line chart (uPlot: canvas, ~50 KB, updates via setData without
+ * A streaming-friendly line chart (uPlot: canvas, loaded lazily, updates via setData without
  * re-creating the chart). Times in ms since epoch. The x axis spans `window` (the range
  * shown) when given; labels come from lib/dashboard/axis-labels (distinct y ticks, one-line
  * time ticks spaced to fit). Resizes with its container.
@@ -43,7 +58,7 @@ export function TimeSeriesChart({
   const container = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   // Read by uPlot's callbacks at draw time, so a new window or data needs no re-creation.
-  const view = useRef({ times, window, unit });
+  const view = useRef<{ times: number[]; window?: { from: number; to: number }; unit: string; data: AlignedData | null }>({ times, window, unit, data: null });
   const seriesKey = series.map((s) => `${s.label}:${s.color}:${s.dashed ? 1 : 0}`).join('|');
 
   useEffect(() => {
@@ -67,13 +82,22 @@ export function TimeSeriesChart({
       ],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, dash: s.dashed ? [4, 4] : undefined, points: { show: false }, spanGaps: false }))],
     };
-    const chart = new uPlot(options, [[], ...series.map(() => [])] as unknown as AlignedData, element);
-    plot.current = chart;
-    const observer = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height }));
-    observer.observe(element);
+    let cancelled = false;
+    let observer: ResizeObserver | undefined;
+    loadUPlot().then(
+      (UPlot) => {
+        if (cancelled) return;
+        const chart = new UPlot(options, view.current.data ?? aligned([], series), element);
+        plot.current = chart;
+        observer = new ResizeObserver(() => chart.setSize({ width: element.clientWidth, height }));
+        observer.observe(element);
+      },
+      (error: unknown) => console.error('charts: uPlot could not be loaded', error),
+    );
     return () => {
-      observer.disconnect();
-      chart.destroy();
+      cancelled = true;
+      observer?.disconnect();
+      plot.current?.destroy();
       plot.current = null;
     };
     // Re-create only when the set of series changes; data flows through setData below.
@@ -81,8 +105,9 @@ export function TimeSeriesChart({
   }, [seriesKey, height, yLabel]);
 
   useEffect(() => {
-    view.current = { times, window, unit };
-    plot.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)] as unknown as AlignedData);
+    const data = aligned(times, series);
+    view.current = { times, window, unit, data };
+    plot.current?.setData(data);
   }, [times, series, window, unit]);
 
   return <div ref={container} role="img" aria-label={ariaLabel} className="w-full min-w-0" />;

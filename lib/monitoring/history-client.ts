@@ -1,11 +1,12 @@
-import { z } from 'zod';
+import * as v from 'valibot';
+import { describeIssue, safeInt } from '@/contracts/envelope';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 
-const pageSchema = z.object({
-  stream: z.string(),
-  items: z.array(z.unknown()),
-  next_after: z.number().int().nonnegative().nullable(),
+const pageSchema = v.object({
+  stream: v.string(),
+  items: v.array(v.unknown()),
+  next_after: v.nullable(safeInt(0)),
 });
 
 /** The API's largest `limit`. */
@@ -26,11 +27,11 @@ export interface HistoryClientOptions {
 
 /** Parses one history response body (e.g. from SWR) into events; invalid items are reported and dropped. */
 export function parseHistoryPage(body: unknown, onInvalid?: (reason: string) => void): MonitoringEvent[] {
-  const page = pageSchema.safeParse(body);
-  if (!page.success) throw new Error('monitoring: history response is malformed', { cause: page.error });
+  const page = v.safeParse(pageSchema, body);
+  if (!page.success) throw new Error(`monitoring: history response is malformed (${describeIssue(page.issues, 'body')})`);
   const receivedAt = Date.now();
   const events: MonitoringEvent[] = [];
-  for (const item of page.data.items) {
+  for (const item of page.output.items) {
     const parsed = parseEnvelope(item, { transport: 'history', receivedAt });
     if (parsed.ok) events.push(parsed.event);
     else onInvalid?.(parsed.reason);
@@ -67,7 +68,7 @@ export function createHistoryClient(options: HistoryClientOptions): HistoryClien
     }
     if (!response.ok) throw new Error(`monitoring: history request failed (HTTP ${response.status}, ${url})`);
     const body: unknown = await response.json().catch(() => null);
-    const nextAfter = pageSchema.safeParse(body).data?.next_after ?? null;
+    const nextAfter = v.is(pageSchema, body) ? body.next_after : null;
     try {
       return { events: parseHistoryPage(body, options.onInvalid), nextAfter };
     } catch (error) {

@@ -1,22 +1,20 @@
-import { z } from 'zod';
-import { envelopeSchema } from '@/contracts/envelope';
+import * as v from 'valibot';
+import { describeIssue, envelopeSchema } from '@/contracts/envelope';
 import { SYSTEM_EVENT_LEVELS, type MonitoringEvent, type Provenance } from '@/lib/monitoring/model';
 import { parseTimestamp } from '@/lib/monitoring/timestamp';
 
+// Valibot, as the contracts: this runs in the browser for every frame, and only what is used ships.
 /** Postgres bigint/double columns may arrive as JSON numbers or as numeric strings. */
-const numeric = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i)])
-  .transform(Number)
-  .pipe(z.number().finite());
-const count = numeric.pipe(z.number().nonnegative());
+const numeric = v.pipe(v.union([v.number(), v.pipe(v.string(), v.regex(/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i))]), v.transform(Number), v.finite());
+const count = v.pipe(numeric, v.minValue(0));
 
-const cacheMetricSchema = z.object({
-  source: z.string().min(1),
-  cache_name: z.string().min(1),
-  window_seconds: count.default(1),
+const cacheMetricSchema = v.object({
+  source: v.pipe(v.string(), v.minLength(1)),
+  cache_name: v.pipe(v.string(), v.minLength(1)),
+  window_seconds: v.optional(count, 1),
   hits: count,
   misses: count,
-  hit_ratio: count.pipe(z.number().max(1)),
+  hit_ratio: v.pipe(count, v.maxValue(1)),
   evictions: count,
   keys: count,
   memory_bytes: count,
@@ -25,13 +23,13 @@ const cacheMetricSchema = z.object({
   p99_latency_ms: count,
 });
 
-const systemEventSchema = z.object({
-  source: z.string().min(1),
-  level: z.enum(SYSTEM_EVENT_LEVELS as [string, ...string[]]).transform((level) => level as (typeof SYSTEM_EVENT_LEVELS)[number]),
-  kind: z.string().min(1),
-  cache_name: z.string().min(1).nullish().transform((name) => name ?? null),
-  message: z.string(),
-  attributes: z.record(z.string(), z.unknown()).default({}),
+const systemEventSchema = v.object({
+  source: v.pipe(v.string(), v.minLength(1)),
+  level: v.picklist(SYSTEM_EVENT_LEVELS),
+  kind: v.pipe(v.string(), v.minLength(1)),
+  cache_name: v.nullish(v.pipe(v.string(), v.minLength(1))),
+  message: v.string(),
+  attributes: v.optional(v.record(v.string(), v.unknown()), () => ({})),
 });
 
 export type ParsedEnvelope = { ok: true; event: MonitoringEvent } | { ok: false; reason: string };
@@ -42,16 +40,16 @@ export type ParsedEnvelope = { ok: true; event: MonitoringEvent } | { ok: false;
  * a typed {@link MonitoringEvent}, or a reason it was dropped. Never throws.
  */
 export function parseEnvelope(raw: unknown, provenance: Provenance): ParsedEnvelope {
-  const envelope = envelopeSchema.safeParse(raw);
-  if (!envelope.success) return { ok: false, reason: describe(envelope.error) };
-  const { id, event_id: eventId, stream, emitted_at, data } = envelope.data;
+  const envelope = v.safeParse(envelopeSchema, raw);
+  if (!envelope.success) return { ok: false, reason: describeIssue(envelope.issues, 'envelope') };
+  const { id, event_id: eventId, stream, emitted_at, data } = envelope.output;
   const emittedAt = parseTimestamp(emitted_at);
   if (emittedAt === null) return { ok: false, reason: `emitted_at: not a timestamp (${emitted_at.slice(0, 40)})` };
   const identity = { id, eventId, emittedAt, provenance };
   if (stream === 'cache_metrics') {
-    const row = cacheMetricSchema.safeParse(data);
-    if (!row.success) return { ok: false, reason: describe(row.error, 'data') };
-    const r = row.data;
+    const row = v.safeParse(cacheMetricSchema, data);
+    if (!row.success) return { ok: false, reason: describeIssue(row.issues, 'data', 'data') };
+    const r = row.output;
     return {
       ok: true,
       event: {
@@ -72,15 +70,8 @@ export function parseEnvelope(raw: unknown, provenance: Provenance): ParsedEnvel
       },
     };
   }
-  const row = systemEventSchema.safeParse(data);
-  if (!row.success) return { ok: false, reason: describe(row.error, 'data') };
-  const { cache_name: cacheName, ...rest } = row.data;
-  return { ok: true, event: { ...identity, stream, ...rest, cacheName } };
-}
-
-function describe(error: z.ZodError, prefix?: string): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid envelope';
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-  return `${path || 'envelope'}: ${issue.message}`;
+  const row = v.safeParse(systemEventSchema, data);
+  if (!row.success) return { ok: false, reason: describeIssue(row.issues, 'data', 'data') };
+  const { cache_name: cacheName, ...rest } = row.output;
+  return { ok: true, event: { ...identity, stream, ...rest, cacheName: cacheName ?? null } };
 }

@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+import { describeIssue } from '../../contracts/envelope.js';
 import { clientFrameSchema, type ClientFrame } from '../../contracts/legacy-protocol.js';
 
 export type { ClientFrame };
@@ -15,8 +17,7 @@ export function parseClientFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary:
     if (!(error instanceof SyntaxError)) throw error;
     return { ok: false, message: 'frame is not valid JSON' };
   }
-  const result = clientFrameSchema.safeParse(json);
-  if (result.success) return { ok: true, frame: result.data };
-  const issue = result.error.issues[0];
-  return { ok: false, message: issue ? `${issue.path.join('.') || 'frame'}: ${issue.message}` : 'invalid frame' };
+  const result = v.safeParse(clientFrameSchema, json);
+  if (result.success) return { ok: true, frame: result.output };
+  return { ok: false, message: describeIssue(result.issues, 'frame') };
 }

@@ -1,13 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { envelopeSchema, type Envelope } from '../../contracts/envelope.js';
 import { readJsonBody } from './read-json-body.js';
 
 export const MAX_ENVELOPES_PER_PUBLISH = 1_000;
 const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
-const publishBodySchema = z.object({ envelopes: z.array(envelopeSchema).max(MAX_ENVELOPES_PER_PUBLISH) });
+const publishBodySchema = v.object({ envelopes: v.pipe(v.array(envelopeSchema), v.maxLength(MAX_ENVELOPES_PER_PUBLISH)) });
 
 export interface PublishResult {
   accepted: number;
@@ -35,15 +35,15 @@ export function createPublishHandler(options: { publishKey: string; publish(enve
       if (body.code === 'payload_too_large') response.setHeader('Connection', 'close');
       return sendJson(response, body.code === 'payload_too_large' ? 413 : 400, errorBody(body.code, body.message));
     }
-    const parsed = publishBodySchema.safeParse(body.json);
+    const parsed = v.safeParse(publishBodySchema, body.json);
     if (!parsed.success) {
-      const message = parsed.error.issues
+      const message = parsed.issues
         .slice(0, 5)
-        .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+        .map((issue) => `${v.getDotPath(issue) ?? 'body'}: ${issue.message}`)
         .join('; ');
       return sendJson(response, 400, errorBody('invalid_body', message));
     }
-    sendJson(response, 202, options.publish(parsed.data.envelopes));
+    sendJson(response, 202, options.publish(parsed.output.envelopes));
   };
 }
 

@@ -7,6 +7,7 @@ import { DataHeld } from '@/app/(dashboard)/_components/data-held';
 import { EventsTable } from '@/app/(dashboard)/_components/events-table';
 import { Button, Card } from '@/components/ui';
 import { useNow } from '@/components/use-now';
+import { useThrottled } from '@/components/use-throttled';
 import { isStale, mergeSeries } from '@/lib/dashboard/merge-series';
 import { SERIES_RANGE_NAMES, SERIES_RANGES, seriesWindow, type SeriesRange } from '@/lib/dashboard/series-ranges';
 import type { PublicConfig } from '@/lib/env';
@@ -18,7 +19,15 @@ import { useCacheSeries } from '@/lib/swr/use-cache-series';
 import { useMyCohort } from '@/lib/swr/use-my-cohort';
 import { useSampler } from '@/lib/validation/hooks/use-sampler';
 
-const FEED_LIMITS = { perStream: 20_000 };
+// 4 publications a second while visible: each one is a frame to style, lay out and paint (the
+// counters, the list), ~5 ms on this machine; at 10/s that alone was most of the main thread.
+const FEED_LIMITS = { perStream: 20_000, visibleIntervalMs: 250 };
+/**
+ * The charts take the live rows at most once a second: their finest step is a second (5 min
+ * range) and each cache reports once a second, so redrawing at the feed's ~10 publications
+ * per second showed nothing new — it re-stepped 20,000 rows and redrew every chart each time.
+ */
+const CHART_REFRESH_MS = 1_000;
 
 /** The live dashboard: the cohort's feed plan picks the transports; the feed hook owns the sockets. */
 export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; config: PublicConfig }) {
@@ -51,7 +60,8 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
   // Server time: rows carry the server's emit time, and this browser's clock may be off.
   const now = useNow(5_000) - clockOffsetMs();
   const chartWindow = useMemo(() => ({ from: seriesWindow(range, now).from, to: now }), [range, now]);
-  const series = useMemo(() => mergeSeries(stored.data, feed.events.cache_metrics, range, now), [stored.data, feed.events.cache_metrics, range, now]);
+  const liveMetrics = useThrottled(feed.events.cache_metrics, CHART_REFRESH_MS);
+  const series = useMemo(() => mergeSeries(stored.data, liveMetrics, range, now), [stored.data, liveMetrics, range, now]);
 
   return (
     <div className="space-y-4">

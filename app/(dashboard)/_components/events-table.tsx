@@ -1,6 +1,6 @@
 'use client';
 
-import { useDeferredValue, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { Badge, Card, inputClass, type Tone } from '@/components/ui';
 import { SYSTEM_EVENT_LEVELS, type SystemEvent, type SystemEventLevel } from '@/lib/monitoring/model';
 import { revealBidiControls } from '@/lib/text/reveal-bidi-controls';
@@ -44,7 +44,7 @@ export function EventsTable({ events }: { events: readonly SystemEvent[] }) {
       {rows.length === 0 ? (
         <p className="py-6 text-center text-sm text-slate-500">{events.length === 0 ? 'No system events yet. They appear here as caches storm, restart or lose their origin.' : 'No events match the filter.'}</p>
       ) : (
-        <div className="max-h-96 overflow-auto">
+        <div className="max-h-96 overflow-auto [contain:content]">
           <table className="w-full text-left text-sm" aria-label="System events">
             <thead className="sticky top-0 bg-white text-xs text-slate-500 uppercase dark:bg-slate-900">
               <tr>
@@ -57,18 +57,7 @@ export function EventsTable({ events }: { events: readonly SystemEvent[] }) {
             </thead>
             <tbody className="divide-y divide-slate-100 dark:divide-slate-800">
               {rows.map((e) => (
-                <tr key={e.eventId}>
-                  <td className="py-1 pr-2 whitespace-nowrap text-slate-500 tabular-nums">{new Date(e.emittedAt).toLocaleTimeString()}</td>
-                  <td className="py-1 pr-2">
-                    <Badge tone={LEVEL_TONE[e.level]}>{e.level}</Badge>
-                  </td>
-                  <td className="py-1 pr-2 font-mono text-xs">{e.kind}</td>
-                  {/* Sender-controlled text: bidi controls shown, not obeyed, and isolated from the row (docs/api-limits.md). */}
-                  <td className="hidden py-1 pr-2 font-mono text-xs md:table-cell">{e.cacheName === null ? '—' : <bdi>{revealBidiControls(e.cacheName)}</bdi>}</td>
-                  <td className="py-1">
-                    <bdi>{revealBidiControls(e.message)}</bdi>
-                  </td>
-                </tr>
+                <EventRow key={e.eventId} event={e} />
               ))}
             </tbody>
           </table>
@@ -77,3 +66,21 @@ export function EventsTable({ events }: { events: readonly SystemEvent[] }) {
     </Card>
   );
 }
+
+/** One row; an event never changes once held, so a row renders once however often the list does. */
+const EventRow = memo(function EventRow({ event: e }: { event: SystemEvent }) {
+  return (
+    <tr>
+      <td className="py-1 pr-2 whitespace-nowrap text-slate-500 tabular-nums">{new Date(e.emittedAt).toLocaleTimeString()}</td>
+      <td className="py-1 pr-2">
+        <Badge tone={LEVEL_TONE[e.level]}>{e.level}</Badge>
+      </td>
+      <td className="py-1 pr-2 font-mono text-xs">{e.kind}</td>
+      {/* Sender-controlled text: bidi controls shown, not obeyed, and isolated from the row (docs/api-limits.md). */}
+      <td className="hidden py-1 pr-2 font-mono text-xs md:table-cell">{e.cacheName === null ? '—' : <bdi>{revealBidiControls(e.cacheName)}</bdi>}</td>
+      <td className="py-1">
+        <bdi>{revealBidiControls(e.message)}</bdi>
+      </td>
+    </tr>
+  );
+});

@@ -1,3 +1,5 @@
+import * as v from 'valibot';
+import { describeIssue } from '@/contracts/envelope';
 import { serverFrameWireSchema, type ServerFrameOnTheWire } from '@/contracts/legacy-protocol';
 
 /** Server frames of the legacy feed (contracts/legacy-protocol.ts), as validated at the socket. */
@@ -14,8 +16,7 @@ export function decodeLegacyFrame(data: unknown): DecodedFrame {
     if (!(error instanceof SyntaxError)) throw error;
     return { ok: false, reason: 'frame is not JSON' };
   }
-  const parsed = serverFrameWireSchema.safeParse(json);
-  if (parsed.success) return { ok: true, frame: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { ok: false, reason: `legacy frame ${issue ? `${issue.path.join('.') || 'type'}: ${issue.message}` : 'invalid'}` };
+  const parsed = v.safeParse(serverFrameWireSchema, json);
+  if (parsed.success) return { ok: true, frame: parsed.output };
+  return { ok: false, reason: `legacy frame ${describeIssue(parsed.issues, 'type')}` };
 }
