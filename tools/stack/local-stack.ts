@@ -60,8 +60,9 @@ export async function startLocalStack(settings: StackSettings, progress: Progres
     const api = await progress.step(
       'local Supabase API',
       () => startSupabaseApi({ port: settings.SUPABASE_API_PORT, databaseUrl: postgres.databaseUrl, secrets, signInAttemptsPerFiveMinutes: settings.AUTH_SIGN_IN_RATE_LIMIT, enableSignup: settings.AUTH_ENABLE_SIGNUP, realtimeProfile: settings.REALTIME_PLAN, postgres: restartControl(postgres, () => closing, trackPostgres, log), onLog: log }),
-      () => `${env.SUPABASE_URL} (auth, realtime)\n    Realtime limits: ${describeProfile(settings.REALTIME_PLAN)}`,
+      () => `${env.SUPABASE_URL} (auth, realtime)`,
     );
+    progress.info(`  Realtime limits: ${describeProfile(settings.REALTIME_PLAN)}`);
     closers.push(() => api.close());
     await writeFile(markerFile(settings), `${JSON.stringify({ pid: process.pid, env }, null, 2)}\n`, { mode: 0o600 });
     return { env, close };

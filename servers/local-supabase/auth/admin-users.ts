@@ -1,16 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { verifyAccessToken } from './access-token.js';
 import type { AuthContext } from './auth-context.js';
 import { AuthHttpError, writeJson } from './auth-error.js';
+import { UUID, bearerClaims } from './authenticate.js';
 import { checkPasswordStrength, generatedPassword, insertUser, validEmail } from './new-user.js';
 import { readJsonBody } from './request-body.js';
 import { listUsers, loadUser } from './user-record.js';
 
 /** GoTrue's default `jwt.admin_roles`. */
 const ADMIN_ROLES: ReadonlySet<string> = new Set(['service_role', 'supabase_admin']);
-const BEARER = /^bearer (\S+)$/i;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_PER_PAGE = 50;
 const MAX_PER_PAGE = 1_000;
 
@@ -19,11 +17,7 @@ const MAX_PER_PAGE = 1_000;
  * whose `role` is an admin role (the service-role key), else 401 / 403 with GoTrue's texts.
  */
 export async function requireAdmin(ctx: AuthContext, req: IncomingMessage): Promise<void> {
-  const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) throw new AuthHttpError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
-  const verified = await verifyAccessToken(ctx.jwtKey, token);
-  if (!verified.ok) throw new AuthHttpError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${verified.reason}`);
-  const role = verified.claims.role;
+  const { role } = await bearerClaims(ctx, req);
   if (typeof role !== 'string' || !ADMIN_ROLES.has(role)) throw new AuthHttpError(403, 'not_admin', 'User not allowed');
 }
 

@@ -13,7 +13,7 @@ export interface Caller {
   user: UserRecord;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const BEARER = /^bearer (\S+)$/i;
 
@@ -24,18 +24,22 @@ const claimsShape = z.object({
   aud: z.union([z.string(), z.array(z.string())]).optional(),
 });
 
+/** GoTrue's `extractBearerToken` + `parseJWTClaims`: the bearer token's verified claims, else 401 / 403 `bad_jwt`. */
+export async function bearerClaims(ctx: AuthContext, req: IncomingMessage): Promise<Record<string, unknown>> {
+  const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
+  if (!token) throw new AuthHttpError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
+  const verified = await verifyAccessToken(ctx.jwtKey, token);
+  if (!verified.ok) throw new AuthHttpError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${verified.reason}`);
+  return verified.claims;
+}
+
 /**
  * GoTrue's `requireAuthentication`: bearer token → signature and expiry → user → session,
  * with its statuses and codes (401 `no_authorization`, 403 `bad_jwt`, 403 `user_not_found`,
  * 403 `session_not_found` once signed out, 403 `user_banned`).
  */
 export async function authenticate(ctx: AuthContext, req: IncomingMessage): Promise<Caller> {
-  const token = BEARER.exec(req.headers.authorization ?? '')?.[1];
-  if (!token) throw new AuthHttpError(401, 'no_authorization', 'This endpoint requires a valid Bearer token');
-
-  const verified = await verifyAccessToken(ctx.jwtKey, token);
-  if (!verified.ok) throw new AuthHttpError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${verified.reason}`);
-  const claims = claimsShape.safeParse(verified.claims);
+  const claims = claimsShape.safeParse(await bearerClaims(ctx, req));
   if (!claims.success) throw new AuthHttpError(403, 'bad_jwt', 'invalid JWT: unable to parse or verify signature, token is malformed: could not JSON decode claim');
   const { sub, session_id: rawSessionId, aud } = claims.data;
   if (!sub) throw new AuthHttpError(403, 'bad_jwt', 'invalid claim: missing sub claim');

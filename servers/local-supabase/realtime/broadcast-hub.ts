@@ -1,4 +1,5 @@
 import type { JoinedChannel } from './channel.js';
+import { mayReadPresence } from './channel.js';
 import type { FanoutFrame } from './fanout-frame.js';
 import { PresenceRoom } from './presence.js';
 
@@ -18,7 +19,7 @@ export interface FanoutOptions {
 
 function receives(member: JoinedChannel, options: FanoutOptions): boolean {
   if (member === options.except || member.closed) return false;
-  return !options.presenceOnly || member.presenceEnabled;
+  return !options.presenceOnly || (member.presenceEnabled && mayReadPresence(member));
 }
 
 /** Subscriptions indexed by room; fan-out sends one shared frame per serializer version. */

@@ -80,3 +80,12 @@ export function maySend(channel: JoinedChannel): boolean {
   if (!channel.isPrivate) return true;
   return channel.policies ? channel.policies.broadcastWrite : PRIVATE_CHANNEL_ROLES.has(channel.claims.role);
 }
+
+/**
+ * Whether the channel receives presence (`presence_state`, `presence_diff`): public channels
+ * always; private ones with policies only with a presence SELECT policy (upstream
+ * `can_read_presence?`).
+ */
+export function mayReadPresence(channel: JoinedChannel): boolean {
+  return !channel.isPrivate || channel.policies === null || channel.policies.presenceRead === true;
+}

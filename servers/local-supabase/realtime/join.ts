@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bindingId } from './binding-id.js';
 import type { JoinedChannel, SessionPort } from './channel.js';
-import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, pushSystem, pushToChannel, roomKeyOf } from './channel.js';
+import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, mayReadPresence, pushSystem, pushToChannel, roomKeyOf } from './channel.js';
 import { closeChannel, shutdownChannel, teardownChannel } from './channel-close.js';
 import type { ChannelPolicies } from './database-broadcast/authorization.js';
 import { PolicyError } from './database-broadcast/authorization.js';
@@ -264,7 +264,7 @@ function activate(ctx: RealtimeContext, channel: JoinedChannel, reply: string): 
   ctx.totals.joins += 1;
   countUser(ctx, channel.session);
   channel.session.send(reply);
-  if (channel.presenceEnabled) pushToChannel(channel, 'presence_state', room.presence.state());
+  if (channel.presenceEnabled && mayReadPresence(channel)) pushToChannel(channel, 'presence_state', room.presence.state());
   scheduleTokenExpiry(ctx, channel);
 }
 

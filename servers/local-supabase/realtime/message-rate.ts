@@ -30,3 +30,23 @@ export function countDelivered(ctx: RealtimeContext, delivered: number, receiver
   if (!ctx.eventRate.over()) return;
   for (const channel of [...receivers()]) shutdownChannel(ctx, channel, TOO_MANY_MESSAGES);
 }
+
+const DB_EVENTS_LOG_EVERY_MS = 5_000;
+const lastDbEventsLog = new WeakMap<RealtimeContext, number>();
+
+/**
+ * One postgres_changes delivery against the project's limit (replication_poller.ex: the
+ * `db_events` counter, per subscription a change goes to). While over, changes are skipped
+ * without a word to the client, as upstream's poller skips them (logged
+ * `MessagePerSecondRateLimitReached: Too many postgres changes messages per second`).
+ * Returns false for a change that must not be delivered.
+ */
+export function admitPostgresChange(ctx: RealtimeContext): boolean {
+  if (!ctx.dbEventRate.hit()) return true;
+  const now = Date.now();
+  if (now - (lastDbEventsLog.get(ctx) ?? 0) >= DB_EVENTS_LOG_EVERY_MS) {
+    lastDbEventsLog.set(ctx, now);
+    ctx.log('MessagePerSecondRateLimitReached: Too many postgres changes messages per second');
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import type { JoinedChannel } from './channel.js';
 import { pushSystem } from './channel.js';
 import type { PostgresChangeData, PostgresChangesSubscriber } from './postgres-changes/contract.js';
+import { admitPostgresChange } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
 import { countDeliveries } from './realtime-context.js';
 import { fanoutTextParts } from './serializer.js';
@@ -57,6 +58,7 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     deliver: ({ ids, data }) => {
       if (channel.closed || Date.now() < notReadyUntil) return;
       if (dropsDelivery(ctx)) return;
+      if (!admitPostgresChange(ctx)) return;
       frame.send(ids, dataBytes(data));
       countDeliveries(ctx, 1);
     },

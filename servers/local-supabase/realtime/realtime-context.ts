@@ -50,6 +50,8 @@ export interface RealtimeContext {
   readonly sessions: Set<SessionHandle>;
   readonly joinRate: RollingRate;
   readonly eventRate: RollingRate;
+  /** postgres_changes deliveries (upstream's `db_events` counter, same limit as `eventRate`). */
+  readonly dbEventRate: RollingRate;
   readonly presenceRate: RollingRate;
   /** Deliveries (frames sent to subscribers) for `messagesPerSecond`. */
   readonly deliveries: RollingRate;
@@ -84,6 +86,7 @@ export function createRealtimeContext(options: {
     sessions: new Set(),
     joinRate: new RollingRate(limits.maxJoinsPerSecond, limits.rateWindowMs),
     eventRate: new RollingRate(limits.maxEventsPerSecond, limits.rateWindowMs),
+    dbEventRate: new RollingRate(limits.maxEventsPerSecond, limits.rateWindowMs),
     presenceRate: new RollingRate(limits.maxPresenceEventsPerSecond, limits.rateWindowMs),
     deliveries: new RollingRate(Number.POSITIVE_INFINITY, 5_000),
     totals: { deliveries: 0, joins: 0, connections: 0 },

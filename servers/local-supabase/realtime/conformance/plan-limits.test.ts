@@ -14,7 +14,9 @@ import { EventLog } from '../../../../test-support/realtime-conformance/event-lo
 import { createFrameTap, frameIs } from '../../../../test-support/realtime-conformance/frame-tap.js';
 import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
 import type { SystemMessage } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
-import { startStack, type ConformanceStack } from '../../../../test-support/realtime-conformance/stack.js';
+import { subscribePostgres } from '../../../../test-support/realtime-conformance/postgres-subscription.js';
+import { idsOf } from '../../../../test-support/realtime-conformance/rows.js';
+import { startDatabaseStack, startStack, type ConformanceStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 import { waitFor } from '../../../../test-support/wait-for.js';
 
 const VSN: Vsn = '2.0.0';
@@ -128,5 +130,36 @@ describe('Free plan profile', () => {
     expect(await waitForStatus(statuses, 'CHANNEL_ERROR')).toEqual({ status: 'CHANNEL_ERROR', error: 'ConnectionRateLimitReached: Too many connected users' });
     subscribeLogged(late.channel(uniqueName('user-new-socket')));
     await waitFor(async () => server.logs.some((line) => line.includes('upgrade refused (429): Too many connected users')), 'a refused upgrade');
+  });
+});
+
+describe('Free plan profile, postgres_changes', () => {
+  let db: DatabaseStack | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  it('skips changes past messages/s without telling the client, then delivers again (window lowered to 1 s: 100 deliveries)', async () => {
+    db = await startDatabaseStack({ limits: { ...planLimits('free'), rateWindowMs: 1_000 } });
+    const pool = new ClientPool(db);
+    try {
+      const subscription = await subscribePostgres(await pool.make({ vsn: VSN }), uniqueName('pc-free'), [{ event: 'INSERT', schema: 'public', table: 'todos' }]);
+      const ids = db.ids(150);
+      await db.pool.query('insert into public.todos (id) select unnest($1::int[])', [ids]);
+      // A marker gets through once the window has moved on: every earlier change was handled.
+      await waitFor(async () => {
+        const marker = await db!.marker();
+        return subscription.waitMarker(marker, { timeoutMs: 300 }).then(() => true, () => false);
+      }, 'a marker after the window moved on', 15_000, 0);
+      const received = idsOf(subscription.changes.items);
+      expect(received.length).toBeGreaterThanOrEqual(100);
+      expect(received.length).toBeLessThan(150);
+      expect(received).toEqual(ids.slice(0, received.length));
+      expect(subscription.system.items.filter((message) => message.status === 'error')).toEqual([]);
+      expect(db.logs.some((line) => line.includes('MessagePerSecondRateLimitReached: Too many postgres changes messages per second'))).toBe(true);
+    } finally {
+      await pool.closeAll();
+    }
   });
 });

@@ -9,7 +9,7 @@ import type { SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subscribeLogged, subscribed, waitForStatus, type StatusEntry } from '../../../../test-support/realtime-conformance/channel-status.js';
 import { ClientPool } from '../../../../test-support/realtime-conformance/clients.js';
-import type { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
+import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
 import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
 import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 import { signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
@@ -20,7 +20,12 @@ let capped: DatabaseStack;
 
 beforeAll(async () => {
   capped = await startDatabaseStack({ limits: { maxConcurrentAuthorizations: 2 } });
-  await capped.pool.query(`create policy pj_read on realtime.messages for select to authenticated using (realtime.topic() like 'pj:%')`);
+  await capped.pool.query(`
+    create policy pj_read on realtime.messages for select to authenticated using (realtime.topic() like 'pj:%');
+    create policy pp_read_broadcast on realtime.messages for select to authenticated using (realtime.topic() like 'pp:%' and extension = 'broadcast');
+    create policy pp_read_presence on realtime.messages for select to authenticated using (realtime.topic() like 'pp:open-%' and extension = 'presence');
+    create policy pp_write_presence on realtime.messages for insert to authenticated with check (realtime.topic() like 'pp:open-%' and extension = 'presence');
+  `);
 });
 afterAll(async () => {
   await capped?.close();
@@ -59,5 +64,49 @@ describe('a burst of private joins (M6)', () => {
     await subscribed(client.channel(uniqueName('pj:after'), { config: { private: true } }));
     const unreadable = subscribeLogged(client.channel(uniqueName('other:after'), { config: { private: true } }));
     expect((await waitForStatus(unreadable, 'CHANNEL_ERROR')).error).toMatch(/^Unauthorized: You do not have permissions to read from this Channel topic: other:after/);
+  });
+});
+
+describe('presence on private channels follows the realtime.messages policies (M2)', () => {
+  let clients: ClientPool;
+  beforeEach(() => {
+    clients = new ClientPool(capped);
+  });
+  afterEach(async () => {
+    await clients.closeAll();
+  });
+
+  async function presenceChannel(name: string, sub: string) {
+    const token = await signUserToken(capped.jwtSecret, sub);
+    const client = await clients.make({ vsn: '2.0.0', accessToken: () => token, disconnectOnEmptyChannelsAfterMs: 60_000 });
+    const channel = client.channel(name, { config: { private: true, presence: { enabled: true, key: sub } } });
+    const syncs = new EventLog<Record<string, unknown>>(`presence on ${name}`);
+    channel.on('presence', { event: 'sync' }, () => syncs.push(channel.presenceState()));
+    await subscribed(channel);
+    return { channel, syncs };
+  }
+
+  it('lets a viewer with presence read and write track and see the others', async () => {
+    const name = uniqueName('pp:open-room');
+    const a = await presenceChannel(name, USER);
+    const b = await presenceChannel(name, '44444444-4444-4444-8444-444444444444');
+    expect(await a.channel.track({ who: 'a' })).toBe('ok');
+    await b.syncs.waitFor((state) => USER in state);
+  });
+
+  it('refuses track without an INSERT policy for presence, and sends no presence to a viewer without presence read', async () => {
+    const name = uniqueName('pp:closed-room');
+    const a = await presenceChannel(name, USER);
+    const other = '55555555-5555-4555-8555-555555555555';
+    const b = await presenceChannel(name, other);
+    expect(await a.channel.track({ who: 'a' })).toBe('error');
+    expect(await b.channel.track({ who: 'b' })).toBe('error');
+    // A broadcast on the same channel is the marker that the server has handled both tracks.
+    const marker = new EventLog<unknown>('marker');
+    b.channel.on('broadcast', { event: 'marker' }, (message) => marker.push(message));
+    await capped.pool.query(`select realtime.send('{}'::jsonb, 'marker', $1, true)`, [name]);
+    await marker.waitFor(() => true);
+    expect(a.channel.presenceState()).toEqual({});
+    expect(b.channel.presenceState()).toEqual({});
   });
 });

@@ -7,6 +7,8 @@ export interface ChannelPolicies {
   /** `null` when not evaluated (presence was not enabled at join). */
   presenceRead: boolean | null;
   broadcastWrite: boolean;
+  /** May `track` on the channel (INSERT with `extension = 'presence'`); `null` when not evaluated. */
+  presenceWrite: boolean | null;
 }
 
 /** Who is asking: the verified JWT claims of the join (or of the latest access token). */
@@ -45,19 +47,13 @@ export async function evaluatePolicies(pool: pg.Pool, context: AuthorizationCont
       );
       const { rows } = await client.query<{ id: string }>('select id from realtime.messages where id = any($1::uuid[])', [entries.map(([, id]) => id)]);
       const seen = new Set(rows.map((row) => row.id));
-      await client.query('savepoint write_check');
-      let broadcastWrite = true;
-      try {
-        await client.query(`insert into realtime.messages (topic, extension) values ($1, 'broadcast')`, [context.topic]);
-      } catch (error) {
-        if ((error as { code?: string }).code !== '42501') throw error;
-        broadcastWrite = false;
-        await client.query('rollback to savepoint write_check');
-      }
+      const broadcastWrite = await mayInsert(client, context.topic, 'broadcast');
+      const presenceWrite = options.presence ? await mayInsert(client, context.topic, 'presence') : null;
       return {
         broadcastRead: seen.has(probes.broadcast!),
         presenceRead: probes.presence ? seen.has(probes.presence) : null,
         broadcastWrite,
+        presenceWrite,
       };
     } catch (error) {
       // Errors raised by the role switch or inside a policy: the caller is not authorized.
@@ -73,6 +69,20 @@ export async function evaluatePolicies(pool: pg.Pool, context: AuthorizationCont
       broken = true;
     });
     client.release(broken);
+  }
+}
+
+/** The caller's INSERT policies for one extension, tried in a savepoint (an RLS refusal is `false`). */
+async function mayInsert(client: pg.PoolClient, topic: string, extension: 'broadcast' | 'presence'): Promise<boolean> {
+  await client.query('savepoint write_check');
+  try {
+    await client.query(`insert into realtime.messages (topic, extension) values ($1, $2)`, [topic, extension]);
+    await client.query('release savepoint write_check');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42501') throw error;
+    await client.query('rollback to savepoint write_check');
+    return false;
   }
 }
 
