@@ -1,7 +1,7 @@
 // Test support for the review's pipeline tests (not a test file itself): stored events in a
 // chosen past minute, and observers reporting them through the real samples route.
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { POST as samplesRoute } from '@/app/api/validation/samples/route';
 import { db } from '@/lib/db/pool';
 import type { RolloutCommand } from '@/lib/rollout/commands';
@@ -11,8 +11,23 @@ import { apiRequest, serviceRoleKey, userToken } from '@/test-support/api';
 import type { SourceEvent } from '@/lib/validation/engine/analyze';
 import type { RealtimeStrategy } from '@/contracts/transports';
 import { loadSourceEvents } from '@/lib/validation/store/source-events';
+import { setTestEnv } from '@/test-support/ingest';
+import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 export const MINUTE = 60_000;
+
+/** Registers a test file's hooks: a throwaway Postgres (migrations and seed) with the app's env pointing at it, stopped after the file. */
+export function pipelineDatabase(): void {
+  let postgres: ThrowawayPostgres | undefined;
+  beforeAll(async () => {
+    postgres = await startThrowawayPostgres();
+    setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
+  });
+  afterAll(async () => {
+    await db().end();
+    await postgres?.stop();
+  });
+}
 
 /** Empties validation and rollout state and starts `commands`, as if the stage began 10 minutes ago. */
 export async function freshRun(commands: RolloutCommand[]): Promise<void> {

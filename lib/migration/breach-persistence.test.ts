@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '@/lib/db/pool';
-import { setTestEnv } from '@/test-support/ingest';
 import { runGateTick } from '@/lib/migration/gate-runner';
 import { loadConfig } from '@/lib/rollout/server/config-store';
-import { freshRun, MINUTE, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
+import { freshRun, MINUTE, pipelineDatabase, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
 import { analyzeClosedMinutes } from '@/lib/validation/store/window-analysis';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Review of issue 10: the whole server side for real — stored rows, observers reporting
 // through the samples route, window analysis, gates, the gate runner, the admin routes —
 // with the observers' reports written by the test instead of by sockets.
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+pipelineDatabase();
 
 const analyseOneMinute = () => analyzeClosedMinutes(db(), { now: Date.now() + 3 * MINUTE, maxMinutes: 1 });
 

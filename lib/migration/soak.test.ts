@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '@/lib/db/pool';
-import { setTestEnv } from '@/test-support/ingest';
 import { runGateTick } from '@/lib/migration/gate-runner';
 import { loadConfig } from '@/lib/rollout/server/config-store';
 import { invalidateRolloutConfig } from '@/lib/rollout/server/server-config';
-import { freshRun, MINUTE, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
+import { freshRun, MINUTE, pipelineDatabase, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
 import { analyzeClosedMinutes } from '@/lib/validation/store/window-analysis';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Review of issue 10: config.autoAdvance is documented as "advance to the next stage by
 // itself once every gate passes for `soakMinutes`"; decide() checks only that the stage is
 // older than soakMinutes and that the gates pass now. A stage whose probe was down (or
 // locked out) for most of its soak advances on its first passing minute.
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+pipelineDatabase();
 
 describe('review: auto-advance soaks on evidence, not on wall-clock time', () => {
   it('a stage 31 minutes old with a 30-minute soak but one analysed minute of evidence does not advance', { timeout: 60_000 }, async () => {

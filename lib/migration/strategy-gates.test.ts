@@ -1,31 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GET as reportRoute } from '@/app/api/validation/report/route';
 import { db } from '@/lib/db/pool';
 import { checkGates } from '@/lib/migration/gate-runner';
 import { changeConfig } from '@/lib/rollout/server/config-store';
 import { invalidateRolloutConfig } from '@/lib/rollout/server/server-config';
 import { apiRequest, DEMO, userToken } from '@/test-support/api';
-import { setTestEnv } from '@/test-support/ingest';
-import { freshRun, MINUTE, probeReportsBothStrategies, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
+import { freshRun, MINUTE, probeReportsBothStrategies, recentMinutes, storeEventsIn, pipelineDatabase } from '@/test-support/validation-pipeline';
 import type { ValidationReport } from '@/lib/validation/store/report';
 import { analyzeClosedMinutes } from '@/lib/validation/store/window-analysis';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Issue 13: one parallel run compares legacy, postgres_changes and broadcast side by side, and
 // the gates judge the strategy being rolled out — the server side for real (samples route,
 // window analysis, gates, report route), the probe's reports written by the test.
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+pipelineDatabase();
 
 const consistency = async () => (await checkGates(db())).results.find((r) => r.gate === 'consistency');
 

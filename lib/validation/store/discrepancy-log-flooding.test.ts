@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GET as reportRoute } from '@/app/api/validation/report/route';
 import { db } from '@/lib/db/pool';
-import { setTestEnv } from '@/test-support/ingest';
 import { runGateTick } from '@/lib/migration/gate-runner';
 import { apiRequest, DEMO, userToken } from '@/test-support/api';
 import type { ValidationReport } from '@/lib/validation/store/report';
-import { freshRun, MINUTE, probeReports, recentMinutes, report, storeEventsIn, viewerIn } from '@/test-support/validation-pipeline';
+import { freshRun, MINUTE, pipelineDatabase, probeReports, recentMinutes, report, storeEventsIn, viewerIn } from '@/test-support/validation-pipeline';
 import { analyzeClosedMinutes } from '@/lib/validation/store/window-analysis';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Review of issue 10: "legacy faults" (missing_control / control_mismatch) reported by a
 // browser are logged and never held against anyone — not against Realtime, and not towards
@@ -16,17 +14,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/t
 // viewer can thus fill the discrepancy log (the report shows the newest 200) and push the
 // probe's real Realtime discrepancies out of the admins' sight, and inflate "legacy faults".
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+pipelineDatabase();
 
 describe('review: one viewer cannot bury the probe’s discrepancies under made-up legacy faults', () => {
   it('the probe’s "missing on Realtime" stays in the admins’ discrepancy log, or the viewer is quarantined', { timeout: 60_000 }, async () => {
