@@ -7,7 +7,7 @@ import { signApiKey } from '../servers/local-supabase/secrets.js';
 import { startThrowawayPostgres } from '../test-support/throwaway-postgres.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { forkChild } from './support/child-rpc.js';
-import { spawnRealtimeServer } from './support/server-process.js';
+import { spawnLegacyServer, spawnRealtimeServer } from './support/server-process.js';
 import { stepMetrics } from './support/step-metrics.js';
 import { openRig, type StepMeasurement } from './support/transport-rig.js';
 import type { OpenWriter } from './support/writer.js';
@@ -17,13 +17,13 @@ const SECONDS = 15;
 const WARMUP_SECONDS = 2;
 const DRAIN_MS = 10_000;
 const PROBES = 50;
-const TABLE = 'Broadcast from Database vs postgres_changes (ingest → client callback)';
+const TABLE = 'Legacy vs postgres_changes vs Broadcast from Database (write → client callback)';
 const ECONOMY = 'Message economy: msgs/s per viewer and viewers per plan at the simulator default';
 /** The simulator at its default `--rate 20`: 3 caches × 7 windows/s, one ingest batch per window (servers/simulator/README.md). */
 const SIMULATOR = { rowsPerSecond: 21, batchesPerSecond: 7 };
 
 interface Phase {
-  strategy: 'postgres_changes' | 'broadcast';
+  strategy: 'legacy' | 'postgres_changes' | 'broadcast';
   /** What the database triggers send (monitoring_broadcast_settings.envelope). */
   envelope: 'off' | 'row' | 'batch';
   label: string;
@@ -33,17 +33,20 @@ interface Phase {
 }
 
 const PHASES: Phase[] = [
+  { strategy: 'legacy', envelope: 'off', label: 'legacy', load: 0, probes: PROBES },
   { strategy: 'postgres_changes', envelope: 'off', label: 'postgres_changes', load: 0, probes: PROBES },
   { strategy: 'broadcast', envelope: 'row', label: 'broadcast · per row', load: 0, probes: PROBES },
   { strategy: 'broadcast', envelope: 'batch', label: 'broadcast · batched', load: 0, probes: PROBES },
+  { strategy: 'legacy', envelope: 'off', label: 'legacy', load: 180, probes: 20 },
   { strategy: 'postgres_changes', envelope: 'off', label: 'postgres_changes', load: 180, probes: 20 },
   { strategy: 'broadcast', envelope: 'row', label: 'broadcast · per row', load: 180, probes: 20 },
   { strategy: 'broadcast', envelope: 'batch', label: 'broadcast · batched', load: 180, probes: 20 },
 ];
 
 /**
- * The two Realtime strategies side by side in one run, same server process, same writer, same
- * Postgres: 50 official supabase-js clients (one process, each a signed-in user), then 200
+ * The legacy feed and the two Realtime strategies side by side in one run, each server in its
+ * own process, same Postgres, same clients' structure (legacy: the app's legacy publisher after
+ * the same INSERT into an unpublished twin table, as ingest publishes after commit): 50 official supabase-js clients (one process, each a signed-in user), then 200
  * subscribers (180 raw WebSocket clients in two processes + 20 supabase-js probes), 200 rows/s
  * written as one INSERT per 10 ms tick (so a batched envelope carries ~2 rows). postgres_changes
  * runs with the broadcast triggers off; broadcast per row uses `realtime.broadcast_changes`, batched
@@ -62,22 +65,30 @@ export const broadcastBench: BenchModule = {
     try {
       const realtime = await spawnRealtimeServer({ jwtSecret, databaseUrl: postgres.databaseUrl });
       cleanup.unshift(() => realtime.close());
-      const writer = forkChild(fileURLToPath(new URL('./support/writer.ts', import.meta.url)));
+      const publishKey = randomBytes(32).toString('base64url');
+      const legacy = await spawnLegacyServer({ jwtSecret, publishKey });
+      cleanup.unshift(() => legacy.close());
+      const writerPath = fileURLToPath(new URL('./support/writer.ts', import.meta.url));
+      const writer = forkChild(writerPath);
       cleanup.unshift(() => writer.stop());
       await writer.call('open', { mode: 'insert', databaseUrl: postgres.databaseUrl } satisfies OpenWriter);
+      const publisher = forkChild(writerPath);
+      cleanup.unshift(() => publisher.stop());
+      await publisher.call('open', { mode: 'publish', databaseUrl: postgres.databaseUrl, publishUrl: legacy.publishUrl, publishKey } satisfies OpenWriter);
       const anonKey = await signApiKey(jwtSecret, 'anon');
       for (const phase of PHASES) {
         await admin.query('update public.monitoring_broadcast_settings set envelope = $1', [phase.envelope]);
+        const isLegacy = phase.strategy === 'legacy';
         const rig = await openRig({
-          server: realtime,
+          server: isLegacy ? legacy : realtime,
           databaseUrl: postgres.databaseUrl,
-          writer,
+          writer: isLegacy ? publisher : writer,
           jwtSecret,
-          anonKey,
+          anonKey: isLegacy ? undefined : anonKey,
           loadProcesses: phase.load > 0 ? 2 : 0,
           loadSubscribers: phase.load,
           probeSubscribers: phase.probes,
-          probeStrategy: phase.strategy,
+          ...(phase.strategy === 'legacy' ? {} : { probeStrategy: phase.strategy }),
         });
         let step: StepMeasurement;
         try {
@@ -87,20 +98,25 @@ export const broadcastBench: BenchModule = {
           await rig.close();
         }
         const messagesPerViewer = step.probeMessages / phase.probes / SECONDS;
-        const clients = phase.load > 0 ? `${phase.load} raw + ${phase.probes} supabase-js clients` : `${phase.probes} supabase-js clients`;
+        const official = phase.strategy === 'legacy' ? 'ws (legacy JSON)' : 'supabase-js';
+        const clients = phase.load > 0 ? `${phase.load} raw + ${phase.probes} ${official} clients` : `${phase.probes} ${official} clients`;
         rows.push({
           table: TABLE,
           name: `${phase.label} · ${RATE} rows/s · ${clients} · ${SECONDS} s`,
           metrics: { ...stepMetrics(step), 'p95 ms': round(step.latency.p95, 1), 'msgs/s per viewer': round(messagesPerViewer, 1), 'rows per message': round(step.probeLatency.n / Math.max(1, step.probeMessages), 2) },
           note: [
-            phase.strategy === 'broadcast' ? `${phase.load === 0 ? 'target p99 ≤ 15 ms; ' : ''}private channel, realtime.messages policy` : 'postgres_changes, RLS per subscriber',
+            phase.strategy === 'broadcast'
+              ? `${phase.load === 0 ? 'target p99 ≤ 15 ms; ' : ''}private channel, realtime.messages policy`
+              : phase.strategy === 'legacy'
+                ? 'the reference: INSERT, then the app legacy publisher → /internal/publish'
+                : 'postgres_changes, RLS per subscriber',
             step.closed > 0 ? `${step.closed} disconnected` : '',
           ]
             .filter(Boolean)
             .join('; '),
         });
       }
-      rows.push(...economyRows(loadAtStart));
+      rows.push(...economyRows(`load avg ${loadAtStart} at start, ${round(loadavg()[0] ?? 0, 1)} at end (the phases ran one after another on the same 2 cores)`));
       return rows;
     } finally {
       for (const step of cleanup) await step().catch((error: unknown) => console.error(`bench: cleanup failed: ${String(error)}`));
@@ -113,7 +129,7 @@ export const broadcastBench: BenchModule = {
  * deliver one message per row, the batched envelope one per ingest batch; both measured above as
  * rows per message) and the most viewers each plan's messages/s quota carries (connections cap too).
  */
-function economyRows(loadAtStart: number): BenchRow[] {
+function economyRows(load: string): BenchRow[] {
   const strategies = [
     { name: 'postgres_changes', perViewer: SIMULATOR.rowsPerSecond },
     { name: 'broadcast · per row', perViewer: SIMULATOR.rowsPerSecond },
@@ -129,6 +145,6 @@ function economyRows(loadAtStart: number): BenchRow[] {
         plans.map((plan) => [`max viewers ${plan}`, Math.min(planQuotas(plan).connections, Math.floor(planQuotas(plan).messagesPerSecond / strategy.perViewer))]),
       ),
     },
-    note: `quota ÷ msgs/s per viewer, capped by connections (lib/validation/engine/plan-quotas.ts); load avg ${loadAtStart} at start`,
+    note: `quota ÷ msgs/s per viewer, capped by connections (lib/validation/engine/plan-quotas.ts); ${load}`,
   }));
 }
