@@ -50,6 +50,25 @@ describe('retention', () => {
     expect(policy.rows[0]).toEqual({ last_deleted: '150', behind: false });
   });
 
+  it('paces deletes of tables Realtime publishes, so decoding them cannot swamp delivery, while the others go at full speed', async () => {
+    await pool.query('truncate public.cache_metrics, public.validation_errors');
+    await storeMetrics(12, 400);
+    // 2,000 old validation_errors rows: not in the supabase_realtime publication.
+    await pool.query(
+      `insert into public.validation_errors (at, observer, cohort, browser) select to_timestamp(($1::bigint - 5 * 86400000) / 1000.0), 'o-' || n, 'shadow', 'chrome' from generate_series(1, 2000) n`,
+      [NOW],
+    );
+    const published = await pool.query<{ tablename: string }>("select tablename from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public'");
+    expect(published.rows.map((row) => row.tablename)).toContain('cache_metrics');
+    expect(published.rows.map((row) => row.tablename)).not.toContain('validation_errors');
+    const run = await runRetention(pool, { now: NOW, batchRows: 1_000, budgetMs: 500, publishedRowsPerSecond: 1_000 });
+    // 0.5 s at 1,000 rows/s is 500 rows, give or take the batch that opens the budget.
+    expect(run?.deleted.cache_metrics ?? 0).toBeGreaterThan(0);
+    expect(run?.deleted.cache_metrics ?? 0).toBeLessThanOrEqual(750);
+    expect(run?.behind).toContain('cache_metrics');
+    expect(run?.deleted.validation_errors).toBe(2_000);
+  });
+
   it('stops at its budget, says which tables are behind, and catches up on the next runs', async () => {
     await storeMetrics(12, 200);
     let run = await runRetention(pool, { now: NOW, batchRows: 10, budgetMs: 0 });

@@ -17,9 +17,20 @@ export interface RetentionOptions {
   batchRows?: number;
   /** Stop starting batches after this long; the next tick continues. */
   budgetMs?: number;
+  /**
+   * Rows per second deleted from tables in the `supabase_realtime` publication (2,000).
+   * Each deleted published row is a change the Realtime server decodes and drops on the slot
+   * that also carries live rows: flat out (~100k rows/s here) that took delivery p99 from
+   * ~120 to ~600 ms. Paced, a run's budget still clears ≥ 4,000 such rows a minute (5.7 M a
+   * day; the simulator's default writes ~1.8 M). Other tables are not paced.
+   */
+  publishedRowsPerSecond?: number;
 }
 
 const LOCK = 'switchyard:retention';
+const PUBLISHED = "select tablename from pg_catalog.pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public'";
+
+type Due = { table: RetainedTable; cutoff: number; paced: boolean };
 
 /**
  * Deletes rows older than their table's period (`public.retention_policy`) in bounded
@@ -39,18 +50,12 @@ export async function runRetention(pool: pg.Pool, options: RetentionOptions = {}
       const policy = await client.query<{ table_name: string; keep_ms: number }>(
         'select table_name, (extract(epoch from keep) * 1000)::bigint as keep_ms from public.retention_policy order by table_name',
       );
-      const due = policy.rows.filter((row) => isRetainedTable(row.table_name)).map((row) => ({ table: row.table_name as RetainedTable, cutoff: now - Number(row.keep_ms) }));
+      const published = new Set((await client.query<{ tablename: string }>(PUBLISHED)).rows.map((row) => row.tablename));
+      const due: Due[] = policy.rows
+        .filter((row) => isRetainedTable(row.table_name))
+        .map((row) => ({ table: row.table_name as RetainedTable, cutoff: now - Number(row.keep_ms), paced: published.has(row.table_name) }));
       const run: RetentionRun = { deleted: {}, behind: [], batches: 0 };
-      const started = Date.now();
-      // Round-robin: a table with a backlog takes one batch per turn, so it cannot starve the others.
-      const queue = [...due];
-      while (queue.length > 0 && (run.batches === 0 || Date.now() - started < budgetMs)) {
-        const entry = queue.shift() as (typeof due)[number];
-        const count = await deleteBatch(client, entry.table, entry.cutoff, batchRows);
-        run.batches += 1;
-        run.deleted[entry.table] = (run.deleted[entry.table] ?? 0) + count;
-        if (count === batchRows) queue.push(entry);
-      }
+      const queue = await deleteRoundRobin(client, due, run, { batchRows, budgetMs, publishedRowsPerSecond: options.publishedRowsPerSecond ?? 2_000 });
       // Not reached, or reached with more to delete.
       const pending = queue;
       run.behind = pending.map((entry) => entry.table);
@@ -66,6 +71,37 @@ export async function runRetention(pool: pg.Pool, options: RetentionOptions = {}
   } finally {
     client.release();
   }
+}
+
+/**
+ * Round-robin over the due tables (a table with a backlog takes one batch per turn, so it
+ * cannot starve the others) until the budget runs out. Published tables take smaller batches,
+ * each only once the previous ones' rows fit the rate; while they wait, the others go on, and
+ * when only they are left the run waits for the next slot (inside the budget). Returns the
+ * tables not finished.
+ */
+async function deleteRoundRobin(client: pg.PoolClient, due: Due[], run: RetentionRun, limits: { batchRows: number; budgetMs: number; publishedRowsPerSecond: number }): Promise<Due[]> {
+  const started = Date.now();
+  const pacedBatch = Math.max(1, Math.min(limits.batchRows, Math.floor(limits.publishedRowsPerSecond / 4)));
+  let pacedFreeAt = started;
+  const queue = [...due];
+  while (queue.length > 0 && (run.batches === 0 || Date.now() - started < limits.budgetMs)) {
+    const index = queue.findIndex((entry) => !entry.paced || Date.now() >= pacedFreeAt);
+    if (index < 0) {
+      const wait = pacedFreeAt - Date.now();
+      if (Date.now() + wait - started >= limits.budgetMs) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      continue;
+    }
+    const [entry] = queue.splice(index, 1) as [Due];
+    const limit = entry.paced ? pacedBatch : limits.batchRows;
+    const count = await deleteBatch(client, entry.table, entry.cutoff, limit);
+    if (entry.paced) pacedFreeAt = Math.max(pacedFreeAt, Date.now()) + (count / limits.publishedRowsPerSecond) * 1000;
+    run.batches += 1;
+    run.deleted[entry.table] = (run.deleted[entry.table] ?? 0) + count;
+    if (count === limit) queue.push(entry);
+  }
+  return queue;
 }
 
 // By ctid: one index range scan picks the oldest rows, the delete finds them without a
