@@ -1,6 +1,5 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { GET as historyRoute } from '@/app/api/monitoring/events/route';
 import { createPool } from '@/lib/db/create-pool';
@@ -124,23 +123,3 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
   return rig;
 }
 
-/** One rig per test file: started before the first test, faults cleared and feeds stopped after each, closed at the end. */
-export function setupFaultRig(): () => FaultRig {
-  let rig: FaultRig | undefined;
-  beforeAll(async () => {
-    rig = await startFaultRig();
-  }, 60_000);
-  afterEach(async () => {
-    rig?.server.realtime.faults.clear();
-    await rig?.reset();
-    // Frozen (half-open) sockets outlive their clients until the idle sweep: none carries over.
-    rig?.server.realtime.faults.dropConnections();
-  });
-  afterAll(async () => {
-    await rig?.close();
-  });
-  return () => {
-    if (!rig) throw new Error('fault-rig: not started (use it inside a test)');
-    return rig;
-  };
-}

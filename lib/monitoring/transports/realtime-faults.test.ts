@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '@/test-support/monitoring/wait-until';
-import { setupFaultRig } from '@/test-support/realtime/fault-rig';
+import { setupFaultRig } from '@/test-support/realtime/setup-fault-rig';
 import { failedWith, live, reconnectedLive } from '@/test-support/realtime/fault-waits';
 // The failures hosted Supabase Realtime users hit (issue 14), each produced on demand by the
 // local server's fault switches, against the dashboard's feed over the official supabase-js.
