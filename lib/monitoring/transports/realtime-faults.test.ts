@@ -103,3 +103,29 @@ describe('mode 6: server-side plan limits, connections', () => {
     expect(rig.failures(feed).every((item) => item.kind === 'channel_error')).toBe(true);
   });
 });
+
+describe('mode 1: background tab (throttled timers, no heartbeats)', () => {
+  it('back in view, replaces a session that went quiet while hidden instead of trusting it, and fills the gap', async () => {
+    const rig = rigOf();
+    // A 60 s heartbeat stands in for a hidden tab's throttled timers; the server's side of the
+    // socket is gone without the client noticing (half-open), so supabase-js still says connected.
+    const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 60_000 }), { transport: { staleAfterMs: 1_000 } });
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    feed.setVisible(false);
+    rig.server.realtime.faults.halfOpenConnections();
+    await rig.insertMetrics(3);
+    // The scenario is the time away: hidden for longer than the stale bound.
+    const hiddenAt = Date.now();
+    await waitUntil(() => Date.now() - hiddenAt > 1_200, 'the time away');
+    expect(feed.getSnapshot().status).toBe('live');
+    feed.setVisible(true);
+    const failure = await failedWith(feed, 'heartbeat_timeout', 2_000);
+    expect(failure?.message).toMatch(/while the tab was hidden$/);
+    await reconnectedLive(feed, 1);
+    await rig.insertMetrics(1);
+    await rig.renderedEqualsTable(feed);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});

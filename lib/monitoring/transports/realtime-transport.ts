@@ -23,6 +23,11 @@ export interface RealtimeTransportOptions {
   getAccessToken?: () => Promise<string | null>;
   /** `postgres_changes` (default) or `broadcast` (private Broadcast-from-Database channels, one per stream). */
   strategy?: RealtimeStrategy;
+  /**
+   * On return to a visible tab, a session quiet for longer than this (no delivery, system message
+   * or heartbeat reply) is ended as `heartbeat_timeout`. Default: two heartbeat intervals.
+   */
+  staleAfterMs?: number;
 }
 
 /** Upstream's cap on messages replayed per join. */
@@ -41,12 +46,15 @@ export function createRealtimeTransport(options: RealtimeTransportOptions): Tran
   // Per stream, the newest event a broadcast session delivered: where the next session's replay starts.
   const lastSeen = new Map<Stream, { id: number; emittedAt: number }>();
   let failedInARow = 0;
+  let wentSilent = false;
   return {
     kind: 'realtime',
     connect(handlers, sessionOptions) {
-      // A socket whose channels keep failing is not trusted to carry the next one (supabase/realtime#1414): start afresh.
-      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES;
+      // A socket whose channels keep failing (supabase/realtime#1414), or that went silent, is not
+      // trusted to carry the next session: start afresh.
+      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES || wentSilent;
       if (freshSocket) failedInARow = 0;
+      wentSilent = false;
       const counted: TransportHandlers = {
         ...handlers,
         onLive() {
@@ -55,6 +63,7 @@ export function createRealtimeTransport(options: RealtimeTransportOptions): Tran
         },
         onClosed(reason) {
           failedInARow += 1;
+          wentSilent = reason.kind === 'heartbeat_timeout';
           handlers.onClosed(reason);
         },
       };
@@ -147,6 +156,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     close() {
       if (!ended) teardown();
     },
+    checkAlive: () => checkStale(options, liveness, end),
   };
 }
 
@@ -260,6 +270,7 @@ function openBroadcastSession(
     close() {
       if (!ended) teardown();
     },
+    checkAlive: () => checkStale(options, liveness, end),
   };
 }
 
@@ -272,6 +283,17 @@ function openBroadcastSession(
 async function freshToken(options: RealtimeTransportOptions): Promise<void> {
   const token = options.getAccessToken ? await options.getAccessToken() : null;
   await options.client.realtime.setAuth(token ?? undefined);
+}
+
+/**
+ * A hidden tab's timers are throttled or frozen (realtime-js#121): no heartbeat went out, the
+ * server may have timed the socket out, and supabase-js still reports it connected. Back in view,
+ * a session with no sign of life for `staleAfterMs` is ended rather than trusted.
+ */
+function checkStale(options: RealtimeTransportOptions, liveness: { lastAliveAt(): number }, end: (reason: TransportFailure) => void): void {
+  const staleAfterMs = options.staleAfterMs ?? 2 * options.client.realtime.heartbeatIntervalMs;
+  const quietMs = Date.now() - liveness.lastAliveAt();
+  if (quietMs > staleAfterMs) end(failure('heartbeat_timeout', `no sign of life for ${Math.round(quietMs / 1000)} s while the tab was hidden`));
 }
 
 function serverReason(message: string): TransportFailure {
