@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- realtime-faults`: failure modes 2–5 of issue 14 (docs/runbook.md §12), each
+ * `npm run bench -- realtime-faults`: failure modes 1–5 of issue 14 (docs/runbook.md §12), each
  * produced by the local Realtime server's fault switches against the dashboard's feed over the
  * official supabase-js (fault-rig: throwaway Postgres, history route in-process). Per mode,
  * ≥ 10 runs: time from the fault to the viewer being told (detect) and to live again with every
@@ -7,15 +7,16 @@
  */
 import { loadavg } from 'node:os';
 import type { MonitoringFeed } from '../lib/monitoring/monitoring-feed.js';
-import type { FailureKind } from '../lib/monitoring/transport-failure.js';
+import { waitUntil } from '../test-support/monitoring/wait-until.js';
 import type { FaultRig } from '../test-support/realtime/fault-rig.js';
+import { failedWith, live, reconnectedLive } from '../test-support/realtime/fault-waits.js';
 import { round, type BenchModule, type BenchRow } from './harness.js';
 import { percentile } from '../lib/stats/percentile.js';
 import { registerServerOnlyStub } from './support/server-only-stub.js';
 
 const RUNS = 10;
 const TABLE = 'Realtime failure modes (fault → viewer told → live again with every row)';
-/** The snapshot is published at most this often here (the app: 100 ms visible), so times are within it. */
+/** The snapshot is published at most this often here (the app: 100 ms visible); waits poll every 10 ms: times are within ~20 ms. */
 const PUBLISH_MS = 10;
 
 interface Run {
@@ -32,23 +33,12 @@ interface Scenario {
   run(rig: FaultRig): Promise<Run>;
 }
 
-async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`realtime-faults bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const failedWith = (feed: MonitoringFeed, kind: FailureKind) => until(() => feed.getSnapshot().lastFailure?.kind === kind, `a ${kind} failure`);
-const notLive = (feed: MonitoringFeed) => until(() => feed.getSnapshot().status !== 'live', 'the feed to leave live');
+const notLive = (feed: MonitoringFeed) => waitUntil(() => feed.getSnapshot().status !== 'live', 'the feed to leave live', 20_000);
 
 /** A viewer live with two rows rendered, ready for a fault. */
 async function liveViewer(rig: FaultRig, client: Parameters<FaultRig['client']>[0] = {}) {
   const feed = rig.feed(await rig.client(client), { limits: { visibleIntervalMs: PUBLISH_MS } });
-  await until(() => feed.getSnapshot().status === 'live', 'live');
+  await live(feed, 20_000);
   await rig.insertMetrics(2);
   await rig.renderedEqualsTable(feed, 20_000);
   return feed;
@@ -56,7 +46,7 @@ async function liveViewer(rig: FaultRig, client: Parameters<FaultRig['client']>[
 
 /** Rows written during the fault; then live again with the rendered rows equal to the table. */
 async function recovered(rig: FaultRig, feed: MonitoringFeed, t0: number, detectedAt: number): Promise<Run> {
-  await until(() => feed.getSnapshot().reconnects >= 1 && feed.getSnapshot().status === 'live', 'live again');
+  await reconnectedLive(feed, 1, 20_000);
   await rig.renderedEqualsTable(feed, 20_000).catch(() => undefined);
   const recoveredAt = performance.now();
   const { lost, duplicated } = await rig.compare(feed);
@@ -67,6 +57,23 @@ const HEARTBEAT_MS = 1_000;
 
 const SCENARIOS: Scenario[] = [
   {
+    name: '1 · background tab (timers throttled)',
+    note: 'hidden 1.2 s with no heartbeat (60 s stands in for throttled timers), socket silent; detect from the return to view',
+    async run(rig) {
+      const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 60_000 }), { limits: { visibleIntervalMs: PUBLISH_MS }, transport: { staleAfterMs: 1_000 } });
+      await live(feed, 20_000);
+      feed.setVisible(false);
+      rig.server.realtime.faults.halfOpenConnections();
+      await rig.insertMetrics(3);
+      const hiddenAt = Date.now();
+      await waitUntil(() => Date.now() - hiddenAt > 1_200, 'the time away', 5_000);
+      const t0 = performance.now();
+      feed.setVisible(true);
+      await failedWith(feed, 'heartbeat_timeout', 20_000);
+      return recovered(rig, feed, t0, performance.now());
+    },
+  },
+  {
     name: '2 · half-open socket',
     note: `heartbeat ${HEARTBEAT_MS} ms (app default 25 s: detect scales with it, ≤ 2 intervals)`,
     async run(rig) {
@@ -74,7 +81,7 @@ const SCENARIOS: Scenario[] = [
       const t0 = performance.now();
       rig.server.realtime.faults.halfOpenConnections();
       await rig.insertMetrics(3);
-      await failedWith(feed, 'heartbeat_timeout');
+      await failedWith(feed, 'heartbeat_timeout', 20_000);
       return recovered(rig, feed, t0, performance.now());
     },
   },
@@ -91,7 +98,7 @@ const SCENARIOS: Scenario[] = [
         },
       });
       seconds = 3_600;
-      await failedWith(feed, 'token_expired');
+      await failedWith(feed, 'token_expired', 20_000);
       const detectedAt = performance.now();
       // exp in wall-clock ms → the same instant on the performance clock.
       const t0 = detectedAt - (Date.now() - lastExpMs);
@@ -122,10 +129,10 @@ const SCENARIOS: Scenario[] = [
       faults.delayDatabaseReady(1_000);
       faults.dropConnections();
       await notLive(feed);
-      await until(() => rig.server.realtime.stats().channels === 1, 'the rejoin');
+      await waitUntil(() => rig.server.realtime.stats().channels === 1, 'the rejoin', 20_000);
       const t0 = performance.now();
       await rig.insertMetrics(3);
-      await until(() => feed.getSnapshot().status === 'live', 'live on readiness');
+      await live(feed, 20_000);
       const detectedAt = performance.now();
       faults.delayDatabaseReady(0);
       return recovered(rig, feed, t0, detectedAt);
@@ -180,7 +187,6 @@ export const realtimeFaultsBench: BenchModule = {
     } finally {
       await rig.close();
     }
-    rows.push({ table: TABLE, name: '1 · hidden tab (frozen timers)', metrics: { runs: 0 }, note: 'not measured: needs a browser with frozen timers (not built)' });
     return rows;
   },
 };
