@@ -129,3 +129,20 @@ describe('mode 1: background tab (throttled timers, no heartbeats)', () => {
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
 });
+
+describe('mode 6: a row over Realtime’s payload limit (1,024 KB: sent trimmed, with Error 413)', () => {
+  it('renders the full row from history instead of the trimmed one, and counts the partial frame', async () => {
+    const rig = rigOf();
+    // No quiet check: only the transport's answer to the 413 may bring the row.
+    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY } });
+    await live(feed);
+    await rig.insertSystemEvent();
+    await rig.renderedEqualsTable(feed, 15_000, 'system_events');
+    await rig.insertSystemEvent(1_100_000);
+    await rig.renderedEqualsTable(feed, 15_000, 'system_events');
+    const last = feed.getSnapshot().events.system_events.at(-1);
+    expect(last?.provenance.transport).toBe('history');
+    expect(last && 'attributes' in last ? String(last.attributes.blob).length : 0).toBe(1_100_000);
+    expect(feed.getSnapshot().invalidFrames).toBe(1);
+  });
+});

@@ -90,6 +90,7 @@ function afterDisconnect(client: SupabaseClient, open: () => TransportSession): 
       closed = true;
       session?.close();
     },
+    checkAlive: () => session?.checkAlive?.(),
   };
 }
 
@@ -118,6 +119,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: stream }, (payload) => {
       if (ended) return;
       alive();
+      if (payload.errors?.length) return partialRow(handlers, stream, payload.new, payload.errors);
       const parsed = parseEnvelope(realtimeRowToEnvelope(stream, payload.new), { transport: 'realtime', receivedAt: Date.now() });
       if (parsed.ok) handlers.onEvent(parsed.event);
       else handlers.onInvalid(parsed.reason);
@@ -294,6 +296,17 @@ function checkStale(options: RealtimeTransportOptions, liveness: { lastAliveAt()
   const staleAfterMs = options.staleAfterMs ?? 2 * options.client.realtime.heartbeatIntervalMs;
   const quietMs = Date.now() - liveness.lastAliveAt();
   if (quietMs > staleAfterMs) end(failure('heartbeat_timeout', `no sign of life for ${Math.round(quietMs / 1000)} s while the tab was hidden`));
+}
+
+/**
+ * A change Realtime could not send whole (`Error 413: Payload Too Large`: over 1,024 KB only the
+ * short fields are kept). Rendering it would show a row with fields silently missing; instead it
+ * is reported and the full row is fetched from history now (not at the next row or quiet check).
+ */
+function partialRow(handlers: TransportHandlers, stream: Stream, row: Record<string, unknown>, errors: readonly string[]): void {
+  handlers.onInvalid(`${stream}: Realtime sent a partial row (${errors.join(', ')}); fetching it from history`);
+  const id = Number(row.id);
+  if (Number.isSafeInteger(id) && id > 0) handlers.onGap(stream, id - 1, id);
 }
 
 function serverReason(message: string): TransportFailure {
