@@ -108,8 +108,8 @@ export function createTransportRunner(options: TransportRunnerOptions): Transpor
       if (phase === 'backoff') connect();
     },
     checkAlive() {
-      if (phase === 'backoff') connect();
-      else session?.checkAlive?.();
+      // Only a session is checked: a pending backoff keeps its policy (a slow retry stays slow).
+      session?.checkAlive?.();
     },
     phase: () => phase,
   };
