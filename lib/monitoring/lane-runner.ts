@@ -61,6 +61,7 @@ export interface LaneRunner {
   stop(): void;
   /** Skips a pending backoff (e.g. the browser came back online). */
   retryNow(): void;
+  checkAlive(): void;
   phase(): RunnerPhase;
 }
 
@@ -153,5 +154,5 @@ export function createLaneRunner(options: LaneRunnerOptions): LaneRunner {
     },
   });
 
-  return { role, kind: transport.kind, start: runner.start, stop: runner.stop, retryNow: runner.retryNow, phase: runner.phase };
+  return { role, kind: transport.kind, start: runner.start, stop: runner.stop, retryNow: runner.retryNow, checkAlive: runner.checkAlive, phase: runner.phase };
 }

@@ -49,7 +49,7 @@ export interface MonitoringFeed {
   pause(): void;
   /** Publishes everything that arrived while paused, in order. */
   resume(): void;
-  /** Hidden tabs publish less often (the buffer is unaffected). */
+  /** Hidden tabs publish less often (the buffer is unaffected); on return, quiet sessions are checked (mode 1). */
   setVisible(visible: boolean): void;
   setOnline(online: boolean): void;
   /** Stable between publications (fit for `useSyncExternalStore`). */
@@ -116,7 +116,11 @@ export function createMonitoringFeed(options: MonitoringFeedOptions): Monitoring
     },
     pause: () => setPaused(counters, true, changed, throttle),
     resume: () => setPaused(counters, false, changed, throttle),
-    setVisible: (visible) => throttle.setInterval(visible ? limits.visibleIntervalMs : limits.hiddenIntervalMs),
+    setVisible(visible) {
+      throttle.setInterval(visible ? limits.visibleIntervalMs : limits.hiddenIntervalMs);
+      // Back from hidden (throttled timers, no heartbeats): a session that went quiet meanwhile is replaced now.
+      if (visible) for (const runner of [primary, fallback, shadow]) runner?.checkAlive();
+    },
     setOnline(online) {
       if (counters.online === online) return;
       counters.online = online;

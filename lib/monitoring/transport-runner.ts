@@ -27,6 +27,8 @@ export interface TransportRunner {
   stop(): void;
   /** Skips a pending backoff (e.g. the browser came back online). */
   retryNow(): void;
+  /** Asks the live session to prove it is alive (the tab is visible again); see `TransportSession.checkAlive`. */
+  checkAlive(): void;
   phase(): RunnerPhase;
 }
 
@@ -104,6 +106,10 @@ export function createTransportRunner(options: TransportRunnerOptions): Transpor
     },
     retryNow() {
       if (phase === 'backoff') connect();
+    },
+    checkAlive() {
+      // Only a session is checked: a pending backoff keeps its policy (a slow retry stays slow).
+      session?.checkAlive?.();
     },
     phase: () => phase,
   };

@@ -23,6 +23,11 @@ export interface TransportSessionOptions {
 export interface TransportSession {
   /** Ends the session without calling `onClosed`. Idempotent. */
   close(): void;
+  /**
+   * The tab is visible again after its timers were throttled: a session that has shown no sign
+   * of life for too long ends now (`onClosed`) instead of at its next, late heartbeat.
+   */
+  checkAlive?(): void;
 }
 
 /**

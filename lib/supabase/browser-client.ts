@@ -8,6 +8,7 @@ let client: SupabaseClient | undefined;
 
 /** One browser client per tab (auth + Realtime share its socket and session). */
 export function browserSupabase(config: Pick<PublicConfig, 'supabaseUrl' | 'supabaseAnonKey'>): SupabaseClient {
-  client ??= createBrowserClient(config.supabaseUrl, config.supabaseAnonKey);
+  // Heartbeats from a Web Worker keep their pace in a hidden tab (Supabase's advice for realtime-js#121).
+  client ??= createBrowserClient(config.supabaseUrl, config.supabaseAnonKey, { realtime: { worker: true } });
   return client;
 }

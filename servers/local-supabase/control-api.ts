@@ -5,10 +5,20 @@ import { parseJsonOrNull } from '../parse-json.js';
 import type { ApiModule } from './api-server.js';
 import type { Realtime } from './realtime/realtime.js';
 
+const count = z.number().int().min(0).max(1_000);
 const realtimeBodySchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('outage'), on: z.boolean() }).strict(),
   z.object({ action: z.literal('drop-postgres-changes'), rate: z.number().min(0).max(1) }).strict(),
+  // The failure modes of issue 14 (docs/runbook.md §12), each as `Realtime.faults` names it.
+  z.object({ action: z.literal('drop-next-postgres-changes'), count }).strict(),
+  z.object({ action: z.literal('half-open') }).strict(),
+  z.object({ action: z.literal('ignore-heartbeats'), on: z.boolean() }).strict(),
+  z.object({ action: z.literal('refuse-joins'), count, reason: z.string().min(1).max(200).optional(), disconnect: z.boolean().optional() }).strict(),
+  z.object({ action: z.literal('delay-database-ready'), ms: z.number().int().min(0).max(60_000) }).strict(),
+  z.object({ action: z.literal('limit'), kind: z.enum(['tenant_events', 'too_many_channels', 'too_many_joins', 'too_many_connections']), times: count.default(1) }).strict(),
+  z.object({ action: z.literal('clear') }).strict(),
 ]);
+type RealtimeBody = z.infer<typeof realtimeBodySchema>;
 
 /** Longest Postgres downtime a drill may ask for. */
 export const MAX_POSTGRES_DOWN_MS = 120_000;
@@ -29,20 +39,45 @@ type Send = (status: number, body: unknown) => void;
 
 /**
  * Local-only fault controls for tests and drills (`POST /__switchyard/realtime`, service-role
- * bearer): a Realtime outage on/off and dropped postgres_changes deliveries. Hosted
- * Supabase has no such thing; the app never calls it.
+ * bearer): a Realtime outage on/off and the failure modes of docs/runbook.md §12 (dropped
+ * deliveries, half-open sockets, refused joins, late readiness, plan limits). Hosted Supabase
+ * has no such thing; the app never calls it.
  */
 export function createControlApi(realtime: Realtime, control: RealtimeControl, jwtSecret: string): ApiModule {
-  return controlEndpoint('realtime', '/__switchyard/realtime', realtimeBodySchema, jwtSecret, async (body, send) => {
-    if (body.action === 'outage') {
+  return controlEndpoint('realtime', '/__switchyard/realtime', realtimeBodySchema, jwtSecret, async (body, send) => send(200, applyRealtimeFault(realtime, control, body)));
+}
+
+/** One drill action on the Realtime server; answers what it did. */
+function applyRealtimeFault(realtime: Realtime, control: RealtimeControl, body: RealtimeBody): Record<string, unknown> {
+  const { faults } = realtime;
+  switch (body.action) {
+    case 'outage':
       control.outage = body.on;
-      const dropped = body.on ? realtime.faults.dropConnections() : 0;
-      send(200, { outage: control.outage, dropped });
-    } else {
-      realtime.faults.dropPostgresChangesRate(body.rate);
-      send(200, { dropPostgresChangesRate: body.rate });
-    }
-  });
+      return { outage: control.outage, dropped: body.on ? faults.dropConnections() : 0 };
+    case 'drop-postgres-changes':
+      faults.dropPostgresChangesRate(body.rate);
+      return { dropPostgresChangesRate: body.rate };
+    case 'drop-next-postgres-changes':
+      faults.dropNextPostgresChanges(body.count);
+      return { dropNext: body.count };
+    case 'half-open':
+      return { frozen: faults.halfOpenConnections() };
+    case 'ignore-heartbeats':
+      faults.ignoreHeartbeats(body.on);
+      return { ignoreHeartbeats: body.on };
+    case 'refuse-joins':
+      faults.refuseJoins(body.count, body.reason, { disconnect: body.disconnect });
+      return { refuseJoins: body.count };
+    case 'delay-database-ready':
+      faults.delayDatabaseReady(body.ms);
+      return { delayDatabaseReadyMs: body.ms };
+    case 'limit':
+      return { limit: body.kind, hit: faults.injectLimit(body.kind, body.times) };
+    case 'clear':
+      control.outage = false;
+      faults.clear();
+      return { cleared: true };
+  }
 }
 
 /**
@@ -53,7 +88,7 @@ export function createControlApi(realtime: Realtime, control: RealtimeControl, j
 export function createPostgresControlApi(postgres: PostgresControl, jwtSecret: string): ApiModule {
   let restarting = false;
   return controlEndpoint('postgres', '/__switchyard/postgres', postgresBodySchema, jwtSecret, async (body, send) => {
-    if (restarting) return send(409, { message: 'a Postgres restart is already under way' });
+    if (restarting) return send(409, { error: { code: 'restart_in_progress', message: 'a Postgres restart is already under way' } });
     restarting = true;
     const started = performance.now();
     try {
@@ -72,19 +107,20 @@ function controlEndpoint<S extends z.ZodType>(name: string, prefix: string, sche
     async handleHttp(req: IncomingMessage, res: ServerResponse) {
       if (!req.url?.startsWith(prefix)) return false;
       const send: Send = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      if (req.method !== 'POST') return send(405, { message: 'POST only' }), true;
+      const fail = (status: number, code: string, message: string) => send(status, { error: { code, message } });
+      if (req.method !== 'POST') return fail(405, 'method_not_allowed', 'POST only'), true;
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       const role = token ? await jwtVerify(token, key, { algorithms: ['HS256'] }).then((r) => r.payload.role, () => null) : null;
-      if (role !== 'service_role') return send(401, { message: 'service_role bearer required' }), true;
+      if (role !== 'service_role') return fail(401, 'unauthorized', 'service_role bearer required'), true;
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of req) {
         size += (chunk as Buffer).length;
-        if (size > 4096) return send(413, { message: 'body too large' }), true;
+        if (size > 4096) return fail(413, 'body_too_large', 'body too large (4096 bytes at most)'), true;
         chunks.push(chunk as Buffer);
       }
       const parsed = schema.safeParse(parseJsonOrNull(Buffer.concat(chunks).toString('utf8')) ?? undefined);
-      if (!parsed.success) return send(400, { message: parsed.error.issues.map((i) => i.message).join('; ') }), true;
+      if (!parsed.success) return fail(400, 'invalid_body', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')), true;
       await handle(parsed.data, send);
       return true;
     },

@@ -1,6 +1,5 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
 import { GET as historyRoute } from '@/app/api/monitoring/events/route';
 import { createPool } from '@/lib/db/create-pool';
@@ -33,8 +32,10 @@ export interface FaultRig {
   feed(client: SupabaseClient, options?: Partial<MonitoringFeedOptions> & { transport?: Partial<RealtimeTransportOptions> }): MonitoringFeed;
   /** Inserts `n` metric rows, one statement each (so each is its own change). */
   insertMetrics(n: number): Promise<void>;
-  /** Resolves once the rendered metrics equal the table's rows (same event_ids, same order, once each). */
-  renderedEqualsTable(feed: MonitoringFeed, timeoutMs?: number): Promise<void>;
+  /** A system event whose `attributes` are `bytes` long (over 1 MB, Realtime sends it trimmed with `Error 413`). */
+  insertSystemEvent(bytes?: number): Promise<void>;
+  /** Resolves once the rendered rows of `stream` (default metrics) equal the table's (same event_ids, same order, once each). */
+  renderedEqualsTable(feed: MonitoringFeed, timeoutMs?: number, stream?: Stream): Promise<void>;
   /** Per stream: rows the table has that the feed does not render, and rows rendered more than once. */
   compare(feed: MonitoringFeed): Promise<{ lost: number; duplicated: number }>;
   /** Stops feeds and clients of this test (the server and database stay). */
@@ -60,7 +61,7 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
   });
 
   const tableIds = async (stream: Stream) => (await pool.query<{ event_id: string }>(`select event_id from public.${stream} order by id`)).rows.map((row) => row.event_id);
-  const renderedIds = (feed: MonitoringFeed) => feed.getSnapshot().events.cache_metrics.map((event: MonitoringEvent) => event.eventId);
+  const renderedIds = (feed: MonitoringFeed, stream: Stream = 'cache_metrics') => feed.getSnapshot().events[stream].map((event: MonitoringEvent) => event.eventId);
 
   const rig: FaultRig = {
     server,
@@ -98,9 +99,16 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
         );
       }
     },
-    async renderedEqualsTable(feed, timeoutMs = 15_000) {
-      const expected = (await tableIds('cache_metrics')).join();
-      await waitUntil(() => renderedIds(feed).join() === expected, 'the rendered metrics to equal the table', timeoutMs);
+    async insertSystemEvent(bytes = 100) {
+      await pool.query(
+        `insert into public.system_events (event_id, source, level, kind, cache_name, message, attributes)
+         values (gen_random_uuid(), 'test', 'info', 'test.event', null, 'a system event', jsonb_build_object('blob', repeat('x', $1::int)))`,
+        [bytes],
+      );
+    },
+    async renderedEqualsTable(feed, timeoutMs = 15_000, stream = 'cache_metrics') {
+      const expected = (await tableIds(stream)).join();
+      await waitUntil(() => renderedIds(feed, stream).join() === expected, `the rendered ${stream} to equal the table`, timeoutMs);
     },
     async compare(feed) {
       const table = await tableIds('cache_metrics');
@@ -111,7 +119,7 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
     async reset() {
       for (const feed of feeds.splice(0)) feed.stop();
       await Promise.all(clients.splice(0).map((client) => client.removeAllChannels().then(() => client.realtime.disconnect())));
-      await pool.query('truncate public.cache_metrics');
+      await pool.query('truncate public.cache_metrics, public.system_events');
     },
     async close() {
       await rig.reset();
@@ -124,23 +132,3 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
   return rig;
 }
 
-/** One rig per test file: started before the first test, faults cleared and feeds stopped after each, closed at the end. */
-export function setupFaultRig(): () => FaultRig {
-  let rig: FaultRig | undefined;
-  beforeAll(async () => {
-    rig = await startFaultRig();
-  }, 60_000);
-  afterEach(async () => {
-    rig?.server.realtime.faults.clear();
-    await rig?.reset();
-    // Frozen (half-open) sockets outlive their clients until the idle sweep: none carries over.
-    rig?.server.realtime.faults.dropConnections();
-  });
-  afterAll(async () => {
-    await rig?.close();
-  });
-  return () => {
-    if (!rig) throw new Error('fault-rig: not started (use it inside a test)');
-    return rig;
-  };
-}

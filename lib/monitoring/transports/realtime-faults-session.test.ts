@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAST_RETRY, setupFaultRig } from '@/test-support/realtime/fault-rig';
+import { FAST_RETRY } from '@/test-support/realtime/fault-rig';
+import { setupFaultRig } from '@/test-support/realtime/setup-fault-rig';
 import { failedWith, live, reconnectedLive } from '@/test-support/realtime/fault-waits';
 // The failures hosted Supabase Realtime users hit (issue 14), each produced on demand by the
 // local server's fault switches, against the dashboard's feed over the official supabase-js.

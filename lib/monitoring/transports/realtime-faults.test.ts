@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitUntil } from '@/test-support/monitoring/wait-until';
-import { setupFaultRig } from '@/test-support/realtime/fault-rig';
+import { setupFaultRig } from '@/test-support/realtime/setup-fault-rig';
 import { failedWith, live, reconnectedLive } from '@/test-support/realtime/fault-waits';
 // The failures hosted Supabase Realtime users hit (issue 14), each produced on demand by the
 // local server's fault switches, against the dashboard's feed over the official supabase-js.
@@ -101,5 +101,50 @@ describe('mode 6: server-side plan limits, connections', () => {
     // A browser never sees the 429 (WebSocket hides the upgrade response): the drop and the refused sockets read as channel errors.
     expect(rig.failures(feed).length).toBeGreaterThanOrEqual(2);
     expect(rig.failures(feed).every((item) => item.kind === 'channel_error')).toBe(true);
+  });
+});
+
+describe('mode 1: background tab (throttled timers, no heartbeats)', () => {
+  it('back in view, replaces a session that went quiet while hidden instead of trusting it, and fills the gap', async () => {
+    const rig = rigOf();
+    // A 60 s heartbeat stands in for a hidden tab's throttled timers; the server's side of the
+    // socket is gone without the client noticing (half-open), so supabase-js still says connected.
+    const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 60_000 }), { transport: { staleAfterMs: 1_000 } });
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    feed.setVisible(false);
+    rig.server.realtime.faults.halfOpenConnections();
+    await rig.insertMetrics(3);
+    // The scenario is the time away: hidden for longer than the stale bound.
+    const hiddenAt = Date.now();
+    await waitUntil(() => Date.now() - hiddenAt > 1_200, 'the time away');
+    // Still believed connected (the quiet check may be filling the hidden period's rows meanwhile).
+    expect(['live', 'catching-up']).toContain(feed.getSnapshot().status);
+    expect(feed.getSnapshot().reconnects).toBe(0);
+    feed.setVisible(true);
+    const failure = await failedWith(feed, 'heartbeat_timeout', 2_000);
+    expect(failure?.message).toMatch(/while the tab was hidden$/);
+    await reconnectedLive(feed, 1);
+    await rig.insertMetrics(1);
+    await rig.renderedEqualsTable(feed);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
+});
+
+describe('mode 6: a row over Realtime’s payload limit (1,024 KB: sent trimmed, with Error 413)', () => {
+  it('renders the full row from history instead of the trimmed one, and counts the partial frame', async () => {
+    const rig = rigOf();
+    // No quiet check: only the transport's answer to the 413 may bring the row.
+    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY } });
+    await live(feed);
+    await rig.insertSystemEvent();
+    await rig.renderedEqualsTable(feed, 15_000, 'system_events');
+    await rig.insertSystemEvent(1_100_000);
+    await rig.renderedEqualsTable(feed, 15_000, 'system_events');
+    const last = feed.getSnapshot().events.system_events.at(-1);
+    expect(last?.provenance.transport).toBe('history');
+    expect(last && 'attributes' in last ? String(last.attributes.blob).length : 0).toBe(1_100_000);
+    expect(feed.getSnapshot().invalidFrames).toBe(1);
   });
 });

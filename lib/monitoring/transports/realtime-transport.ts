@@ -23,6 +23,11 @@ export interface RealtimeTransportOptions {
   getAccessToken?: () => Promise<string | null>;
   /** `postgres_changes` (default) or `broadcast` (private Broadcast-from-Database channels, one per stream). */
   strategy?: RealtimeStrategy;
+  /**
+   * On return to a visible tab, a session quiet for longer than this (no delivery, system message
+   * or heartbeat reply) is ended as `heartbeat_timeout`. Default: two heartbeat intervals.
+   */
+  staleAfterMs?: number;
 }
 
 /** Upstream's cap on messages replayed per join. */
@@ -41,12 +46,15 @@ export function createRealtimeTransport(options: RealtimeTransportOptions): Tran
   // Per stream, the newest event a broadcast session delivered: where the next session's replay starts.
   const lastSeen = new Map<Stream, { id: number; emittedAt: number }>();
   let failedInARow = 0;
+  let wentSilent = false;
   return {
     kind: 'realtime',
     connect(handlers, sessionOptions) {
-      // A socket whose channels keep failing is not trusted to carry the next one (supabase/realtime#1414): start afresh.
-      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES;
+      // A socket whose channels keep failing (supabase/realtime#1414), or that went silent, is not
+      // trusted to carry the next session: start afresh.
+      const freshSocket = failedInARow >= FRESH_SOCKET_AFTER_FAILURES || wentSilent;
       if (freshSocket) failedInARow = 0;
+      wentSilent = false;
       const counted: TransportHandlers = {
         ...handlers,
         onLive() {
@@ -55,6 +63,7 @@ export function createRealtimeTransport(options: RealtimeTransportOptions): Tran
         },
         onClosed(reason) {
           failedInARow += 1;
+          wentSilent = reason.kind === 'heartbeat_timeout';
           handlers.onClosed(reason);
         },
       };
@@ -81,6 +90,7 @@ function afterDisconnect(client: SupabaseClient, open: () => TransportSession): 
       closed = true;
       session?.close();
     },
+    checkAlive: () => session?.checkAlive?.(),
   };
 }
 
@@ -109,6 +119,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: stream }, (payload) => {
       if (ended) return;
       alive();
+      if (payload.errors?.length) return partialRow(handlers, stream, payload.new, payload.errors);
       const parsed = parseEnvelope(realtimeRowToEnvelope(stream, payload.new), { transport: 'realtime', receivedAt: Date.now() });
       if (parsed.ok) handlers.onEvent(parsed.event);
       else handlers.onInvalid(parsed.reason);
@@ -147,6 +158,7 @@ function openRealtimeSession(options: RealtimeTransportOptions, handlers: Transp
     close() {
       if (!ended) teardown();
     },
+    checkAlive: () => checkStale(options, liveness, end),
   };
 }
 
@@ -260,6 +272,7 @@ function openBroadcastSession(
     close() {
       if (!ended) teardown();
     },
+    checkAlive: () => checkStale(options, liveness, end),
   };
 }
 
@@ -272,6 +285,28 @@ function openBroadcastSession(
 async function freshToken(options: RealtimeTransportOptions): Promise<void> {
   const token = options.getAccessToken ? await options.getAccessToken() : null;
   await options.client.realtime.setAuth(token ?? undefined);
+}
+
+/**
+ * A hidden tab's timers are throttled or frozen (realtime-js#121): no heartbeat went out, the
+ * server may have timed the socket out, and supabase-js still reports it connected. Back in view,
+ * a session with no sign of life for `staleAfterMs` is ended rather than trusted.
+ */
+function checkStale(options: RealtimeTransportOptions, liveness: { lastAliveAt(): number }, end: (reason: TransportFailure) => void): void {
+  const staleAfterMs = options.staleAfterMs ?? 2 * options.client.realtime.heartbeatIntervalMs;
+  const quietMs = Date.now() - liveness.lastAliveAt();
+  if (quietMs > staleAfterMs) end(failure('heartbeat_timeout', `no sign of life for ${Math.round(quietMs / 1000)} s while the tab was hidden`));
+}
+
+/**
+ * A change Realtime could not send whole (`Error 413: Payload Too Large`: over 1,024 KB only the
+ * short fields are kept). Rendering it would show a row with fields silently missing; instead it
+ * is reported and the full row is fetched from history now (not at the next row or quiet check).
+ */
+function partialRow(handlers: TransportHandlers, stream: Stream, row: Record<string, unknown>, errors: readonly string[]): void {
+  handlers.onInvalid(`${stream}: Realtime sent a partial row (${errors.join(', ')}); fetching it from history`);
+  const id = Number(row.id);
+  if (Number.isSafeInteger(id) && id > 0) handlers.onGap(stream, id - 1, id);
 }
 
 function serverReason(message: string): TransportFailure {
