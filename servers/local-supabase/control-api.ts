@@ -9,7 +9,7 @@ const count = z.number().int().min(0).max(1_000);
 const realtimeBodySchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('outage'), on: z.boolean() }).strict(),
   z.object({ action: z.literal('drop-postgres-changes'), rate: z.number().min(0).max(1) }).strict(),
-  // The failure modes of issue 14 (docs/runbook.md §12), each as `Realtime.faults` names it.
+  // The failure modes of issue 14 (docs/runbook.md §13), each as `Realtime.faults` names it.
   z.object({ action: z.literal('drop-next-postgres-changes'), count }).strict(),
   z.object({ action: z.literal('half-open') }).strict(),
   z.object({ action: z.literal('ignore-heartbeats'), on: z.boolean() }).strict(),
@@ -39,7 +39,7 @@ type Send = (status: number, body: unknown) => void;
 
 /**
  * Local-only fault controls for tests and drills (`POST /__switchyard/realtime`, service-role
- * bearer): a Realtime outage on/off and the failure modes of docs/runbook.md §12 (dropped
+ * bearer): a Realtime outage on/off and the failure modes of docs/runbook.md §13 (dropped
  * deliveries, half-open sockets, refused joins, late readiness, plan limits). Hosted Supabase
  * has no such thing; the app never calls it.
  */
