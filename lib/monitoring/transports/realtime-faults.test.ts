@@ -83,6 +83,25 @@ describe('mode 5: premature SUBSCRIBED (the database subscription is not ready y
     expect(feed.getSnapshot().gapFills.recovered).toBeGreaterThanOrEqual(4);
     expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
   });
+
+  it('on the Broadcast strategy too: live only on replication_ready, the window filled by replay or history', async () => {
+    const rig = rigOf();
+    const { faults } = rig.server.realtime;
+    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY }, transport: { strategy: 'broadcast' } });
+    await live(feed);
+    await rig.insertMetrics(2);
+    await rig.renderedEqualsTable(feed);
+    faults.delayDatabaseReady(1_500);
+    faults.dropConnections();
+    await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
+    await waitUntil(() => rig.server.realtime.stats().channels >= 1, 'the rejoin (SUBSCRIBED, replication not ready)');
+    await rig.insertMetrics(4);
+    expect(feed.getSnapshot().status).not.toBe('live');
+    await reconnectedLive(feed, 1);
+    faults.delayDatabaseReady(0);
+    await rig.renderedEqualsTable(feed);
+    expect(await rig.compare(feed)).toEqual({ lost: 0, duplicated: 0 });
+  });
 });
 
 describe('mode 6: server-side plan limits, connections', () => {

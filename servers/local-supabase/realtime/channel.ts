@@ -51,6 +51,8 @@ export interface JoinedChannel {
   policies: ChannelPolicies | null;
   /** Ids of database messages replayed at join: their live copy is not delivered again. */
   replayedIds: Set<string> | null;
+  /** Fault control (mode 5, premature SUBSCRIBED): database messages are not delivered, nor `replication_ready` sent, before this time. */
+  databaseReadyAt: number;
   /** Bumped per `access_token` so only the latest re-authorization applies. */
   authGeneration: number;
 }

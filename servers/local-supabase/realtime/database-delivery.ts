@@ -36,8 +36,9 @@ export function deliverDatabaseMessage(ctx: RealtimeContext, message: DatabaseMe
   if (!room) return;
   const frame = databaseMessageFrame(message, false);
   let delivered = 0;
+  const now = Date.now();
   for (const member of room.members) {
-    if (member.closed || !mayReceive(member)) continue;
+    if (member.closed || !mayReceive(member) || now < member.databaseReadyAt) continue;
     if (member.replayedIds?.delete(message.id)) continue;
     const wire = frame.forVsn(member.session.vsn);
     if (!wire) continue;

@@ -206,6 +206,7 @@ function admit(ctx: RealtimeContext, session: SessionPort & { apikey: string }, 
     closed: false,
     policies: join.policies,
     replayedIds: join.replayed.length > 0 ? new Set(join.replayed.map((message) => message.id)) : null,
+    databaseReadyAt: Date.now() + ctx.faults.databaseReadyDelayMs,
     authGeneration: 0,
   };
   session.channels.set(topic, channel);
@@ -248,9 +249,10 @@ function notifyReplicationReady(ctx: RealtimeContext, channel: JoinedChannel): v
   const deadline = Date.now() + REPLICATION_READY_TIMEOUT_MS;
   const check = () => {
     if (channel.closed) return;
-    if (ctx.database?.connected) return pushSystem(channel, 'system', 'ok', 'Replication connection established');
+    if (ctx.database?.connected && Date.now() >= channel.databaseReadyAt) return pushSystem(channel, 'system', 'ok', 'Replication connection established');
     if (Date.now() >= deadline) return shutdownChannel(ctx, channel, 'Replication connection was not established in time');
-    setTimeout(check, REPLICATION_READY_CHECK_MS).unref();
+    const untilReady = channel.databaseReadyAt - Date.now();
+    setTimeout(check, untilReady > 0 ? Math.min(REPLICATION_READY_CHECK_MS, untilReady) : REPLICATION_READY_CHECK_MS).unref();
   };
   check();
 }
