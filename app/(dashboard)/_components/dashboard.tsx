@@ -69,19 +69,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
         <div className="flex flex-wrap items-center justify-between gap-3">
           <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
           <div className="flex flex-wrap items-center gap-2">
-            <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
-              {SERIES_RANGE_NAMES.map((name) => (
-                <button
-                  key={name}
-                  type="button"
-                  aria-pressed={name === range}
-                  onClick={() => setRange(name)}
-                  className={`px-2 py-1 text-xs whitespace-nowrap ${name === range ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
-                >
-                  {SERIES_RANGES[name].label}
-                </button>
-              ))}
-            </div>
+            <RangePicker range={range} onChange={setRange} />
             <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
               {feed.paused ? 'Resume' : 'Pause'}
             </Button>
@@ -112,6 +100,25 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
         series.map((s) => <CachePanel key={s.cacheName} series={s} window={chartWindow} stale={isStale(s.latest, now)} now={now} />)
       )}
       <EventsTable events={feed.events.system_events} />
+    </div>
+  );
+}
+
+/** The time range buttons (one pressed). */
+function RangePicker({ range, onChange }: { range: SeriesRange; onChange: (range: SeriesRange) => void }) {
+  return (
+    <div className="flex overflow-hidden rounded-md border border-slate-300 dark:border-slate-700" role="group" aria-label="Time range">
+      {SERIES_RANGE_NAMES.map((name) => (
+        <button
+          key={name}
+          type="button"
+          aria-pressed={name === range}
+          onClick={() => onChange(name)}
+          className={`px-2 py-1 text-xs whitespace-nowrap ${name === range ? 'bg-slate-900 text-white dark:bg-white dark:text-slate-900' : 'hover:bg-slate-100 dark:hover:bg-slate-800'}`}
+        >
+          {SERIES_RANGES[name].label}
+        </button>
+      ))}
     </div>
   );
 }
