@@ -16,8 +16,11 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/t
 
 export const MINUTE = 60_000;
 
-/** Registers a test file's hooks: a throwaway Postgres (migrations and seed) with the app's env pointing at it, stopped after the file. */
-export function pipelineDatabase(): void {
+/**
+ * Registers a test file's hooks: a throwaway Postgres (migrations and seed) with the app's env
+ * pointing at it, stopped after the file. Returns its URL (once the hooks ran), for a pool of the test's own.
+ */
+export function pipelineDatabase(): () => string {
   let postgres: ThrowawayPostgres | undefined;
   beforeAll(async () => {
     postgres = await startThrowawayPostgres();
@@ -27,6 +30,10 @@ export function pipelineDatabase(): void {
     await db().end();
     await postgres?.stop();
   });
+  return () => {
+    if (!postgres) throw new Error('pipelineDatabase: the database starts in beforeAll');
+    return postgres.databaseUrl;
+  };
 }
 
 /** Empties validation and rollout state and starts `commands`, as if the stage began 10 minutes ago. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GET as getGates } from '@/app/api/migration/gates/route';
 import { GET as getConfig, POST as postConfig } from '@/app/api/rollout/config/route';
 import { GET as getExplain } from '@/app/api/rollout/explain/route';
@@ -8,22 +8,12 @@ import { POST as postPreview } from '@/app/api/rollout/preview/route';
 import { GET as getReport } from '@/app/api/validation/report/route';
 import { POST as postSamples } from '@/app/api/validation/samples/route';
 import { db } from '@/lib/db/pool';
-import { setTestEnv, TEST_JWT_SECRET } from '@/test-support/ingest';
+import { TEST_JWT_SECRET } from '@/test-support/ingest';
 import { apiRequest, DEMO, errorOf, serviceRoleKey, userToken } from '@/test-support/api';
 import { signApiKey } from '@/servers/local-supabase/secrets';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
+import { pipelineDatabase } from '@/test-support/validation-pipeline';
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+pipelineDatabase();
 
 async function currentVersion(): Promise<number> {
   const { rows } = await db().query<{ version: number }>('select version from public.rollout_config where id = 1');

@@ -1,10 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db } from '@/lib/db/pool';
-import { setTestEnv } from '@/test-support/ingest';
-import { freshRun, MINUTE, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
+import { freshRun, MINUTE, pipelineDatabase, probeReports, recentMinutes, storeEventsIn } from '@/test-support/validation-pipeline';
 import { analyzeClosedMinutes } from '@/lib/validation/store/window-analysis';
-import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/throwaway-postgres';
 
 // Review of issue 10: the analysis worker's cost as the coverage table grows. Nothing ever
 // deletes observers or coverage, and every tab, cohort switch, hidden/visible flip and lost
@@ -13,17 +11,7 @@ import { startThrowawayPostgres, type ThrowawayPostgres } from '@/test-support/t
 // index applies (validation_coverage_to_idx is on coalesce(to_ms, max bigint)) — and
 // intervals left open by tabs that died without their last report never leave the scan.
 
-let postgres: ThrowawayPostgres;
-
-beforeAll(async () => {
-  postgres = await startThrowawayPostgres();
-  setTestEnv({ databaseUrl: postgres.databaseUrl, publishUrl: 'http://127.0.0.1:9/internal/publish' });
-});
-
-afterAll(async () => {
-  await db().end();
-  await postgres?.stop();
-});
+const databaseUrl = pipelineDatabase();
 
 async function coverageTuplesRead(): Promise<number> {
   const { rows } = await db().query<{ n: string }>(
@@ -60,7 +48,7 @@ describe('review: analysing a minute does not scan every coverage interval ever 
 
     const before = await coverageTuplesRead();
     // A pool of its own, closed afterwards: a backend's table statistics are flushed when it exits.
-    const worker = new pg.Pool({ connectionString: postgres.databaseUrl, max: 2 });
+    const worker = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
     expect((await analyzeClosedMinutes(worker, { now: Date.now() + 3 * MINUTE, maxMinutes: 1 })).minutes).toBe(1);
     await worker.end();
     let read = 0;
