@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { REALTIME_PLANS } from '../lib/plans/realtime-plans.js';
+// Extensionless: next.config.ts requires this file through Next's CommonJS TypeScript hook, which does not map `.js` to `.ts` (tools/next-config.test.ts).
+import { REALTIME_PLANS } from '../lib/plans/realtime-plans';
 
 /**
  * Settings of the standalone processes (`npm run dev`, `npm run stack`): ports, data
