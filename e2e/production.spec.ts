@@ -91,7 +91,7 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     const leader = workers.find(leading)!;
     const follower = workers.find((worker) => worker !== leader)!;
     expect(follower.lines.some((line) => line.startsWith('[worker] following:'))).toBe(true);
-    await leader.waitForLine(/\[probe\] probe: realtime connected/, 60_000);
+    await leader.waitForLine(/\[probe\] probe: realtime:postgres_changes connected/, 60_000);
 
     // The e2e rate for the dashboard steps; the gate step needs more evidence per window.
     const simulate = async (rate: number) => {
@@ -195,7 +195,7 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     await test.step('killing the leader worker hands over within a minute', async () => {
       await leader.kill();
       await follower.waitForLine(/\[worker\] leading: lease taken/, 60_000);
-      await follower.waitForLine(/\[probe\] probe: realtime connected/, 60_000);
+      await follower.waitForLine(/\[probe\] probe: realtime:postgres_changes connected/, 60_000);
       await follower.waitForLine(/\[validation\]/, 60_000);
     });
   } finally {
