@@ -152,6 +152,8 @@ describe('the worker leader lease', () => {
     path.cut();
     await waitFor(async () => a.lease.state() === 'reclaiming', 'the leader to notice', 5_000);
     await waitFor(async () => b.running(), 'the follower to lead once the old term has run out', 15_000);
+    // What operators (and the production rehearsal) look for: the handover says the lease was taken.
+    expect(b.log.filter((line) => line.startsWith('leading:'))).toEqual([`leading: lease taken; the previous leader's term has ended, starting the jobs`]);
     expect(a.running()).toBe(false);
     expect(overlaps()).toEqual([]);
     path.restore();

@@ -182,7 +182,8 @@ export function startLeaderLease(options: LeaderLeaseOptions): LeaderLease {
         setState('reclaiming', `lease connection lost (${message(error)}); jobs keep running while it is taken again`);
         return reclaimRetryMs;
       }
-      return termLeft === null ? lead('term renewed') : wait(termLeft);
+      if (termLeft !== null) return wait(termLeft);
+      return lead(state === 'waiting' ? "lease taken; the previous leader's term has ended, starting the jobs" : 'term renewed');
     }
     let locked: boolean;
     try {
