@@ -3,7 +3,8 @@ import type { RealtimeLimits } from '../../servers/local-supabase/realtime/limit
 import { forkChild, type ChildRpc, type ProcessSample } from './child-rpc.js';
 
 /** Limits for benchmarks: a thousand sockets joining at once are the point, not a quota breach. */
-export const BENCH_REALTIME_LIMITS: Partial<RealtimeLimits> = { maxConcurrentUsers: 10_000, maxJoinsPerSecond: 10_000 };
+// The rigs open hundreds of subscribers at once (private channels too): a join storm no real deployment starts with, so the join-rate and concurrent-authorization caps are lifted.
+export const BENCH_REALTIME_LIMITS: Partial<RealtimeLimits> = { maxConcurrentUsers: 10_000, maxJoinsPerSecond: 10_000, maxConcurrentAuthorizations: 1_000 };
 
 /** A server (local Realtime or the legacy feed) alone in its own Node process. */
 export interface ServerProcess {
