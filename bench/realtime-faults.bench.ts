@@ -37,11 +37,7 @@ const notLive = (feed: MonitoringFeed) => waitUntil(() => feed.getSnapshot().sta
 
 /** A viewer live with two rows rendered, ready for a fault. */
 async function liveViewer(rig: FaultRig, client: Parameters<FaultRig['client']>[0] = {}) {
-  const feed = rig.feed(await rig.client(client), { limits: { visibleIntervalMs: PUBLISH_MS } });
-  await live(feed, 20_000);
-  await rig.insertMetrics(2);
-  await rig.renderedEqualsTable(feed, 20_000);
-  return feed;
+  return rig.settledFeed(await rig.client(client), { limits: { visibleIntervalMs: PUBLISH_MS } }, 20_000);
 }
 
 /** Rows written during the fault; then live again with the rendered rows equal to the table. */

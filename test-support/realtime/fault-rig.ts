@@ -14,6 +14,7 @@ import { signApiKey } from '@/servers/local-supabase/secrets';
 import { accessToken, setTestEnv, TEST_JWT_SECRET } from '@/test-support/ingest';
 import { sampleData } from '@/test-support/monitoring/sample-rows';
 import { waitUntil } from '@/test-support/monitoring/wait-until';
+import { live } from '@/test-support/realtime/fault-waits';
 import { startThrowawayPostgres, type ThrowawayPostgres, tolerateShutdown } from '@/test-support/throwaway-postgres';
 
 /**
@@ -26,6 +27,8 @@ export interface FaultRig {
   pool: pg.Pool;
   /** A signed-in viewer's client; `tokenSeconds` is asked for the lifetime of each token its `accessToken` callback mints. */
   client(options?: { tokenSeconds?: () => number; heartbeatIntervalMs?: number }): Promise<SupabaseClient>;
+  /** `feed()`, live, with two rows written and rendered: where every failure-mode scenario starts. */
+  settledFeed(client: SupabaseClient, options?: Parameters<FaultRig['feed']>[1], timeoutMs?: number): Promise<MonitoringFeed>;
   /** Every distinct `lastFailure` the feed showed, in order. */
   failures(feed: MonitoringFeed): TransportFailure[];
   /** The dashboard's feed over the Realtime transport of `client` (fast retries; no fallback unless given). */
@@ -86,6 +89,13 @@ export async function startFaultRig(options: { onLog?: (line: string) => void } 
         if (last && seen.at(-1) !== last) seen.push(last);
       });
       feed.start();
+      return feed;
+    },
+    async settledFeed(client, options, timeoutMs = 15_000) {
+      const feed = rig.feed(client, options);
+      await live(feed, timeoutMs);
+      await rig.insertMetrics(2);
+      await rig.renderedEqualsTable(feed, timeoutMs);
       return feed;
     },
     failures: (feed) => [...(failureLog.get(feed) ?? [])],

@@ -11,10 +11,7 @@ const rigOf = setupFaultRig();
 describe('mode 2: half-open socket (the server stops answering, TCP stays open)', () => {
   it('notices by heartbeat timeout, says so, reconnects on a new socket and fills what it missed', async () => {
     const rig = rigOf();
-    const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 500 }));
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client({ heartbeatIntervalMs: 500 }));
     expect(rig.server.realtime.faults.halfOpenConnections()).toBe(1);
     await rig.insertMetrics(5);
     const failure = await failedWith(feed, 'heartbeat_timeout');
@@ -30,10 +27,7 @@ describe('mode 3: the token expires mid-session (hidden tab: no heartbeat refres
   it('says the token expired, rejoins with a fresh token from the session (never the stale one) and fills the gap', async () => {
     const rig = rigOf();
     let tokenSeconds = 2;
-    const feed = rig.feed(await rig.client({ tokenSeconds: () => tokenSeconds }));
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client({ tokenSeconds: () => tokenSeconds }));
     // From here the session hands out fresh tokens; the channel still holds a 2 s one, and heartbeats (25 s) do not come first.
     tokenSeconds = 3_600;
     const failure = await failedWith(feed, 'token_expired', 10_000);
@@ -57,10 +51,7 @@ describe('mode 6: server-side plan limits', () => {
 
   it.each(cases)('$limit: says which limit, backs off on the slow floor, recovers with every row', async ({ limit, reason }) => {
     const rig = rigOf();
-    const feed = rig.feed(await rig.client(), { retry: { ...FAST_RETRY, slow: [{ kinds: ['rate_limited'], minMs: 1_000 }] } });
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client(), { retry: { ...FAST_RETRY, slow: [{ kinds: ['rate_limited'], minMs: 1_000 }] } });
     expect(rig.server.realtime.faults.injectLimit(limit, 2)).toBe(1);
     const failure = await failedWith(feed, 'rate_limited');
     expect(failure?.message).toBe(reason);

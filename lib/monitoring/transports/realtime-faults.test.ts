@@ -24,10 +24,7 @@ describe('mode 7: silent loss (a delivery dropped on a healthy socket)', () => {
 
   it('finds a loss at the tail too, when no later row arrives to reveal the hole', async () => {
     const rig = rigOf();
-    const feed = rig.feed(await rig.client());
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client());
     rig.server.realtime.faults.dropNextPostgresChanges(3);
     await rig.insertMetrics(3);
     await rig.renderedEqualsTable(feed);
@@ -67,10 +64,7 @@ describe('mode 5: premature SUBSCRIBED (the database subscription is not ready y
     const rig = rigOf();
     const { faults } = rig.server.realtime;
     // No quiet check here: only the readiness wait and its fill may recover the window.
-    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY } });
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY } });
     faults.delayDatabaseReady(1_500);
     faults.dropConnections();
     await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
@@ -87,10 +81,7 @@ describe('mode 5: premature SUBSCRIBED (the database subscription is not ready y
   it('on the Broadcast strategy too: live only on replication_ready, the window filled by replay or history', async () => {
     const rig = rigOf();
     const { faults } = rig.server.realtime;
-    const feed = rig.feed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY }, transport: { strategy: 'broadcast' } });
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client(), { limits: { tailCheckMs: Number.POSITIVE_INFINITY }, transport: { strategy: 'broadcast' } });
     faults.delayDatabaseReady(1_500);
     faults.dropConnections();
     await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
@@ -107,10 +98,7 @@ describe('mode 5: premature SUBSCRIBED (the database subscription is not ready y
 describe('mode 6: server-side plan limits, connections', () => {
   it('too_many_connections: the socket is refused (HTTP 429), the feed retries and recovers with every row', async () => {
     const rig = rigOf();
-    const feed = rig.feed(await rig.client());
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client());
     expect(rig.server.realtime.faults.injectLimit('too_many_connections', 2)).toBe(1);
     await waitUntil(() => feed.getSnapshot().status !== 'live', 'the drop to be noticed');
     await rig.insertMetrics(3);
@@ -128,10 +116,7 @@ describe('mode 1: background tab (throttled timers, no heartbeats)', () => {
     const rig = rigOf();
     // A 60 s heartbeat stands in for a hidden tab's throttled timers; the server's side of the
     // socket is gone without the client noticing (half-open), so supabase-js still says connected.
-    const feed = rig.feed(await rig.client({ heartbeatIntervalMs: 60_000 }), { transport: { staleAfterMs: 1_000 } });
-    await live(feed);
-    await rig.insertMetrics(2);
-    await rig.renderedEqualsTable(feed);
+    const feed = await rig.settledFeed(await rig.client({ heartbeatIntervalMs: 60_000 }), { transport: { staleAfterMs: 1_000 } });
     feed.setVisible(false);
     rig.server.realtime.faults.halfOpenConnections();
     await rig.insertMetrics(3);
