@@ -51,7 +51,11 @@ export interface JoinedChannel {
   policies: ChannelPolicies | null;
   /** Ids of database messages replayed at join: their live copy is not delivered again. */
   replayedIds: Set<string> | null;
-  /** Fault control (mode 5, premature SUBSCRIBED): database messages are not delivered, nor `replication_ready` sent, before this time. */
+  /**
+   * Fault control (mode 5, premature SUBSCRIBED): no database change or message is delivered,
+   * and no readiness (`Subscribed to PostgreSQL`, `replication_ready`) sent, before this time;
+   * 0 when the fault is off (the delivery path then reads no clock).
+   */
   databaseReadyAt: number;
   /** Bumped per `access_token` so only the latest re-authorization applies. */
   authGeneration: number;
@@ -90,4 +94,9 @@ export function maySend(channel: JoinedChannel): boolean {
  */
 export function mayReadPresence(channel: JoinedChannel): boolean {
   return !channel.isPrivate || channel.policies === null || channel.policies.presenceRead === true;
+}
+
+/** Milliseconds until the channel's database delivery may start (≤ 0: now); see `databaseReadyAt`. */
+export function untilDatabaseReady(channel: Pick<JoinedChannel, 'databaseReadyAt'>): number {
+  return channel.databaseReadyAt === 0 ? 0 : channel.databaseReadyAt - Date.now();
 }

@@ -1,5 +1,5 @@
 import type { JoinedChannel } from './channel.js';
-import { TOPIC_PREFIX, roomKeyOf } from './channel.js';
+import { TOPIC_PREFIX, roomKeyOf, untilDatabaseReady } from './channel.js';
 import type { DatabaseMessage } from './database-broadcast/message.js';
 import { FanoutFrame } from './fanout-frame.js';
 import { countDelivered } from './message-rate.js';
@@ -36,9 +36,8 @@ export function deliverDatabaseMessage(ctx: RealtimeContext, message: DatabaseMe
   if (!room) return;
   const frame = databaseMessageFrame(message, false);
   let delivered = 0;
-  const now = Date.now();
   for (const member of room.members) {
-    if (member.closed || !mayReceive(member) || now < member.databaseReadyAt) continue;
+    if (member.closed || !mayReceive(member) || untilDatabaseReady(member) > 0) continue;
     if (member.replayedIds?.delete(message.id)) continue;
     const wire = frame.forVsn(member.session.vsn);
     if (!wire) continue;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { bindingId } from './binding-id.js';
 import type { JoinedChannel, SessionPort } from './channel.js';
-import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, mayReadPresence, pushSystem, pushToChannel, roomKeyOf } from './channel.js';
+import { PRIVATE_CHANNEL_ROLES, TOPIC_PREFIX, mayReadPresence, pushSystem, pushToChannel, roomKeyOf, untilDatabaseReady } from './channel.js';
 import { closeChannel, shutdownChannel, teardownChannel } from './channel-close.js';
 import type { ChannelPolicies } from './database-broadcast/authorization.js';
 import { PolicyError } from './database-broadcast/authorization.js';
@@ -206,7 +206,7 @@ function admit(ctx: RealtimeContext, session: SessionPort & { apikey: string }, 
     closed: false,
     policies: join.policies,
     replayedIds: join.replayed.length > 0 ? new Set(join.replayed.map((message) => message.id)) : null,
-    databaseReadyAt: Date.now() + ctx.faults.databaseReadyDelayMs,
+    databaseReadyAt: ctx.faults.databaseReadyDelayMs > 0 ? Date.now() + ctx.faults.databaseReadyDelayMs : 0,
     authGeneration: 0,
   };
   session.channels.set(topic, channel);
@@ -249,9 +249,9 @@ function notifyReplicationReady(ctx: RealtimeContext, channel: JoinedChannel): v
   const deadline = Date.now() + REPLICATION_READY_TIMEOUT_MS;
   const check = () => {
     if (channel.closed) return;
-    if (ctx.database?.connected && Date.now() >= channel.databaseReadyAt) return pushSystem(channel, 'system', 'ok', 'Replication connection established');
+    const untilReady = untilDatabaseReady(channel);
+    if (ctx.database?.connected && untilReady <= 0) return pushSystem(channel, 'system', 'ok', 'Replication connection established');
     if (Date.now() >= deadline) return shutdownChannel(ctx, channel, 'Replication connection was not established in time');
-    const untilReady = channel.databaseReadyAt - Date.now();
     setTimeout(check, untilReady > 0 ? Math.min(REPLICATION_READY_CHECK_MS, untilReady) : REPLICATION_READY_CHECK_MS).unref();
   };
   check();

@@ -1,5 +1,5 @@
 import type { JoinedChannel } from './channel.js';
-import { pushSystem } from './channel.js';
+import { pushSystem, untilDatabaseReady } from './channel.js';
 import type { PostgresChangeData, PostgresChangesSubscriber } from './postgres-changes/contract.js';
 import { admitPostgresChange } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
@@ -50,20 +50,19 @@ export function subscribePostgresChanges(ctx: RealtimeContext, channel: JoinedCh
     return;
   }
   const frame = new ChannelFrame(channel);
-  const notReadyUntil = Date.now() + ctx.faults.databaseReadyDelayMs;
   const subscriber: PostgresChangesSubscriber = {
     key: channel.pgKey,
     bindings: channel.bindings,
     claims: channel.claims,
     deliver: ({ ids, data }) => {
-      if (channel.closed || Date.now() < notReadyUntil) return;
+      if (channel.closed || untilDatabaseReady(channel) > 0) return;
       if (dropsDelivery(ctx)) return;
       if (!admitPostgresChange(ctx)) return;
       frame.send(ids, dataBytes(data));
       countDeliveries(ctx, 1);
     },
     status: (result) => {
-      const wait = notReadyUntil - Date.now();
+      const wait = untilDatabaseReady(channel);
       if (wait <= 0) return report(result);
       setTimeout(() => report(result), wait).unref();
     },
