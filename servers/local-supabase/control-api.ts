@@ -3,6 +3,7 @@ import { jwtVerify } from 'jose';
 import { z } from 'zod';
 import { parseJsonOrNull } from '../parse-json.js';
 import type { ApiModule } from './api-server.js';
+import { LIMIT_FAULTS } from './realtime/limit-faults.js';
 import type { Realtime } from './realtime/realtime.js';
 
 const count = z.number().int().min(0).max(1_000);
@@ -15,7 +16,7 @@ const realtimeBodySchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('ignore-heartbeats'), on: z.boolean() }).strict(),
   z.object({ action: z.literal('refuse-joins'), count, reason: z.string().min(1).max(200).optional(), disconnect: z.boolean().optional() }).strict(),
   z.object({ action: z.literal('delay-database-ready'), ms: z.number().int().min(0).max(60_000) }).strict(),
-  z.object({ action: z.literal('limit'), kind: z.enum(['tenant_events', 'too_many_channels', 'too_many_joins', 'too_many_connections']), times: count.default(1) }).strict(),
+  z.object({ action: z.literal('limit'), kind: z.enum(LIMIT_FAULTS), times: count.default(1) }).strict(),
   z.object({ action: z.literal('clear') }).strict(),
 ]);
 type RealtimeBody = z.infer<typeof realtimeBodySchema>;

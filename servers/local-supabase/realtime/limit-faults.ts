@@ -3,7 +3,8 @@ import type { JoinedChannel } from './channel.js';
 import type { RealtimeContext } from './realtime-context.js';
 
 /** The plan limits Supabase Realtime enforces, as the failure-mode drills name them (docs' codes). */
-export type LimitFault = 'tenant_events' | 'too_many_channels' | 'too_many_joins' | 'too_many_connections';
+export const LIMIT_FAULTS = ['tenant_events', 'too_many_channels', 'too_many_joins', 'too_many_connections'] as const;
+export type LimitFault = (typeof LIMIT_FAULTS)[number];
 
 /**
  * Answers as hosted Realtime does when a limit is hit, now, for every current client — without
