@@ -4,7 +4,6 @@ import type { FanoutFrame } from './fanout-frame.js';
 import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
 import { countDelivered, countSent } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
-import { countDeliveries } from './realtime-context.js';
 import type { UserBroadcastPush } from './serializer.js';
 import { ENCODING_JSON, encodeReply } from './serializer.js';
 
@@ -45,7 +44,6 @@ export function handleBroadcast(ctx: RealtimeContext, channel: JoinedChannel, me
   const room = ctx.hub.get(channel.roomKey);
   const options = channel.self ? {} : { except: channel };
   const delivered = room ? ctx.hub.fanOut(room, frame, options) : 0;
-  countDeliveries(ctx, delivered);
   // Upstream order: the copies, the ack, then each receiver's rate check.
   if (channel.ack) reply('ok', {});
   if (room) countDelivered(ctx, delivered, () => ctx.hub.recipients(room, options));

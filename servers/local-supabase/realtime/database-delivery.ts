@@ -4,7 +4,6 @@ import type { DatabaseMessage } from './database-broadcast/message.js';
 import { FanoutFrame } from './fanout-frame.js';
 import { countDelivered } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
-import { countDeliveries } from './realtime-context.js';
 import { ENCODING_BINARY, ENCODING_JSON, encodeFanoutText, encodeUserBroadcast } from './serializer.js';
 
 /**
@@ -44,7 +43,6 @@ export function deliverDatabaseMessage(ctx: RealtimeContext, message: DatabaseMe
     member.session.send(wire.data, wire.binary);
     delivered += 1;
   }
-  countDeliveries(ctx, delivered);
   countDelivered(ctx, delivered, () => [...room.members].filter((member) => !member.closed && mayReceive(member)));
 }
 
@@ -57,7 +55,6 @@ export function pushReplay(ctx: RealtimeContext, channel: JoinedChannel, message
     channel.session.send(wire.data, wire.binary);
     delivered += 1;
   }
-  countDeliveries(ctx, delivered);
   countDelivered(ctx, delivered, () => [channel]);
 }
 

@@ -1,6 +1,6 @@
 import type { JoinedChannel } from './channel.js';
 import { shutdownChannel } from './channel-close.js';
-import type { RealtimeContext } from './realtime-context.js';
+import { countDeliveries, type RealtimeContext } from './realtime-context.js';
 
 /** What a channel hears when the project is over its messages per second (realtime_channel.ex `:update_rate_counter`). */
 export const TOO_MANY_MESSAGES = 'Too many messages per second';
@@ -23,9 +23,13 @@ export function overMessageRate(ctx: RealtimeContext): boolean {
   return ctx.eventRate.over();
 }
 
-/** Counts `delivered` messages; over the limit, shuts down the channels `receivers()` names. */
+/**
+ * Counts `delivered` messages, in the server's throughput statistics and against the project's
+ * limit; over the limit, shuts down the channels `receivers()` names.
+ */
 export function countDelivered(ctx: RealtimeContext, delivered: number, receivers: () => Iterable<JoinedChannel>): void {
   if (delivered === 0) return;
+  countDeliveries(ctx, delivered);
   ctx.eventRate.record(delivered);
   if (!ctx.eventRate.over()) return;
   for (const channel of [...receivers()]) shutdownChannel(ctx, channel, TOO_MANY_MESSAGES);

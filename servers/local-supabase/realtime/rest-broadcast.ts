@@ -6,7 +6,6 @@ import { jsonFanout, userBroadcastFanout } from './fanout-frame.js';
 import type { JwtClaims } from './jwt.js';
 import { countDelivered, countSent, overMessageRate } from './message-rate.js';
 import type { RealtimeContext } from './realtime-context.js';
-import { countDeliveries } from './realtime-context.js';
 import { ENCODING_BINARY } from './serializer.js';
 
 const BATCH_PATHS: ReadonlySet<string> = new Set(['/realtime/v1/api/broadcast', '/api/broadcast']);
@@ -121,7 +120,6 @@ function deliver(ctx: RealtimeContext, name: string, isPrivate: boolean, frame: 
   const room = ctx.hub.get(roomKeyOf(TOPIC_PREFIX + name, isPrivate));
   if (!room) return;
   const delivered = ctx.hub.fanOut(room, frame);
-  countDeliveries(ctx, delivered);
   countDelivered(ctx, delivered, () => ctx.hub.recipients(room));
 }
 
