@@ -48,7 +48,9 @@ const PHASES: Phase[] = [
  * own process, same Postgres, same clients' structure (legacy: the app's legacy publisher after
  * the same INSERT into an unpublished twin table, as ingest publishes after commit): 50 official supabase-js clients (one process, each a signed-in user), then 200
  * subscribers (180 raw WebSocket clients in two processes + 20 supabase-js probes), 200 rows/s
- * written as one INSERT per 10 ms tick (so a batched envelope carries ~2 rows). postgres_changes
+ * written as one INSERT per 10 ms tick (so a batched envelope carries ~2 rows); the legacy twin
+ * table carries cache_metrics' rollup trigger, so Postgres does the same work for every phase
+ * (each row's stamped source is new: the rollup's capped worst case). postgres_changes
  * runs with the broadcast triggers off; broadcast per row uses `realtime.broadcast_changes`, batched
  * one `realtime.send` per statement. Messages per viewer are counted at the clients.
  */

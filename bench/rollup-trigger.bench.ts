@@ -4,6 +4,13 @@ import { latencySummary, round, type BenchModule, type BenchRow } from './harnes
 
 const ROUNDS = Number(process.env.ROLLUP_BENCH_ROUNDS ?? 200);
 
+// Two rows from sources never seen before (a benchmark's stamped sources, pods with fresh
+// names): the worst case for the per-source gauge map, which is capped per bucket.
+const CHURN_INSERT = `
+insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
+select gen_random_uuid(), 'pod-' || ($1::int + n), 'churn', 900, 100, 0.9, 1, 5000, 1048576, 1000, 0.4, 2.5 from generate_series(1, 2) n`;
+const CHURN_STATEMENTS = Number(process.env.ROLLUP_CHURN_STATEMENTS ?? 3_000);
+
 // One ingest-shaped statement: `size` rows of 3 caches × 7 shards, as the ingest insert writes them.
 const INSERT = `
 insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
@@ -41,6 +48,26 @@ export const rollupTriggerBench: BenchModule = {
             metrics: { ...latencySummary(times[mode]), 'rows/s': round((size * ROUNDS) / (total / 1000), 0) },
           });
         }
+      }
+      // Fresh sources: statement time as the bucket's source count grows (flat once capped).
+      const churn: number[] = [];
+      for (let k = 0; k < CHURN_STATEMENTS; k += 1) {
+        const t0 = performance.now();
+        await pool.query(CHURN_INSERT, [2 * k]);
+        churn.push(performance.now() - t0);
+      }
+      const { rows: kept } = await pool.query<{ n: number }>("select max(sources)::int as n from public.cache_metrics_1h where cache_name = 'churn'");
+      const slice = (from: number, to: number) => churn.slice(from, to);
+      for (const [label, times] of [
+        ['statements 1–100 (≤ 200 sources)', slice(0, 100)],
+        [`statements ${CHURN_STATEMENTS - 99}–${CHURN_STATEMENTS} (${2 * CHURN_STATEMENTS} sources offered)`, slice(CHURN_STATEMENTS - 100, CHURN_STATEMENTS)],
+      ] as const) {
+        rows.push({
+          table: 'Insert statement time with a fresh source on every row (2 rows per statement, one bucket)',
+          name: label,
+          metrics: latencySummary([...times]),
+          note: `gauge map kept ${kept[0]?.n ?? 0} sources (public.rollup_max_sources())`,
+        });
       }
     } finally {
       await pool.end();

@@ -41,8 +41,14 @@ const TICK_MS = 10;
 const INSERT = `insert into public.cache_metrics (event_id, source, cache_name, hits, misses, hit_ratio, evictions, keys, memory_bytes, ops_per_sec, p50_latency_ms, p99_latency_ms)
   select gen_random_uuid(), s, 'sessions', 900, 100, 0.9, 3, 5000, 1048576, 1000, 0.4, 2.5 from unnest($1::text[]) as s`;
 
-/** cache_metrics' twin outside the publication: the legacy lane's commits, which Realtime must not see. */
-const TWIN = `create table if not exists public.bench_legacy_rows (like public.cache_metrics including all)`;
+/**
+ * cache_metrics' twin outside the publication: the legacy lane's commits, which Realtime must
+ * not see. It carries cache_metrics' rollup trigger, so Postgres does the same work per commit
+ * for both transports (without it, the Realtime phases alone paid for the rollups).
+ */
+const TWIN = `create table if not exists public.bench_legacy_rows (like public.cache_metrics including all);
+  create or replace trigger bench_legacy_rows_roll_up after insert on public.bench_legacy_rows
+    referencing new table as new_rows for each statement execute function public.cache_metrics_roll_up()`;
 const INSERT_TWIN = `${INSERT.replace('public.cache_metrics', 'public.bench_legacy_rows')}
   returning id::float8 as id, event_id, to_char(emitted_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as emitted_at, source`;
 

@@ -186,3 +186,25 @@ describe('GET /api/monitoring/series', () => {
     expect(body.series[0]?.hitRatio).toEqual([0.5]);
   });
 });
+
+describe('rollup cost bounded in the number of sources', () => {
+  it('a cache whose sources never repeat keeps the newest 256 readings per bucket, on insert and on merge', async () => {
+    const churn = (from: number, count: number): Row[] =>
+      Array.from({ length: count }, (_, k) => ({ source: `pod-${from + k}`, at: start + from + k, hits: 1, misses: 0, ops: 1, p50: 1, p99: 1, keys: 1, memory: 1, evictions: 0 }));
+    const bucket = async () =>
+      (
+        await db().query<{ sources: number; samples: number; keys: string[] }>(
+          "select sources, samples, array(select jsonb_object_keys(latest) order by 1) as keys from public.cache_metrics_1h where cache_name = 'churn'",
+        )
+      ).rows[0];
+    // One batch of 400 new sources: the bucket's first insert is capped too.
+    await insert(churn(0, 400), 'churn');
+    expect((await bucket())?.sources).toBe(256);
+    // Then 300 statements of two more new sources each: every merge keeps the newest 256.
+    for (let k = 400; k < 1_000; k += 2) await insert(churn(k, 2), 'churn');
+    const after = await bucket();
+    expect(after?.samples).toBe(1_000);
+    expect(after?.keys).toEqual(Array.from({ length: 256 }, (_, k) => `pod-${744 + k}`).sort());
+    await db().query("delete from public.cache_metrics where cache_name = 'churn'");
+  });
+});
