@@ -96,7 +96,7 @@ async function warmUp(lanes?: string[]): Promise<void> {
   await waitFor(async () => Date.now() >= settled, 'the coverage settle time', SETTLE_MS + 5_000, 100);
 }
 
-/** Sentinels per burst, in one transaction: under a 1 % drop fault one sentinel is lost in 1 run of 100; all five, never. */
+/** Sentinels per burst, in one transaction: a 1 % drop fault loses each with p = 0.01, all five with p = 10⁻¹⁰. */
 const SENTINELS = 5;
 
 /**
