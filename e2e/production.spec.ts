@@ -8,6 +8,7 @@ import pg from 'pg';
 import { expect, test } from '@playwright/test';
 import type { Cohort } from '@/lib/rollout/config';
 import { freePorts } from '../servers/port';
+import { NEXT_KEEP_ALIVE_MS } from '../tools/stack/next-server';
 import { DEMO, signIn, type DemoAccount } from './fixtures';
 import { dashboardView } from './support/dashboard-view';
 import { parseEnvLines, processGroup, type StartedProcess } from './support/processes';
@@ -80,6 +81,9 @@ test('supabase mode: two app instances and two workers act as one deployment', a
     await Promise.all(apps.map((app) => app.waitForLine(/\[app\] env ok: supabase mode/, 60_000)));
     await expect.poll(() => healthy(A), { timeout: 120_000, intervals: [1_000] }).toBe(200);
     await expect.poll(() => healthy(B), { timeout: 120_000, intervals: [1_000] }).toBe(200);
+    // Node's default is 5 s: a client reusing a connection idle that long (the admin context of
+    // the second step, after a sign-in) raced the server's close and got ECONNRESET in CI.
+    for (const url of [A, B]) expect((await fetch(`${url}/api/health`)).headers.get('keep-alive'), url).toBe(`timeout=${NEXT_KEEP_ALIVE_MS / 1000}`);
 
     // Each worker reports to a different instance: any instance (or a load balancer) will do.
     const workers = [A, B].map((url, i) =>

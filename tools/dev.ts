@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { inheritedEnv, stackSettings } from '../servers/env.js';
 import { assertPortFree } from '../servers/port.js';
 import { spawnChild, waitForHttp } from './stack/child-process.js';
+import { nextServerArgs } from './stack/next-server.js';
 import { createPool } from '../lib/db/create-pool.js';
 import { registerIngestKey } from '../lib/ingest/ingest-keys.js';
 import { watchFeedState } from '../servers/legacy-ws/feed-state.js';
@@ -106,7 +107,7 @@ async function main() {
         await assertPortFree(settings.APP_PORT, 'Next.js');
         if (nextMode === 'start') assertProductionBuild(ROOT);
         const dist = nextMode === 'dev' ? await prepareDevDistDir({ root: ROOT, dataDir: settings.dataDir, log: (line) => progress.info(line) }) : null;
-        const child = spawnChild('next', process.execPath, [NEXT_BIN, nextMode, '--hostname', '127.0.0.1', '--port', String(settings.APP_PORT)], {
+        const child = spawnChild('next', process.execPath, [NEXT_BIN, ...nextServerArgs(nextMode, '127.0.0.1', settings.APP_PORT)], {
           env: { ...env, NEXT_TELEMETRY_DISABLED: '1', PORT: String(settings.APP_PORT), ...(dist ? { SWITCHYARD_NEXT_DIST_DIR: dist.distDir } : {}) },
           cwd: ROOT,
           log,
