@@ -1,18 +1,17 @@
 import * as v from 'valibot';
+import { STREAMS } from '@/contracts/streams';
 
 /**
  * The wire contract shared by every path that carries a stored row: the legacy feed's
  * event frames, the history API's items and (reshaped from its flat row) Realtime's
  * postgres_changes record. One shape, checked with this one schema at every boundary.
  * Valibot (one function per check, so a bundle carries only the checks used): the browser
- * parses every frame with it, and it is on the dashboard's first load; zod's core is not
- * tree-shakable (~23 KB gzip even through `zod/mini`).
+ * parses every frame with it (in the feed runtime, loaded when the dashboard mounts); zod's
+ * core is not tree-shakable (~23 KB gzip even through `zod/mini`).
  */
 
-/** The two monitoring streams; each is a table with its own id sequence. */
-export const STREAMS = ['cache_metrics', 'system_events'] as const;
+export { STREAMS, type Stream } from '@/contracts/streams';
 export const streamSchema = v.picklist(STREAMS);
-export type Stream = v.InferOutput<typeof streamSchema>;
 
 /** A JSON number that is a safe integer ≥ `min` (bigint ids, counters). */
 export const safeInt = (min: number) => v.pipe(v.number(), v.safeInteger(), v.minValue(min));

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { MAX_HISTORY_LIMIT } from '@/contracts/history';
 import { readSearchParams } from '@/lib/api/read-search-params';
 import { STREAMS } from '@/lib/db/stored-envelope';
 
-export const MAX_HISTORY_LIMIT = 1_000;
 export const DEFAULT_HISTORY_LIMIT = 500;
 
 const rowId = (min: number) =>

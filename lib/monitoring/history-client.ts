@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { describeIssue, safeInt } from '@/contracts/envelope';
+import { MAX_HISTORY_LIMIT } from '@/contracts/history';
 import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
 import { parseEnvelope } from '@/lib/monitoring/parse-envelope';
 
@@ -8,9 +9,6 @@ const pageSchema = v.object({
   items: v.array(v.unknown()),
   next_after: v.nullable(safeInt(0)),
 });
-
-/** The API's largest `limit`. */
-export const MAX_PAGE = 1_000;
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -55,7 +53,7 @@ export interface HistoryClient {
 
 export function createHistoryClient(options: HistoryClientOptions): HistoryClient {
   const baseUrl = options.baseUrl ?? '/api/monitoring/events';
-  const pageSize = Math.min(options.pageSize ?? 500, MAX_PAGE);
+  const pageSize = Math.min(options.pageSize ?? 500, MAX_HISTORY_LIMIT);
   const maxPages = options.maxPages ?? 20;
 
   async function page(params: Record<string, string>): Promise<{ events: MonitoringEvent[]; nextAfter: number | null }> {
@@ -78,7 +76,7 @@ export function createHistoryClient(options: HistoryClientOptions): HistoryClien
 
   return {
     async latest(stream, limit) {
-      const { events } = await page({ stream, latest: 'true', limit: String(Math.min(limit, MAX_PAGE)) });
+      const { events } = await page({ stream, latest: 'true', limit: String(Math.min(limit, MAX_HISTORY_LIMIT)) });
       return events;
     },
     async after(stream, afterId, untilId = null) {

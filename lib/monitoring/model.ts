@@ -1,7 +1,8 @@
-import type { Stream } from '@/contracts/envelope';
+import type { Stream } from '@/contracts/streams';
 import type { TransportKind } from '@/contracts/transports';
 
-export { STREAMS, type Envelope, type Stream } from '@/contracts/envelope';
+export { STREAMS, type Stream } from '@/contracts/streams';
+export type { Envelope } from '@/contracts/envelope';
 export type { TransportKind } from '@/contracts/transports';
 
 /** Which path delivered an event first: a live transport or the history (gap-fill) API. */

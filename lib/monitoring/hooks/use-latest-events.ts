@@ -1,17 +1,17 @@
 'use client';
 
-import { useMemo } from 'react';
 import useSWR from 'swr';
-import { MAX_PAGE, parseHistoryPage } from '@/lib/monitoring/history-client';
-import type { MonitoringEvent, Stream } from '@/lib/monitoring/model';
+import { MAX_HISTORY_LIMIT } from '@/contracts/history';
+import type { Stream } from '@/lib/monitoring/model';
 import { fetcher } from '@/lib/swr/fetcher';
 
 export function latestEventsKey(stream: Stream, limit: number, historyUrl = '/api/monitoring/events'): string {
-  return `${historyUrl}?${new URLSearchParams({ stream, latest: 'true', limit: String(Math.min(limit, MAX_PAGE)) }).toString()}`;
+  return `${historyUrl}?${new URLSearchParams({ stream, latest: 'true', limit: String(Math.min(limit, MAX_HISTORY_LIMIT)) }).toString()}`;
 }
 
 /**
- * The newest rows of one stream from the history API (the feed's initial snapshot).
+ * The newest rows of one stream from the history API (the feed's initial snapshot), as the
+ * API sent them: the feed runtime parses them (it holds the parser, loaded off the first load).
  * Fetched once: the live feed keeps it current, so no revalidation. A null key until `ready`.
  */
 export function useLatestEvents(stream: Stream, options: { limit: number; ready: boolean; historyUrl?: string }) {
@@ -20,6 +20,5 @@ export function useLatestEvents(stream: Stream, options: { limit: number; ready:
     revalidateOnFocus: false,
     revalidateOnReconnect: false,
   });
-  const events = useMemo<MonitoringEvent[] | undefined>(() => (data === undefined ? undefined : parseHistoryPage(data)), [data]);
-  return { events, error: error as Error | undefined, isLoading };
+  return { body: data, error: error as Error | undefined, isLoading };
 }

@@ -1,18 +1,17 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { RealtimeStrategy } from '@/contracts/transports';
 import type { PublicConfig } from '@/lib/env';
 import type { FallbackPolicy } from '@/lib/monitoring/fallback-policy';
-import { carryOver } from '@/lib/monitoring/carry-over';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
 import { idleSnapshot, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 import type { FeedPlan } from '@/lib/rollout/feed-plan';
-import { createHistoryClient } from '@/lib/monitoring/history-client';
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
-import { createMonitoringFeed, type LaneChange, type MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
+import type { FeedRuntime } from '@/lib/monitoring/hooks/feed-runtime';
+import { loadFeedRuntime } from '@/lib/monitoring/hooks/load-feed-runtime';
+import type { LaneChange, MonitoringFeed } from '@/lib/monitoring/monitoring-feed';
 import type { Transport } from '@/lib/monitoring/transport';
-import { createBrowserTransports } from '@/lib/monitoring/transports/browser-transports';
 import { useLatestEvents } from '@/lib/monitoring/hooks/use-latest-events';
 
 export interface UseMonitoringFeedOptions {
@@ -34,25 +33,73 @@ export interface UseMonitoringFeedOptions {
 export interface MonitoringFeedView extends FeedSnapshot {
   pause(): void;
   resume(): void;
-  /** The initial snapshot could not be loaded (the live feed still runs and fills it). */
+  /** The initial snapshot (or the feed's code) could not be loaded; the live feed still runs and fills it once it can. */
   snapshotError: Error | null;
 }
 
 const noSubscription = () => () => {};
+/** After a failed load of the feed's code (a deploy replaced the chunk, the network blinked): first retry, and the longest wait. */
+const RUNTIME_RETRY_MS = { first: 1_000, max: 30_000 };
+
+type Parsed = { events: MonitoringEvent[]; error?: undefined } | { events?: undefined; error: Error };
+
+/** The feed runtime, loaded when the dashboard mounts and retried with backoff until it is. */
+function useFeedRuntime(): { runtime: FeedRuntime | null; error: Error | null } {
+  const [state, setState] = useState<{ runtime: FeedRuntime | null; error: Error | null }>({ runtime: null, error: null });
+  useEffect(() => {
+    let mounted = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const attempt = (retryMs: number) => {
+      loadFeedRuntime().then(
+        (runtime) => {
+          if (mounted) setState({ runtime, error: null });
+        },
+        (error: unknown) => {
+          if (!mounted) return;
+          setState({ runtime: null, error: new Error(`monitoring: the live feed could not be loaded (${error instanceof Error ? error.message : String(error)}); retrying`) });
+          timer = setTimeout(() => attempt(Math.min(retryMs * 2, RUNTIME_RETRY_MS.max)), retryMs);
+        },
+      );
+    };
+    attempt(RUNTIME_RETRY_MS.first);
+    return () => {
+      mounted = false;
+      clearTimeout(timer);
+    };
+  }, []);
+  return state;
+}
+
+/** A history page parsed by the runtime; a malformed one is the snapshot's error, never a render crash. */
+function parseSnapshot(runtime: FeedRuntime | null, body: unknown): Parsed | undefined {
+  if (!runtime || body === undefined) return undefined;
+  try {
+    return { events: runtime.parseHistoryPage(body) };
+  } catch (error) {
+    return { error: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
 
 /**
- * Owns the feed's lifecycle for one mounted dashboard: loads the initial snapshot through
- * SWR, then starts the feed (transports, ordering, gap fill, fallback) and stops it on
- * unmount or when the transport choice (or the Realtime strategy) changes. Hidden tabs publish ≤ 4 updates/s.
+ * Owns the feed's lifecycle for one mounted dashboard: loads the feed's code (off the page's
+ * first load) and the initial snapshot through SWR side by side, then starts the feed
+ * (transports, ordering, gap fill, fallback) and stops it on unmount or when the transport
+ * choice (or the Realtime strategy) changes. Hidden tabs publish ≤ 4 updates/s.
  */
 export function useMonitoringFeed(options: UseMonitoringFeedOptions): MonitoringFeedView {
   const { config } = options;
   const { primary, shadow, fallback } = options.plan;
   const realtimeStrategy = options.plan.realtimeStrategy ?? 'postgres_changes';
   const limit = options.limits?.perStream ?? DEFAULT_FEED_LIMITS.perStream;
-  const metrics = useLatestEvents('cache_metrics', { limit, ready: config !== null, historyUrl: options.historyUrl });
-  const systemEvents = useLatestEvents('system_events', { limit, ready: config !== null, historyUrl: options.historyUrl });
-  const snapshotSettled = (metrics.events !== undefined || metrics.error !== undefined) && (systemEvents.events !== undefined || systemEvents.error !== undefined);
+  const { runtime, error: runtimeError } = useFeedRuntime();
+  const metricsPage = useLatestEvents('cache_metrics', { limit, ready: config !== null, historyUrl: options.historyUrl });
+  const systemEventsPage = useLatestEvents('system_events', { limit, ready: config !== null, historyUrl: options.historyUrl });
+  const metricsParsed = useMemo(() => parseSnapshot(runtime, metricsPage.body), [runtime, metricsPage.body]);
+  const systemEventsParsed = useMemo(() => parseSnapshot(runtime, systemEventsPage.body), [runtime, systemEventsPage.body]);
+  const metrics = { events: metricsParsed?.events, error: metricsPage.error ?? metricsParsed?.error };
+  const systemEvents = { events: systemEventsParsed?.events, error: systemEventsPage.error ?? systemEventsParsed?.error };
+  const snapshotSettled =
+    runtime !== null && (metrics.events !== undefined || metrics.error !== undefined) && (systemEvents.events !== undefined || systemEvents.error !== undefined);
 
   // Read through a ref so a new callback or snapshot identity never restarts the sockets.
   const latest = useRef({ options, metrics: metrics.events, systemEvents: systemEvents.events });
@@ -69,14 +116,14 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
     if (!configKey || !snapshotSettled) return;
     const current = latest.current;
     const publicConfig = current.options.config;
-    if (!publicConfig) return;
-    const transports = (current.options.createTransports ?? createBrowserTransports)(publicConfig, realtimeStrategy);
-    const instance = createMonitoringFeed({
+    if (!publicConfig || !runtime) return;
+    const transports = (current.options.createTransports ?? runtime.createBrowserTransports)(publicConfig, realtimeStrategy);
+    const instance = runtime.createMonitoringFeed({
       primary: transports[primary],
       fallback: fallback ? transports[fallback] : null,
       shadow: shadow ? transports[shadow] : null,
-      history: createHistoryClient({ fetch: (url, init) => fetch(url, init), baseUrl: current.options.historyUrl }),
-      initial: carryOver(previousFeed.current?.getSnapshot().events, {
+      history: runtime.createHistoryClient({ fetch: (url, init) => fetch(url, init), baseUrl: current.options.historyUrl }),
+      initial: runtime.carryOver(previousFeed.current?.getSnapshot().events, {
         ...(current.metrics ? { cache_metrics: current.metrics } : {}),
         ...(current.systemEvents ? { system_events: current.systemEvents } : {}),
       }),
@@ -103,7 +150,7 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
       instance.stop();
       setFeed((currentFeed) => (currentFeed === instance ? null : currentFeed));
     };
-  }, [configKey, snapshotSettled, primary, shadow, fallback, realtimeStrategy]);
+  }, [runtime, configKey, snapshotSettled, primary, shadow, fallback, realtimeStrategy]);
 
   const snapshot = useSyncExternalStore(
     feed ? feed.subscribe : noSubscription,
@@ -112,5 +159,5 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
   );
   const pause = useCallback(() => feed?.pause(), [feed]);
   const resume = useCallback(() => feed?.resume(), [feed]);
-  return { ...snapshot, pause, resume, snapshotError: metrics.error ?? systemEvents.error ?? null };
+  return { ...snapshot, pause, resume, snapshotError: metrics.error ?? systemEvents.error ?? runtimeError ?? null };
 }
