@@ -39,15 +39,21 @@ export const dashboardBench: BenchModule = {
   async run(): Promise<BenchRow[]> {
     return withDashboard(async ({ page, cdp, dataDir, load, builtAt }) => {
       await setCohortOverride(page.request, dataDir, VIEWER.email, 'legacy');
+      // Every script the tab fetches until it is live: the first load plus what mounting loads.
+      const fetched = new Set<string>();
+      page.on('request', (request) => {
+        const { pathname } = new URL(request.url());
+        if (pathname.startsWith('/_next/static/') && pathname.endsWith('.js')) fetched.add(pathname);
+      });
       await signIn(page);
       await waitLiveVia(page, 'Legacy WebSocket');
-      const js = await firstLoadJs(page);
+      const js = await firstLoadJs(page, fetched);
       const rows: BenchRow[] = [
         {
           table: 'Dashboard first-load JS (route /)',
           name: `${js.files} script chunks in the signed-in HTML`,
-          metrics: { 'gzip KB': round(js.gzipBytes / 1024, 1), 'raw KB': round(js.rawBytes / 1024, 1) },
-          note: `largest gzip KB: ${js.largest}; production build of ${builtAt}, gzip level 6 of the .next/static files; nomodule polyfills not counted (a module-capable browser never fetches them); target ≤ 160`,
+          metrics: { 'gzip KB': round(js.gzipBytes / 1024, 1), 'raw KB': round(js.rawBytes / 1024, 1), 'loaded by mounting gzip KB': round(js.laterGzipBytes / 1024, 1) },
+          note: `largest gzip KB: ${js.largest}; loaded by code until live on legacy (the feed runtime, supabase-js for the token, uPlot): ${js.later}; production build of ${builtAt}, gzip level 6 of the .next/static files; nomodule polyfills not counted (a module-capable browser never fetches them); target ≤ 160`,
         },
       ];
       rows.push(await measure(page, cdp, 'Legacy WebSocket', load));
@@ -250,7 +256,7 @@ async function delivered(page: Page): Promise<number> {
 }
 
 /** The `/_next/static/…js` scripts of the signed-in HTML of `/` that a module-capable browser loads, sized raw and gzipped from `.next/static`. */
-async function firstLoadJs(page: Page): Promise<{ files: number; rawBytes: number; gzipBytes: number; largest: string }> {
+async function firstLoadJs(page: Page, fetched: ReadonlySet<string>): Promise<{ files: number; rawBytes: number; gzipBytes: number; largest: string; laterGzipBytes: number; later: string }> {
   const html = await (await page.request.get('/')).text();
   // `nomodule` scripts (Next's legacy polyfills, ~39 KB gzip) are never fetched by a browser that runs modules.
   const tags = [...html.matchAll(/<script\s[^>]*>/g)].map((match) => match[0]).filter((tag) => !/\snomodule\b/i.test(tag));
@@ -268,7 +274,16 @@ async function firstLoadJs(page: Page): Promise<{ files: number; rawBytes: numbe
     chunks.push({ label: chunkLabel(bytes.toString('latin1')), gzip });
   }
   const largest = chunks.sort((a, b) => b.gzip - a.gzip).slice(0, 5).map((c) => `${c.label} ${round(c.gzip / 1024, 1)}`).join(', ');
-  return { files: sources.length, rawBytes, gzipBytes, largest };
+  const inHtml = new Set(sources.map((source) => new URL(source, 'http://x').pathname));
+  const later: Array<{ label: string; gzip: number }> = [];
+  for (const pathname of fetched) {
+    if (inHtml.has(pathname)) continue;
+    const bytes = await readFile(path.join(ROOT, '.next/static', decodeURIComponent(pathname.slice('/_next/static/'.length))));
+    later.push({ label: chunkLabel(bytes.toString('latin1')), gzip: gzipSync(bytes, { level: 6 }).length });
+  }
+  const laterGzipBytes = later.reduce((sum, chunk) => sum + chunk.gzip, 0);
+  const laterText = later.sort((a, b) => b.gzip - a.gzip).map((c) => `${c.label} ${round(c.gzip / 1024, 1)}`).join(', ') || 'none';
+  return { files: sources.length, rawBytes, gzipBytes, largest, laterGzipBytes, later: laterText };
 }
 
 /** A guess at what a chunk mostly holds, from marker strings (for the note only). */
@@ -277,5 +292,7 @@ function chunkLabel(source: string): string {
   if (source.includes('react-dom')) return 'react-dom';
   if ((source.match(/zod/g) ?? []).length > 50) return 'zod';
   if (/uplot/i.test(source)) return 'uplot';
+  if (source.includes('vendor:"valibot"')) return 'feed runtime (valibot)';
+  if (source.includes('history response is malformed')) return 'feed runtime';
   return 'app/next';
 }

@@ -26,6 +26,8 @@ export const clientFrameSchema = v.variant('type', [
       streams,
       /** Per stream, the highest id the client already has: replay everything after it. */
       resume: v.optional(v.record(streamSchema, lastId)),
+      /** Live events of one publish as one `events` frame (a browser pays per WebSocket message), not one `event` frame each. */
+      batch: v.optional(v.boolean()),
     }),
     v.forward(
       v.partialCheck([['resume'], ['streams']], (frame) => Object.keys(frame.resume ?? {}).every((stream) => frame.streams.includes(stream as never)), 'resume may only name streams listed in streams'),
@@ -36,6 +38,9 @@ export const clientFrameSchema = v.variant('type', [
   v.object({ type: v.literal('ping'), ref: v.optional(v.pipe(v.string(), v.maxLength(64))) }),
 ]);
 export type ClientFrame = v.InferOutput<typeof clientFrameSchema>;
+
+/** The most envelopes one publish carries (the internal publish endpoint refuses more), so the most one `events` frame holds. */
+export const MAX_ENVELOPES_PER_PUBLISH = 1_000;
 
 export const GAP_REASONS = ['evicted', 'restarted', 'replay_limit'] as const;
 export type GapReason = (typeof GAP_REASONS)[number];
@@ -56,6 +61,8 @@ function serverFrames<E extends v.GenericSchema>(envelope: E) {
     }),
     v.object({ type: v.literal('unsubscribed'), streams: v.array(streamSchema) }),
     v.object({ type: v.literal('event'), envelope }),
+    // Only to a client that subscribed with `batch: true`: the live envelopes of one publish (of the streams it subscribed), in publish order.
+    v.object({ type: v.literal('events'), envelopes: v.pipe(v.array(envelope), v.minLength(1), v.maxLength(MAX_ENVELOPES_PER_PUBLISH)) }),
     v.object({ type: v.literal('gap'), stream: streamSchema, from: safeInt(1), to: v.optional(safeInt(0)), reason: v.picklist(GAP_REASONS) }),
     v.object({ type: v.literal('heartbeat'), server_time: v.string() }),
     v.object({ type: v.literal('pong'), ref: v.optional(v.string()), server_time: v.string() }),

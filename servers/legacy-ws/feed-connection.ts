@@ -207,7 +207,7 @@ class Connection implements FeedConnection {
         return;
       }
       case 'subscribe':
-        return this.settings.hub.subscribe(this, frame.streams, frame.resume);
+        return this.settings.hub.subscribe(this, frame.streams, frame.resume, frame.batch);
       case 'unsubscribe':
         this.settings.hub.unsubscribe(this, frame.streams);
         this.reply({ type: 'unsubscribed', streams: frame.streams });

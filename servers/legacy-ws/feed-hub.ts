@@ -1,7 +1,7 @@
 import { STREAMS, type Envelope, type Stream } from '../../contracts/envelope.js';
 import type { FeedCounters } from './feed-counters.js';
 import type { PublishResult } from './publish-endpoint.js';
-import { encodeEvent, encodeFrame } from './server-frames.js';
+import { encodeEvent, encodeEvents, encodeFrame } from './server-frames.js';
 import { createStreamRing, type ResumePlan, type StreamRing } from './stream-ring.js';
 
 /** A client as the hub sees it: something frames can be written to. */
@@ -15,8 +15,12 @@ export interface Subscriber {
 
 export interface FeedHub {
   publish(envelopes: Envelope[]): PublishResult;
-  /** Acks, then per stream: a gap if any, the replay after `resume[stream]`, then live events. */
-  subscribe(subscriber: Subscriber, streams: Stream[], resume: Partial<Record<Stream, number>> | undefined): void;
+  /**
+   * Acks, then per stream: a gap if any, the replay after `resume[stream]` (`event` frames),
+   * then live events — one `events` frame per stream and publish when `batch`, else one
+   * `event` frame each. A later subscribe of the same subscriber sets `batch` for all its streams.
+   */
+  subscribe(subscriber: Subscriber, streams: Stream[], resume: Partial<Record<Stream, number>> | undefined, batch?: boolean): void;
   unsubscribe(subscriber: Subscriber, streams: Stream[]): void;
   subscriberCount(stream: Stream): number;
   ring(stream: Stream): StreamRing;
@@ -26,12 +30,16 @@ export interface FeedHub {
 
 /**
  * Per-stream rings and subscriber sets. Each event is serialized once, at publish, and
- * the same bytes go to every subscriber and to later replays. Delivery follows arrival.
+ * the same bytes go to every subscriber and to later replays; a batch frame reuses them
+ * (encodeEvents), built once per stream and publish for all batching subscribers.
+ * Delivery follows arrival.
  */
 export function createFeedHub(options: { ringSize: number; replayBudgetBytes: number; counters: FeedCounters }): FeedHub {
   const { counters } = options;
   const rings = Object.fromEntries(STREAMS.map((stream) => [stream, createStreamRing(options.ringSize)])) as Record<Stream, StreamRing>;
   const subscribers = Object.fromEntries(STREAMS.map((stream) => [stream, new Set<Subscriber>()])) as Record<Stream, Set<Subscriber>>;
+  /** Subscribers that asked for `events` frames (subscribe `batch: true`). */
+  const batching = new WeakSet<Subscriber>();
   let dropRate = 0;
 
   const deliver = (subscriber: Subscriber, frame: Buffer): boolean => {
@@ -44,28 +52,40 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
     return true;
   };
 
+  const deliverBatches = (fresh: readonly FreshEvent[]) => {
+    counters.sent += sendBatches(fresh, subscribers, batching);
+  };
+
   return {
     publish(envelopes) {
-      let accepted = 0;
       const corked = new Set<Subscriber>();
       if (envelopes.length > 1) for (const stream of new Set(envelopes.map((item) => item.stream))) for (const subscriber of subscribers[stream]) corked.add(subscriber);
       for (const subscriber of corked) subscriber.cork();
+      const fresh: FreshEvent[] = [];
+      let batchers = false;
       try {
         for (const envelope of envelopes) {
           const frame = encodeEvent(envelope);
           if (!rings[envelope.stream].insert({ envelope, frame })) continue;
-          accepted += 1;
-          for (const subscriber of subscribers[envelope.stream]) deliver(subscriber, frame);
+          fresh.push({ stream: envelope.stream, frame });
+          for (const subscriber of subscribers[envelope.stream]) {
+            // A drop fault is per event: batching subscribers get single frames while it is on.
+            if (batching.has(subscriber) && dropRate === 0) batchers = true;
+            else deliver(subscriber, frame);
+          }
         }
+        if (batchers) deliverBatches(fresh);
       } finally {
         for (const subscriber of corked) subscriber.uncork();
       }
-      counters.published += accepted;
-      counters.duplicates += envelopes.length - accepted;
-      return { accepted, duplicates: envelopes.length - accepted };
+      counters.published += fresh.length;
+      counters.duplicates += envelopes.length - fresh.length;
+      return { accepted: fresh.length, duplicates: envelopes.length - fresh.length };
     },
 
-    subscribe(subscriber, streams, resume) {
+    subscribe(subscriber, streams, resume, batch = false) {
+      if (batch) batching.add(subscriber);
+      else batching.delete(subscriber);
       const plans = streams.map((stream) => {
         const lastId = resume?.[stream];
         return { stream, plan: lastId === undefined ? null : capReplay(rings[stream].resumeAfter(lastId), lastId, options.replayBudgetBytes) };
@@ -98,6 +118,31 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
       dropRate = rate;
     },
   };
+}
+
+type FreshEvent = { stream: Stream; frame: Buffer };
+
+/**
+ * One `events` frame of a publish for each batching subscriber, built once per set of
+ * subscribed streams (≤ 3), in publish order. Returns the events delivered.
+ */
+function sendBatches(fresh: readonly FreshEvent[], subscribers: Record<Stream, Set<Subscriber>>, batching: WeakSet<Subscriber>): number {
+  const frames = new Map<string, { frame: Buffer; events: number } | null>();
+  const reached = new Set<Subscriber>();
+  let sent = 0;
+  for (const stream of new Set(fresh.map((item) => item.stream))) for (const subscriber of subscribers[stream]) if (batching.has(subscriber)) reached.add(subscriber);
+  for (const subscriber of reached) {
+    const streams = STREAMS.filter((stream) => subscribers[stream].has(subscriber));
+    const key = streams.join(',');
+    let built = frames.get(key);
+    if (built === undefined) {
+      const own = fresh.filter((item) => streams.includes(item.stream)).map((item) => item.frame);
+      built = own.length === 0 ? null : { frame: own.length === 1 ? own[0]! : encodeEvents(own), events: own.length };
+      frames.set(key, built);
+    }
+    if (built && subscriber.send(built.frame)) sent += built.events;
+  }
+  return sent;
 }
 
 /**

@@ -2,9 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as v from 'valibot';
 import { envelopeSchema, type Envelope } from '../../contracts/envelope.js';
+import { MAX_ENVELOPES_PER_PUBLISH } from '../../contracts/legacy-protocol.js';
 import { readJsonBody } from './read-json-body.js';
 
-export const MAX_ENVELOPES_PER_PUBLISH = 1_000;
 const BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const publishBodySchema = v.object({ envelopes: v.pipe(v.array(envelopeSchema), v.maxLength(MAX_ENVELOPES_PER_PUBLISH)) });

@@ -34,7 +34,7 @@ export interface FeedTestClient {
   send(frame: unknown): void;
   /** Resolves with the first recorded frame (past or future) matching `predicate` after index `from`. */
   waitFor(predicate: (frame: Frame) => boolean, from?: number): Promise<Frame>;
-  /** Resolves once `count` event frames have arrived. */
+  /** Resolves once `count` events have arrived (single or batched). */
   waitForEvents(count: number): Promise<Envelope[]>;
   events(): Envelope[];
   closed: Promise<{ code: number; reason: string }>;
@@ -82,7 +82,8 @@ export function openClient(feedUrl: string): Promise<FeedTestClient> {
       listeners.add(attempt);
       attempt();
     });
-  const events = () => frames.filter((frame) => frame.type === 'event').map((frame) => frame.envelope as Envelope);
+  // `event` frames and the envelopes of `events` frames (a `batch: true` subscription), in arrival order.
+  const events = () => frames.flatMap((frame) => (frame.type === 'event' ? [frame.envelope as Envelope] : frame.type === 'events' ? (frame.envelopes as Envelope[]) : []));
   const client: FeedTestClient = {
     ws,
     frames,

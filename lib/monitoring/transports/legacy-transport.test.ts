@@ -56,6 +56,33 @@ describe('legacy transport', () => {
     expect(seen.events[0]).toMatchObject({ cacheName: 'sessions', hitRatio: 0.9 });
   });
 
+  it('takes a publish as one WebSocket message (a batch subscription): the page pays per message, not per event', async () => {
+    const feed = await start();
+    let messages = 0;
+    class CountingWebSocket extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        this.addEventListener('message', () => (messages += 1));
+      }
+    }
+    const seen = { live: 0, events: [] as MonitoringEvent[], invalid: [] as string[] };
+    const transport = createLegacyTransport({ url: feed.feedUrl, WebSocket: CountingWebSocket as unknown as typeof WebSocket, getAccessToken: () => signUserToken() });
+    sessions.push(
+      transport.connect(
+        { onLive: () => (seen.live += 1), onEvent: (event) => seen.events.push(event), onInvalid: (reason) => seen.invalid.push(reason), onGap: () => undefined, onClosed: () => undefined },
+        { resumeFrom: {} },
+      ),
+    );
+    await waitUntil(() => seen.live === 1, 'live');
+    const before = messages;
+    feed.publish([sampleEnvelope('cache_metrics', 1), sampleEnvelope('system_events', 1), { ...sampleEnvelope('cache_metrics', 2), data: { n: 2 } }, sampleEnvelope('cache_metrics', 3)]);
+    await waitUntil(() => seen.events.length === 3, '3 valid events');
+    expect(messages - before).toBe(1);
+    expect(seen.events.map((event) => `${event.stream}:${event.id}`)).toEqual(['cache_metrics:1', 'system_events:1', 'cache_metrics:3']);
+    // One bad envelope in a batch costs that envelope, not the batch.
+    expect(seen.invalid).toEqual([expect.stringContaining('data.')]);
+  });
+
   it('resumes after the ids it already has', async () => {
     const feed = await start();
     feed.publish(Array.from({ length: 10 }, (_, index) => sampleEnvelope('cache_metrics', index + 1)));

@@ -108,6 +108,16 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
         }
         return handlers.onEvent(parsed.event);
       }
+      case 'events': {
+        // Live only (a replay comes as single frames, before any live one): one publish, in its order.
+        const receivedAt = Date.now();
+        for (const envelope of frame.envelopes) {
+          const parsed = parseEnvelope(envelope, { transport: 'legacy', receivedAt });
+          if (parsed.ok) handlers.onEvent(parsed.event);
+          else handlers.onInvalid(parsed.reason);
+        }
+        return;
+      }
       case 'gap':
         return handlers.onGap(frame.stream, frame.from - 1, frame.to ?? null);
       case 'error':
@@ -128,7 +138,8 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
       // Frames are handled in order server-side, so auth and subscribe may be pipelined.
       send({ type: 'auth', token });
       const resume = Object.fromEntries(streams.flatMap((stream) => (session.resumeFrom[stream] === undefined ? [] : [[stream, session.resumeFrom[stream]]])));
-      send({ type: 'subscribe', streams, ...(Object.keys(resume).length > 0 ? { resume } : {}) });
+      // `batch`: one WebSocket message per publish and stream — each message is a task on the page's main thread.
+      send({ type: 'subscribe', streams, batch: true, ...(Object.keys(resume).length > 0 ? { resume } : {}) });
     };
     ws.onmessage = (event) => {
       if (ended) return;
