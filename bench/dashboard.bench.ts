@@ -10,7 +10,8 @@ import { round, type BenchModule, type BenchRow } from './harness.js';
 import { sleep } from './support/clock.js';
 import { startDevStack } from './support/dev-stack-process.js';
 import { seedRollups } from './support/seed-rollups.js';
-import { setCohortOverride } from './support/viewer-cohort.js';
+import { setBroadcastEnvelope } from './support/broadcast-envelope.js';
+import { setCohortOverride, setStrategyOverride } from './support/viewer-cohort.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SIMULATOR_RATE = 100;
@@ -61,6 +62,16 @@ export const dashboardBench: BenchModule = {
       await setCohortOverride(page.request, dataDir, VIEWER.email, 'realtime');
       await waitLiveVia(page, 'Supabase Realtime');
       rows.push(await measure(page, cdp, 'Supabase Realtime', load));
+      // The strategy built for message economy: one database message per ingest statement.
+      await setBroadcastEnvelope(dataDir, 'batch');
+      await setStrategyOverride(page.request, dataDir, VIEWER.email, 'broadcast');
+      await waitStrategy(page, 'Broadcast from Database');
+      await waitLiveVia(page, 'Supabase Realtime');
+      rows.push(await measure(page, cdp, 'Supabase Realtime · Broadcast from Database, batched envelope', load));
+      await setStrategyOverride(page.request, dataDir, VIEWER.email, null);
+      await setBroadcastEnvelope(dataDir, 'row');
+      await waitStrategy(page, 'Postgres Changes');
+      await waitLiveVia(page, 'Supabase Realtime');
       const seeded = await seedRollups(dataDir);
       rows.push(await firstPaintRow(page, seeded, load));
       await chooseRange(page, '7d');
@@ -204,6 +215,10 @@ interface Cdp {
   send(method: 'Performance.getMetrics'): Promise<{ metrics: Array<{ name: string; value: number }> }>;
   send(method: 'Runtime.getHeapUsage'): Promise<{ usedSize: number; totalSize: number }>;
   send(method: 'Performance.enable' | 'HeapProfiler.collectGarbage'): Promise<unknown>;
+}
+
+async function waitStrategy(page: Page, strategy: string): Promise<void> {
+  await page.getByRole('status', { name: 'Connection' }).getByTestId('connection-strategy').filter({ hasText: strategy }).waitFor({ timeout: 30_000 });
 }
 
 async function waitLiveVia(page: Page, transport: string): Promise<void> {

@@ -36,6 +36,8 @@ test.describe('the broadcast Realtime strategy (Broadcast from Database)', () =>
     await signIn(page, 'viewer');
     const dashboard = dashboardView(page);
     await dashboard.expectLiveVia('realtime', 30_000);
+    // Provenance: the connection line names the strategy in use.
+    await expect(page.getByTestId('connection-strategy')).toHaveText('Broadcast from Database');
     await dashboard.markDocument();
     await expect.poll(() => topics.has('realtime:monitoring:cache_metrics') && topics.has('realtime:monitoring:system_events')).toBe(true);
     const delivered = await dashboard.delivered('realtime');
@@ -49,6 +51,7 @@ test.describe('the broadcast Realtime strategy (Broadcast from Database)', () =>
     await rollout.change([{ type: 'remove-strategy-override', userId: viewer.userId }], 'e2e: viewer back to postgres_changes');
     await expect.poll(() => [...topics].some((topic) => topic.startsWith('realtime:switchyard-monitoring')), { timeout: 20_000 }).toBe(true);
     await dashboard.expectLiveVia('realtime', 30_000);
+    await expect(page.getByTestId('connection-strategy')).toHaveText('Postgres Changes');
     const viaChanges = await dashboard.delivered('realtime');
     await expect.poll(() => dashboard.delivered('realtime'), { timeout: 15_000 }).toBeGreaterThan(viaChanges + 20);
     await expect.poll(() => comparePageWithDatabase(dashboard, rollout, beforeSwitch), { timeout: 15_000 }).toEqual(EXACTLY_THE_DATABASE_ROWS);

@@ -1,7 +1,10 @@
+import type { RealtimeStrategy } from '@/contracts/transports';
 import type { FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 import type { TransportKind } from '@/lib/monitoring/model';
 
 export const TRANSPORT_NAME: Record<TransportKind, string> = { legacy: 'Legacy WebSocket', realtime: 'Supabase Realtime' };
+/** How the Realtime transport receives the streams, as the dashboard's connection line names it. */
+export const STRATEGY_NAME: Record<RealtimeStrategy, string> = { postgres_changes: 'Postgres Changes', broadcast: 'Broadcast from Database' };
 
 /**
  * What the fallback banner says, from which lane is actually live — never from the

@@ -1,7 +1,8 @@
 'use client';
 
 import { useNow } from '@/components/use-now';
-import { fallbackBanner, TRANSPORT_NAME } from '@/lib/dashboard/fallback-banner';
+import type { RealtimeStrategy } from '@/contracts/transports';
+import { fallbackBanner, STRATEGY_NAME, TRANSPORT_NAME } from '@/lib/dashboard/fallback-banner';
 import { reconnectBanner } from '@/lib/dashboard/reconnect-banner';
 import { statusLabel, statusTone, type StatusTone } from '@/lib/monitoring/connection-status';
 import type { FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
@@ -20,8 +21,8 @@ function age(ms: number): string {
   return `${Math.round(ms / 60_000)} min ago`;
 }
 
-/** Transport, state, age of the last event and reconnects — readable at a glance. */
-export function ConnectionIndicator({ feed, cohort }: { feed: FeedSnapshot; cohort: string }) {
+/** Transport (and Realtime strategy), state, age of the last event and reconnects — readable at a glance. */
+export function ConnectionIndicator({ feed, cohort, realtimeStrategy }: { feed: FeedSnapshot; cohort: string; realtimeStrategy: RealtimeStrategy }) {
   const now = useNow(1000);
   const tone = statusTone(feed.status);
   return (
@@ -32,6 +33,12 @@ export function ConnectionIndicator({ feed, cohort }: { feed: FeedSnapshot; coho
       </span>
       <span className="text-slate-600 dark:text-slate-300">
         via <strong data-testid="connection-transport">{feed.transport ? TRANSPORT_NAME[feed.transport] : '—'}</strong>
+        {feed.transport === 'realtime' ? (
+          <span className="text-slate-500 dark:text-slate-400" title="Realtime strategy">
+            {' '}
+            · <span data-testid="connection-strategy">{STRATEGY_NAME[realtimeStrategy]}</span>
+          </span>
+        ) : null}
       </span>
       <span className="text-slate-500 dark:text-slate-400" title="Rollout cohort">
         cohort <span data-testid="cohort">{cohort}</span>

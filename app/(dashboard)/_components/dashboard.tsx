@@ -67,7 +67,7 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
     <div className="space-y-4">
       <div className="space-y-1 rounded-xl border border-slate-200 bg-white px-4 py-3 dark:border-slate-800 dark:bg-slate-900">
         <div className="flex flex-wrap items-center justify-between gap-3">
-          <ConnectionIndicator feed={feed} cohort={cohort.cohort} />
+          <ConnectionIndicator feed={feed} cohort={cohort.cohort} realtimeStrategy={plan.realtimeStrategy ?? 'postgres_changes'} />
           <div className="flex flex-wrap items-center gap-2">
             <RangePicker range={range} onChange={setRange} />
             <Button onClick={feed.paused ? feed.resume : feed.pause} aria-pressed={feed.paused}>
