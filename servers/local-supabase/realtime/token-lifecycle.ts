@@ -43,9 +43,22 @@ export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, t
   if (!channel.isPrivate || !ctx.database) return adoptToken(ctx, channel, token, result.claims, channel.policies);
   // Private channel: the new claims are authorized against the policies again before they count.
   const generation = (channel.authGeneration += 1);
+  reauthorize(ctx, channel, token, result.claims, generation, 0);
+}
+
+/** Retries of a re-authorization that failed for a reason other than the policies (pool busy, database restarting, statement timeout). */
+const REAUTH_RETRY_MS = [1_000, 2_000, 4_000] as const;
+
+/**
+ * Authorizes `claims` for the channel again. A refusal closes it with upstream's texts. A
+ * transient failure (review M6) keeps the channel on its previous token and policies — already
+ * authorized, and still bound by that token's own expiry — and tries again on a short backoff:
+ * a busy pool or a database restart must not disconnect viewers who did nothing wrong. Each
+ * newer token supersedes the retries of an older one (`authGeneration`).
+ */
+function reauthorize(ctx: RealtimeContext, channel: JoinedChannel, token: string, claims: JwtClaims, generation: number, attempt: number): void {
   const previous = channel.policies;
-  const { claims } = result;
-  void ctx.database.authorize({ topic: channel.name, claims }, { presence: channel.presenceEnabled }).then(
+  void ctx.database!.authorize({ topic: channel.name, claims }, { presence: channel.presenceEnabled }).then(
     (policies) => {
       if (channel.closed || channel.authGeneration !== generation) return;
       if (!policies.broadcastRead && policies.presenceRead !== true) {
@@ -59,8 +72,16 @@ export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, t
     (error: unknown) => {
       if (channel.closed || channel.authGeneration !== generation) return;
       if (error instanceof PolicyError) return shutdownChannel(ctx, channel, `You do not have permissions to read from this Channel topic: ${channel.name}`);
-      ctx.log(`re-authorizing ${channel.topic} failed: ${error instanceof Error ? error.message : String(error)}`);
-      shutdownChannel(ctx, channel, 'Realtime was unable to connect to the project database');
+      const delay = REAUTH_RETRY_MS[attempt];
+      const why = error instanceof Error ? error.message : String(error);
+      if (delay === undefined) {
+        ctx.log(`re-authorizing ${channel.topic} failed ${attempt + 1} times (${why}); it keeps its previous token until that expires`);
+        return;
+      }
+      ctx.log(`re-authorizing ${channel.topic} failed (${why}); keeping its previous token and policies, retrying in ${delay} ms`);
+      setTimeout(() => {
+        if (!channel.closed && channel.authGeneration === generation) reauthorize(ctx, channel, token, claims, generation, attempt + 1);
+      }, delay).unref();
     },
   );
 }

@@ -18,6 +18,7 @@ import { EventLog } from '../../../../test-support/realtime-conformance/event-lo
 import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
 import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 import { signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
+import { waitFor } from '../../../../test-support/wait-for.js';
 import { maintainPartitions, partitionName } from '../database-broadcast/partitions.js';
 
 const USER_A = '11111111-1111-4111-8111-111111111111';
@@ -386,4 +387,46 @@ describe('realtime schema', () => {
     expect(rows.map((row) => row.name)).not.toContain(oldName);
     expect((await stack.pool.query(`select count(*)::int as n from realtime.messages where topic = 'old'`)).rows).toEqual([{ n: 0 }]);
   });
+});
+
+describe('re-authorization that fails for a transient reason (review M6)', () => {
+  let clients: ClientPool;
+  beforeEach(() => {
+    clients = new ClientPool(stack);
+  });
+  afterEach(async () => {
+    await clients.closeAll();
+  });
+
+  // A busy pool, a database restart or a lock must not disconnect a viewer who did nothing
+  // wrong: the channel stays on its previous (authorized, unexpired) token and tries again.
+  it('keeps the channel on its previous token and policies and retries, instead of closing it', async () => {
+    const token = { current: await signUserToken(stack.jwtSecret, USER_A) };
+    const client = await clients.make({ vsn: '2.0.0', accessToken: () => token.current, heartbeatIntervalMs: 500, disconnectOnEmptyChannelsAfterMs: 60_000 });
+    const name = uniqueName('user-a:transient');
+    const channel = client.channel(name, { config: { private: true } });
+    const system = systemLog(channel);
+    const received = listen(channel);
+    const statuses = await subscribed(channel);
+    const locker = await stack.pool.connect();
+    const lockWaiters = async () =>
+      (await stack.pool.query<{ n: number }>("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like 'insert into realtime.messages%'")).rows[0]?.n ?? 0;
+    try {
+      // Every authorization statement on realtime.messages waits behind this lock until its statement_timeout.
+      await locker.query('begin');
+      await locker.query('lock table realtime.messages in access exclusive mode');
+      token.current = await signUserToken(stack.jwtSecret, USER_A, 7200);
+      await client.realtime.setAuth(token.current);
+      await waitFor(async () => (await lockWaiters()) > 0, 'the re-authorization waiting on the lock');
+      await waitFor(async () => (await lockWaiters()) === 0, 'the re-authorization timing out', 15_000);
+    } finally {
+      await locker.query('commit');
+      locker.release();
+    }
+    // The retry (1 s later) finds the table free; the channel never closed meanwhile.
+    await send(name, 'after-retry', {});
+    await received.waitFor((message) => message.event === 'after-retry', { timeoutMs: 10_000 });
+    expect(system.filter((message) => message.status === 'error')).toEqual([]);
+    expect(statuses.filter((entry) => entry.status !== 'SUBSCRIBED')).toEqual([]);
+  }, 30_000);
 });

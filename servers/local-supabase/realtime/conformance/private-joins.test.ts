@@ -12,7 +12,7 @@ import { ClientPool } from '../../../../test-support/realtime-conformance/client
 import { EventLog } from '../../../../test-support/realtime-conformance/event-log.js';
 import { uniqueName } from '../../../../test-support/realtime-conformance/names.js';
 import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
-import { signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
+import { signClaims, signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
 
 const USER = '33333333-3333-4333-8333-333333333333';
 const BURST = 30;
@@ -108,5 +108,38 @@ describe('presence on private channels follows the realtime.messages policies (M
     await marker.waitFor(() => true);
     expect(a.channel.presenceState()).toEqual({});
     expect(b.channel.presenceState()).toEqual({});
+  });
+});
+
+describe('the role a token names is only ever a JWT role (review L1)', () => {
+  let clients: ClientPool;
+  beforeEach(() => {
+    clients = new ClientPool(capped);
+  });
+  afterEach(async () => {
+    await clients.closeAll();
+  });
+
+  // Evaluated on a superuser connection, `set_config('role', 'postgres')` would bypass RLS: read
+  // and write on every topic for whoever could get such a claim signed (a mint or an access-token
+  // hook copying a user-editable field into `role`). Upstream's non-superuser connection cannot
+  // assume these roles, so the join is refused as unauthorized.
+  it.each(['postgres', 'supabase_admin', 'pg_read_all_data', 'none'])('a signed token with role %s cannot join a private topic no policy opens to it', async (role) => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await signClaims(capped.jwtSecret, { sub: USER, role, aud: 'authenticated', iat: now, exp: now + 3600 });
+    const client = await clients.make({ vsn: '2.0.0', accessToken: () => token, disconnectOnEmptyChannelsAfterMs: 60_000 });
+    const log = subscribeLogged(client.channel(uniqueName('other:role'), { config: { private: true } }));
+    expect((await waitForStatus(log, 'CHANNEL_ERROR')).error).toMatch(/^Unauthorized: You do not have permissions to read from this Channel topic: other:role/);
+  });
+
+  it('the three JWT roles still evaluate their policies (authenticated reads pj:…, anon does not)', async () => {
+    const userToken = await signUserToken(capped.jwtSecret, USER);
+    const user = await clients.make({ vsn: '2.0.0', accessToken: () => userToken, disconnectOnEmptyChannelsAfterMs: 60_000 });
+    await subscribed(user.channel(uniqueName('pj:role-ok'), { config: { private: true } }));
+    const now = Math.floor(Date.now() / 1000);
+    const anonToken = await signClaims(capped.jwtSecret, { role: 'anon', iat: now, exp: now + 3600 });
+    const anon = await clients.make({ vsn: '2.0.0', accessToken: () => anonToken, disconnectOnEmptyChannelsAfterMs: 60_000 });
+    const refused = subscribeLogged(anon.channel(uniqueName('pj:role-anon'), { config: { private: true } }));
+    expect((await waitForStatus(refused, 'CHANNEL_ERROR')).error).toMatch(/^Unauthorized: You do not have permissions to read from this Channel topic/);
   });
 });

@@ -21,16 +21,29 @@ export interface AuthorizationContext {
 export class PolicyError extends Error {}
 
 /**
+ * The roles a token may have its policies evaluated as. Upstream evaluates on a
+ * `supabase_realtime_admin` connection, which cannot assume anything else; ours is the local
+ * stack's superuser, where `set_config('role', 'postgres')` — or `'none'`, back to the session
+ * user — would bypass RLS on every topic (review L1). Anything else is refused before the switch.
+ */
+export const POLICY_ROLES: ReadonlySet<string> = new Set(['anon', 'authenticated', 'service_role']);
+
+/** The most an authorization transaction may take (review M6): a slow policy or a locked table ends as an error, not a held pool connection. */
+export const AUTHORIZATION_TIMEOUT_MS = 5_000;
+
+/**
  * Evaluates the caller's RLS policies on `realtime.messages` for `topic`, as Realtime does:
  * probe rows are inserted as the owner, then, as the caller's role with its claims and
  * `realtime.topic` set, a SELECT says what it may receive and an INSERT (in a savepoint) what it
  * may send. Everything is rolled back.
  */
 export async function evaluatePolicies(pool: pg.Pool, context: AuthorizationContext, options: { presence: boolean }): Promise<ChannelPolicies> {
+  if (!POLICY_ROLES.has(context.claims.role)) throw new PolicyError(`permission denied to set role "${context.claims.role}"`);
   const client = await pool.connect();
   let broken = false;
   try {
     await client.query('begin');
+    await client.query("select set_config('statement_timeout', $1, true)", [String(AUTHORIZATION_TIMEOUT_MS)]);
     await quietWriteCheck(client);
     const probes: Record<string, string> = { broadcast: randomUUID(), ...(options.presence ? { presence: randomUUID() } : {}) };
     const entries = Object.entries(probes);
