@@ -53,6 +53,39 @@ describe('a rate limit shared through Postgres', () => {
     expect(await limiter.take('u')).toEqual({ ok: true });
   });
 
+  it('a check is one HOT write to its bucket, allowed or refused (review L4)', async () => {
+    const limiter = (client: pg.PoolClient) => createSharedRateLimiter(client, 'test-writes', { capacity: 1, perSecond: 0.0001 });
+    const client = await instanceA.connect();
+    try {
+      // pg_stat_xact_user_tables counts this transaction's own row writes, exactly.
+      const writes = async () =>
+        (await client.query<{ upd: string; hot: string }>("select n_tup_upd as upd, n_tup_hot_upd as hot from pg_stat_xact_user_tables where relname = 'rate_limit_buckets'")).rows[0] ?? { upd: '0', hot: '0' };
+      await limiter(client).take('u');
+      await client.query('begin');
+      expect(await limiter(client).take('u')).toMatchObject({ ok: false });
+      await client.query('commit');
+      await client.query('begin');
+      await client.query("update public.rate_limit_buckets set tokens = 1 where key = 'test-writes:u'");
+      const before = await writes();
+      expect(await limiter(client).take('u')).toEqual({ ok: true });
+      const after = await writes();
+      await client.query('commit');
+      expect(Number(after.upd) - Number(before.upd)).toBe(1);
+      expect(Number(after.hot) - Number(before.hot)).toBe(1);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('refuses a shape or cost that cannot work with a clear error, never a division by zero (review L4)', async () => {
+    const call = (capacity: number, perSecond: number, cost: number) => instanceA.query('select public.take_rate_limit($1, $2, $3, $4)', ['test-args:u', capacity, perSecond, cost]);
+    await expect(call(10, 0, 1)).rejects.toMatchObject({ code: '22023', message: expect.stringContaining('p_per_second') });
+    await expect(call(0, 1, 1)).rejects.toMatchObject({ code: '22023', message: expect.stringContaining('p_capacity') });
+    await expect(call(10, 1, 11)).rejects.toMatchObject({ code: '22023', message: expect.stringContaining('p_cost') });
+    expect(() => createSharedRateLimiter(instanceA, 'test-args', { capacity: 10, perSecond: 0 })).toThrow(/perSecond/);
+    await expect(createSharedRateLimiter(instanceA, 'test-args', { capacity: 10, perSecond: 1 }).take('u', 11)).rejects.toThrow(/cost 11 exceeds/);
+  });
+
   it('sweeps only buckets idle for longer than asked', async () => {
     await createSharedRateLimiter(instanceA, 'test-sweep', { capacity: 1, perSecond: 1 }).take('fresh');
     await instanceA.query("insert into public.rate_limit_buckets (key, tokens, refilled_at) values ('test-sweep:old', 1, now() - interval '1 hour')");

@@ -16,8 +16,13 @@ export interface BucketShape {
  * per instance, this allows per deployment. See docs/deploy.md for the cost per check.
  */
 export function createSharedRateLimiter(pool: Pick<pg.Pool, 'query'>, namespace: string, shape: BucketShape) {
+  // Shapes and costs come from code, never from a request: a bad one is a bug, said at once.
+  if (!(shape.perSecond > 0 && Number.isFinite(shape.perSecond))) throw new Error(`rate limit ${namespace}: perSecond must be a positive finite rate, got ${shape.perSecond}`);
+  if (!(shape.capacity > 0 && Number.isFinite(shape.capacity))) throw new Error(`rate limit ${namespace}: capacity must be a positive finite burst, got ${shape.capacity}`);
   return {
     async take(key: string, cost = 1): Promise<RateDecision> {
+      // A cost above the burst could never be spent: no Retry-After would ever be true.
+      if (!(cost > 0 && cost <= shape.capacity)) throw new Error(`rate limit ${namespace}: cost ${cost} exceeds the bucket's capacity ${shape.capacity} (or is not positive)`);
       const { rows } = await pool.query<{ wait: number }>('select public.take_rate_limit($1, $2, $3, $4) as wait', [
         `${namespace}:${key}`.slice(0, 200),
         shape.capacity,
