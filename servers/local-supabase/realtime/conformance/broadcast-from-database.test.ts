@@ -8,6 +8,7 @@
  * supabase/realtime's test/e2e/realtime-check.ts where they apply. Absence is asserted after a
  * later positive marker on the same channel, never after a sleep.
  */
+import { spawnSync } from 'node:child_process';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import WebSocket from 'ws';
@@ -19,6 +20,7 @@ import { uniqueName } from '../../../../test-support/realtime-conformance/names.
 import { startDatabaseStack, type DatabaseStack } from '../../../../test-support/realtime-conformance/stack.js';
 import { signUserToken } from '../../../../test-support/realtime-conformance/tokens.js';
 import { waitFor } from '../../../../test-support/wait-for.js';
+import { dropOrphanedSlots } from '../database-broadcast/database-broadcast.js';
 import { maintainPartitions, partitionName } from '../database-broadcast/partitions.js';
 
 const USER_A = '11111111-1111-4111-8111-111111111111';
@@ -429,4 +431,24 @@ describe('re-authorization that fails for a transient reason (review M6)', () =>
     expect(system.filter((message) => message.status === 'error')).toEqual([]);
     expect(statuses.filter((entry) => entry.status !== 'SUBSCRIBED')).toEqual([]);
   }, 30_000);
+});
+
+describe('slots of other stand-ins on the same database (review L3)', () => {
+  it('drops the inactive slots of stand-ins that died, never those of one still running', async () => {
+    const prefix = 'switchyard_realtime_messages_l3test_';
+    // A process that has exited: its pid names a dead stand-in.
+    const exited = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    const deadPid = exited.pid!;
+    const livePid = process.ppid;
+    for (const pid of [deadPid, livePid]) await stack.pool.query("select pg_create_logical_replication_slot($1, 'pgoutput')", [`${prefix}${pid}`]);
+    const logged: string[] = [];
+    try {
+      expect(await dropOrphanedSlots(stack.pool, prefix, (line) => logged.push(line))).toEqual([`${prefix}${deadPid}`]);
+      const { rows } = await stack.pool.query<{ slot_name: string }>('select slot_name from pg_replication_slots where starts_with(slot_name, $1)', [prefix]);
+      expect(rows.map((row) => row.slot_name)).toEqual([`${prefix}${livePid}`]);
+      expect(logged).toEqual([expect.stringContaining(`${prefix}${deadPid}`)]);
+    } finally {
+      await stack.pool.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where starts_with(slot_name, $1)', [prefix]);
+    }
+  });
 });

@@ -57,7 +57,7 @@ export async function createDatabaseBroadcast(options: DatabaseBroadcastOptions)
   // One slot per process, dropped on close; slots left by processes that died are dropped here.
   const prefix = `switchyard_realtime_messages_${databaseName(options.databaseUrl)}_`.slice(0, 50);
   const slotName = `${prefix}${process.pid}`;
-  await pool.query(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where starts_with(slot_name, $1) and not active`, [prefix]);
+  await dropOrphanedSlots(pool, prefix, log);
   await pool.query(
     `do $$ begin
        if not exists (select 1 from pg_publication where pubname = '${MESSAGES_PUBLICATION}') then
@@ -171,4 +171,34 @@ function databaseName(databaseUrl: string): string {
     // A libpq keyword string: keep the default name.
   }
   return database.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+}
+
+/**
+ * Drops the inactive slots of stand-ins that died (named `<prefix><pid>`), never a live
+ * sibling's: a second stand-in on the same database saw the first one's slot inactive during a
+ * reconnect and dropped it, and the first then lost what it had not yet read (review L3). The
+ * stand-in is local-only, so "alive" is a process on this host; a permanent slot left by a
+ * crash is dropped by the next start, as before.
+ */
+export async function dropOrphanedSlots(pool: Pick<pg.Pool, 'query'>, prefix: string, log: (line: string) => void): Promise<string[]> {
+  const { rows } = await pool.query<{ slot_name: string }>('select slot_name from pg_replication_slots where starts_with(slot_name, $1) and not active', [prefix]);
+  const dropped: string[] = [];
+  for (const { slot_name: name } of rows) {
+    const pid = Number(name.slice(prefix.length));
+    if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
+    await pool.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and not active', [name]);
+    dropped.push(name);
+  }
+  if (dropped.length > 0) log(`dropped ${dropped.length} slot(s) left by stopped stand-ins: ${dropped.join(', ')}`);
+  return dropped;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
