@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { processAlive } from '../../process-alive.js';
 
 /** Like pg_ctl status: the pid in postmaster.pid, when it exists and is alive. */
 export async function postmasterPid(dataDir: string): Promise<number | null> {
@@ -11,10 +12,5 @@ export async function postmasterPid(dataDir: string): Promise<number | null> {
     throw error;
   }
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : null;
-  }
+  return processAlive(pid) ? pid : null;
 }

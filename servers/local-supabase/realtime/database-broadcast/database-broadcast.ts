@@ -10,6 +10,7 @@ import type { DatabaseMessage } from './message.js';
 import { byteaFromHex } from './message.js';
 import { maintainPartitions } from './partitions.js';
 import { replayMessages } from './replay.js';
+import { processAlive } from '../../../process-alive.js';
 
 export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication';
 /** Partitions are checked this often (a new day needs its partition before its first message). */
@@ -191,14 +192,4 @@ export async function dropOrphanedSlots(pool: Pick<pg.Pool, 'query'>, prefix: st
   }
   if (dropped.length > 0) log(`dropped ${dropped.length} slot(s) left by stopped stand-ins: ${dropped.join(', ')}`);
   return dropped;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, owned by someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
