@@ -90,6 +90,11 @@ export function Dashboard({ initialCohort, config }: { initialCohort: MyCohort; 
       {!cohort.legacyAvailable ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">The legacy feed is switched off; Supabase Realtime serves everyone.</div> : null}
       {feed.paused ? <div className="rounded-md border border-slate-300 bg-slate-100 px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800">Paused. New events keep arriving in the background; resume to catch up in order.</div> : null}
       <FeedBanners feed={feed} />
+      {feed.runtimeError ? (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+          Live data is not available yet: {feed.runtimeError.message.replace(/^monitoring: /, '')}. Reload the page if this persists.
+        </p>
+      ) : null}
       {feed.snapshotError ? <p className="text-sm text-amber-700">The initial history could not be loaded ({feed.snapshotError.message}); live data fills in as it arrives.</p> : null}
       {stored.error ? <p className="text-sm text-amber-700">The stored series could not be loaded ({stored.error instanceof Error ? stored.error.message : String(stored.error)}); showing live data only.</p> : null}
       {series.length === 0 ? (

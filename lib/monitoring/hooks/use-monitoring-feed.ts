@@ -33,8 +33,10 @@ export interface UseMonitoringFeedOptions {
 export interface MonitoringFeedView extends FeedSnapshot {
   pause(): void;
   resume(): void;
-  /** The initial snapshot (or the feed's code) could not be loaded; the live feed still runs and fills it once it can. */
+  /** The initial snapshot could not be loaded (the live feed still runs and fills it). */
   snapshotError: Error | null;
+  /** The feed's own code could not be loaded (a deploy replaced the chunk, the network blinked); retried with backoff, nothing is live until it loads. */
+  runtimeError: Error | null;
 }
 
 const noSubscription = () => () => {};
@@ -159,5 +161,5 @@ export function useMonitoringFeed(options: UseMonitoringFeedOptions): Monitoring
   );
   const pause = useCallback(() => feed?.pause(), [feed]);
   const resume = useCallback(() => feed?.resume(), [feed]);
-  return { ...snapshot, pause, resume, snapshotError: metrics.error ?? systemEvents.error ?? runtimeError ?? null };
+  return { ...snapshot, pause, resume, snapshotError: metrics.error ?? systemEvents.error ?? null, runtimeError };
 }
