@@ -7,6 +7,7 @@ import type { FallbackPolicy } from '@/lib/monitoring/fallback-policy';
 import { DEFAULT_FEED_LIMITS, type FeedLimits } from '@/lib/monitoring/feed-limits';
 import { idleSnapshot, type FeedSnapshot } from '@/lib/monitoring/feed-snapshot';
 import type { FeedPlan } from '@/lib/rollout/feed-plan';
+import { backoffDelay } from '@/lib/retry/backoff';
 import type { MonitoringEvent, TransportKind } from '@/lib/monitoring/model';
 import type { FeedRuntime } from '@/lib/monitoring/hooks/feed-runtime';
 import { loadFeedRuntime } from '@/lib/monitoring/hooks/load-feed-runtime';
@@ -40,8 +41,8 @@ export interface MonitoringFeedView extends FeedSnapshot {
 }
 
 const noSubscription = () => () => {};
-/** After a failed load of the feed's code (a deploy replaced the chunk, the network blinked): first retry, and the longest wait. */
-const RUNTIME_RETRY_MS = { first: 1_000, max: 30_000 };
+/** Retries of a failed load of the feed's code (a deploy replaced the chunk, the network blinked); jittered, so the tabs of one deploy do not return together. */
+const RUNTIME_BACKOFF = { baseMs: 1_000, capMs: 30_000, minMs: 250 };
 
 type Parsed = { events: MonitoringEvent[]; error?: undefined } | { events?: undefined; error: Error };
 
@@ -51,7 +52,7 @@ function useFeedRuntime(): { runtime: FeedRuntime | null; error: Error | null } 
   useEffect(() => {
     let mounted = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const attempt = (retryMs: number) => {
+    const attempt = (failures: number) => {
       loadFeedRuntime().then(
         (runtime) => {
           if (mounted) setState({ runtime, error: null });
@@ -59,11 +60,11 @@ function useFeedRuntime(): { runtime: FeedRuntime | null; error: Error | null } 
         (error: unknown) => {
           if (!mounted) return;
           setState({ runtime: null, error: new Error(`monitoring: the live feed could not be loaded (${error instanceof Error ? error.message : String(error)}); retrying`) });
-          timer = setTimeout(() => attempt(Math.min(retryMs * 2, RUNTIME_RETRY_MS.max)), retryMs);
+          timer = setTimeout(() => attempt(failures + 1), backoffDelay(RUNTIME_BACKOFF, failures + 1));
         },
       );
     };
-    attempt(RUNTIME_RETRY_MS.first);
+    attempt(0);
     return () => {
       mounted = false;
       clearTimeout(timer);

@@ -6,6 +6,7 @@ import { PolicyError } from './database-broadcast/authorization.js';
 import type { JwtClaims } from './jwt.js';
 import { jwtFailureMessage } from './jwt.js';
 import type { RealtimeContext } from './realtime-context.js';
+import { backoffDelay } from '../../../lib/retry/backoff.js';
 
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -43,11 +44,12 @@ export function applyAccessToken(ctx: RealtimeContext, channel: JoinedChannel, t
   if (!channel.isPrivate || !ctx.database) return adoptToken(ctx, channel, token, result.claims, channel.policies);
   // Private channel: the new claims are authorized against the policies again before they count.
   const generation = (channel.authGeneration += 1);
-  reauthorize(ctx, channel, token, result.claims, generation, 0);
+  reauthorize(ctx, ctx.database, channel, token, result.claims, generation, 1);
 }
 
-/** Retries of a re-authorization that failed for a reason other than the policies (pool busy, database restarting, statement timeout). */
-const REAUTH_RETRY_MS = [1_000, 2_000, 4_000] as const;
+/** Retries of a re-authorization that failed for a reason other than the policies (pool busy, database restarting, statement timeout): the project's one backoff, 3 attempts. */
+const REAUTH_BACKOFF = { baseMs: 1_000, capMs: 4_000, minMs: 250 };
+const REAUTH_RETRIES = 3;
 
 /**
  * Authorizes `claims` for the channel again. A refusal closes it with upstream's texts. A
@@ -56,9 +58,9 @@ const REAUTH_RETRY_MS = [1_000, 2_000, 4_000] as const;
  * a busy pool or a database restart must not disconnect viewers who did nothing wrong. Each
  * newer token supersedes the retries of an older one (`authGeneration`).
  */
-function reauthorize(ctx: RealtimeContext, channel: JoinedChannel, token: string, claims: JwtClaims, generation: number, attempt: number): void {
+function reauthorize(ctx: RealtimeContext, database: NonNullable<RealtimeContext['database']>, channel: JoinedChannel, token: string, claims: JwtClaims, generation: number, attempt: number): void {
   const previous = channel.policies;
-  void ctx.database!.authorize({ topic: channel.name, claims }, { presence: channel.presenceEnabled }).then(
+  void database.authorize({ topic: channel.name, claims }, { presence: channel.presenceEnabled }).then(
     (policies) => {
       if (channel.closed || channel.authGeneration !== generation) return;
       if (!policies.broadcastRead && policies.presenceRead !== true) {
@@ -72,15 +74,15 @@ function reauthorize(ctx: RealtimeContext, channel: JoinedChannel, token: string
     (error: unknown) => {
       if (channel.closed || channel.authGeneration !== generation) return;
       if (error instanceof PolicyError) return shutdownChannel(ctx, channel, `You do not have permissions to read from this Channel topic: ${channel.name}`);
-      const delay = REAUTH_RETRY_MS[attempt];
       const why = error instanceof Error ? error.message : String(error);
-      if (delay === undefined) {
-        ctx.log(`re-authorizing ${channel.topic} failed ${attempt + 1} times (${why}); it keeps its previous token until that expires`);
+      if (attempt > REAUTH_RETRIES) {
+        ctx.log(`re-authorizing ${channel.topic} failed ${attempt} times (${why}); it keeps its previous token until that expires`);
         return;
       }
+      const delay = backoffDelay(REAUTH_BACKOFF, attempt);
       ctx.log(`re-authorizing ${channel.topic} failed (${why}); keeping its previous token and policies, retrying in ${delay} ms`);
       setTimeout(() => {
-        if (!channel.closed && channel.authGeneration === generation) reauthorize(ctx, channel, token, claims, generation, attempt + 1);
+        if (!channel.closed && channel.authGeneration === generation) reauthorize(ctx, database, channel, token, claims, generation, attempt + 1);
       }, delay).unref();
     },
   );
