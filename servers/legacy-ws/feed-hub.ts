@@ -17,8 +17,8 @@ export interface FeedHub {
   publish(envelopes: Envelope[]): PublishResult;
   /**
    * Acks, then per stream: a gap if any, the replay after `resume[stream]` (`event` frames),
-   * then live events — one `events` frame per stream and publish when `batch`, else one
-   * `event` frame each. A later subscribe of the same subscriber sets `batch` for all its streams.
+   * then live events — one `events` frame per publish (of the streams it holds) when `batch`,
+   * else one `event` frame each. A later subscribe of the same subscriber sets `batch` for all its streams.
    */
   subscribe(subscriber: Subscriber, streams: Stream[], resume: Partial<Record<Stream, number>> | undefined, batch?: boolean): void;
   unsubscribe(subscriber: Subscriber, streams: Stream[]): void;
@@ -31,7 +31,7 @@ export interface FeedHub {
 /**
  * Per-stream rings and subscriber sets. Each event is serialized once, at publish, and
  * the same bytes go to every subscriber and to later replays; a batch frame reuses them
- * (encodeEvents), built once per stream and publish for all batching subscribers.
+ * (encodeEvents), built once per publish and set of subscribed streams.
  * Delivery follows arrival.
  */
 export function createFeedHub(options: { ringSize: number; replayBudgetBytes: number; counters: FeedCounters }): FeedHub {
@@ -52,10 +52,6 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
     return true;
   };
 
-  const deliverBatches = (fresh: readonly FreshEvent[]) => {
-    counters.sent += sendBatches(fresh, subscribers, batching);
-  };
-
   return {
     publish(envelopes) {
       const corked = new Set<Subscriber>();
@@ -74,7 +70,7 @@ export function createFeedHub(options: { ringSize: number; replayBudgetBytes: nu
             else deliver(subscriber, frame);
           }
         }
-        if (batchers) deliverBatches(fresh);
+        if (batchers) counters.sent += sendBatches(fresh, subscribers, batching);
       } finally {
         for (const subscriber of corked) subscriber.uncork();
       }
@@ -127,7 +123,7 @@ type FreshEvent = { stream: Stream; frame: Buffer };
  * subscribed streams (≤ 3), in publish order. Returns the events delivered.
  */
 function sendBatches(fresh: readonly FreshEvent[], subscribers: Record<Stream, Set<Subscriber>>, batching: WeakSet<Subscriber>): number {
-  const frames = new Map<string, { frame: Buffer; events: number } | null>();
+  const frames = new Map<string, { frame: Buffer; events: number }>();
   const reached = new Set<Subscriber>();
   let sent = 0;
   for (const stream of new Set(fresh.map((item) => item.stream))) for (const subscriber of subscribers[stream]) if (batching.has(subscriber)) reached.add(subscriber);
@@ -136,11 +132,12 @@ function sendBatches(fresh: readonly FreshEvent[], subscribers: Record<Stream, S
     const key = streams.join(',');
     let built = frames.get(key);
     if (built === undefined) {
+      // Never empty: the subscriber was reached through a stream of this publish.
       const own = fresh.filter((item) => streams.includes(item.stream)).map((item) => item.frame);
-      built = own.length === 0 ? null : { frame: own.length === 1 ? own[0]! : encodeEvents(own), events: own.length };
+      built = { frame: own.length === 1 ? own[0]! : encodeEvents(own), events: own.length };
       frames.set(key, built);
     }
-    if (built && subscriber.send(built.frame)) sent += built.events;
+    if (subscriber.send(built.frame)) sent += built.events;
   }
   return sent;
 }

@@ -97,25 +97,12 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
       case 'subscribed':
         Object.assign(replaying, frame.replay ?? {});
         return handlers.onLive();
-      case 'event': {
-        const parsed = parseEnvelope(frame.envelope, { transport: 'legacy', receivedAt: Date.now() });
-        if (!parsed.ok) return handlers.onInvalid(parsed.reason);
-        const left = replaying[parsed.event.stream] ?? 0;
-        if (left > 0) {
-          // The server sends a stream's replay right after `subscribed`, before its live events.
-          replaying[parsed.event.stream] = left - 1;
-          parsed.event.provenance.replayed = true;
-        }
-        return handlers.onEvent(parsed.event);
-      }
+      case 'event':
+        return envelopeArrived(frame.envelope, Date.now());
       case 'events': {
-        // Live only (a replay comes as single frames, before any live one): one publish, in its order.
+        // One publish, in its order (the server sends replays as single frames, before any of these).
         const receivedAt = Date.now();
-        for (const envelope of frame.envelopes) {
-          const parsed = parseEnvelope(envelope, { transport: 'legacy', receivedAt });
-          if (parsed.ok) handlers.onEvent(parsed.event);
-          else handlers.onInvalid(parsed.reason);
-        }
+        for (const envelope of frame.envelopes) envelopeArrived(envelope, receivedAt);
         return;
       }
       case 'gap':
@@ -129,6 +116,19 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
     }
   }
 
+  /** One envelope of an `event` or `events` frame: parsed at the edge, marked replayed while its stream's replay lasts. */
+  function envelopeArrived(envelope: unknown, receivedAt: number) {
+    const parsed = parseEnvelope(envelope, { transport: 'legacy', receivedAt });
+    if (!parsed.ok) return handlers.onInvalid(parsed.reason);
+    const left = replaying[parsed.event.stream] ?? 0;
+    if (left > 0) {
+      // The server sends a stream's replay right after `subscribed`, before its live events.
+      replaying[parsed.event.stream] = left - 1;
+      parsed.event.provenance.replayed = true;
+    }
+    handlers.onEvent(parsed.event);
+  }
+
   function open(token: string) {
     currentToken = token;
     const ws = new options.WebSocket(options.url);
@@ -138,7 +138,7 @@ function openLegacySession(options: LegacyTransportOptions, handlers: TransportH
       // Frames are handled in order server-side, so auth and subscribe may be pipelined.
       send({ type: 'auth', token });
       const resume = Object.fromEntries(streams.flatMap((stream) => (session.resumeFrom[stream] === undefined ? [] : [[stream, session.resumeFrom[stream]]])));
-      // `batch`: one WebSocket message per publish and stream — each message is a task on the page's main thread.
+      // `batch`: one WebSocket message per publish — each message is a task on the page's main thread.
       send({ type: 'subscribe', streams, batch: true, ...(Object.keys(resume).length > 0 ? { resume } : {}) });
     };
     ws.onmessage = (event) => {
