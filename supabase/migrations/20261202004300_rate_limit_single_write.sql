@@ -36,12 +36,10 @@ begin
   insert into public.rate_limit_buckets as b (key, tokens, refilled_at, spent)
   values (p_key, p_capacity - p_cost, t, true)
   on conflict (key) do update
-    set tokens = case
-          when least(p_capacity, b.tokens + greatest(0, extract(epoch from (t - b.refilled_at))) * p_per_second) >= p_cost
-            then least(p_capacity, b.tokens + greatest(0, extract(epoch from (t - b.refilled_at))) * p_per_second) - p_cost
-          else least(p_capacity, b.tokens + greatest(0, extract(epoch from (t - b.refilled_at))) * p_per_second)
-        end,
-        spent = least(p_capacity, b.tokens + greatest(0, extract(epoch from (t - b.refilled_at))) * p_per_second) >= p_cost,
+    set (tokens, spent) = (
+          select case when refill.tokens >= p_cost then refill.tokens - p_cost else refill.tokens end, refill.tokens >= p_cost
+          from (select least(p_capacity, b.tokens + greatest(0, extract(epoch from (t - b.refilled_at))) * p_per_second) as tokens) as refill
+        ),
         refilled_at = greatest(b.refilled_at, t)
   returning b.tokens, b.spent into left_over, took;
   if took then
