@@ -276,29 +276,25 @@ async function firstLoadJs(page: Page, fetched: ReadonlySet<string>): Promise<{ 
   // `nomodule` scripts (Next's legacy polyfills, ~39 KB gzip) are never fetched by a browser that runs modules.
   const tags = [...html.matchAll(/<script\s[^>]*>/g)].map((match) => match[0]).filter((tag) => !/\snomodule\b/i.test(tag));
   const sources = [...new Set(tags.flatMap((tag) => /\ssrc="([^"]+\.js)[^"]*"/.exec(tag)?.[1] ?? []))];
-  let rawBytes = 0;
-  let gzipBytes = 0;
-  const chunks: Array<{ label: string; gzip: number }> = [];
-  for (const source of sources) {
-    const pathname = new URL(source, 'http://x').pathname;
-    if (!pathname.startsWith('/_next/static/')) continue;
-    const bytes = await readFile(path.join(ROOT, '.next/static', decodeURIComponent(pathname.slice('/_next/static/'.length))));
-    const gzip = gzipSync(bytes, { level: 6 }).length;
-    rawBytes += bytes.length;
-    gzipBytes += gzip;
-    chunks.push({ label: chunkLabel(bytes.toString('latin1')), gzip });
-  }
-  const largest = chunks.sort((a, b) => b.gzip - a.gzip).slice(0, 5).map((c) => `${c.label} ${round(c.gzip / 1024, 1)}`).join(', ');
-  const inHtml = new Set(sources.map((source) => new URL(source, 'http://x').pathname));
-  const later: Array<{ label: string; gzip: number }> = [];
-  for (const pathname of fetched) {
-    if (inHtml.has(pathname)) continue;
-    const bytes = await readFile(path.join(ROOT, '.next/static', decodeURIComponent(pathname.slice('/_next/static/'.length))));
-    later.push({ label: chunkLabel(bytes.toString('latin1')), gzip: gzipSync(bytes, { level: 6 }).length });
-  }
-  const laterGzipBytes = later.reduce((sum, chunk) => sum + chunk.gzip, 0);
-  const laterText = later.sort((a, b) => b.gzip - a.gzip).map((c) => `${c.label} ${round(c.gzip / 1024, 1)}`).join(', ') || 'none';
-  return { files: sources.length, rawBytes, gzipBytes, largest, laterGzipBytes, later: laterText };
+  const inHtml = sources.map((source) => new URL(source, 'http://x').pathname).filter((pathname) => pathname.startsWith('/_next/static/'));
+  const chunks = await Promise.all(inHtml.map(staticChunk));
+  const later = await Promise.all([...fetched].filter((pathname) => !inHtml.includes(pathname)).map(staticChunk));
+  const sum = (list: StaticChunk[], key: 'raw' | 'gzip') => list.reduce((total, chunk) => total + chunk[key], 0);
+  const describe = (list: StaticChunk[], top = list.length) =>
+    [...list].sort((a, b) => b.gzip - a.gzip).slice(0, top).map((c) => `${c.label} ${round(c.gzip / 1024, 1)}`).join(', ') || 'none';
+  return { files: sources.length, rawBytes: sum(chunks, 'raw'), gzipBytes: sum(chunks, 'gzip'), largest: describe(chunks, 5), laterGzipBytes: sum(later, 'gzip'), later: describe(later) };
+}
+
+interface StaticChunk {
+  label: string;
+  raw: number;
+  gzip: number;
+}
+
+/** One `/_next/static/…` file as served from `.next/static`: raw and gzip level 6 sizes. */
+async function staticChunk(pathname: string): Promise<StaticChunk> {
+  const bytes = await readFile(path.join(ROOT, '.next/static', decodeURIComponent(pathname.slice('/_next/static/'.length))));
+  return { label: chunkLabel(bytes.toString('latin1')), raw: bytes.length, gzip: gzipSync(bytes, { level: 6 }).length };
 }
 
 /** A guess at what a chunk mostly holds, from marker strings (for the note only). */
